@@ -1,0 +1,48 @@
+// Package components is the one list of vigil's log formats. A new format
+// is a package under internal/source/ plus one line here.
+package components
+
+import (
+	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/awsvpcflow"
+	"github.com/vigilsec/vigil/internal/source/azureactivity"
+	"github.com/vigilsec/vigil/internal/source/azurensgflow"
+	"github.com/vigilsec/vigil/internal/source/azuresignin"
+	"github.com/vigilsec/vigil/internal/source/cloudtrail"
+	"github.com/vigilsec/vigil/internal/source/ecrscan"
+	"github.com/vigilsec/vigil/internal/source/gcpaudit"
+	"github.com/vigilsec/vigil/internal/source/gcpvpcflow"
+	"github.com/vigilsec/vigil/internal/source/gcpvuln"
+	"github.com/vigilsec/vigil/internal/source/inspector"
+	"github.com/vigilsec/vigil/internal/source/k8saudit"
+)
+
+// Formats returns every format in detection order: a record goes to the
+// first whose Detect accepts it, so wrappers (a Kubernetes audit event
+// inside a GCP LogEntry or an Azure diagnostic record) come before the
+// generic format of their carrier.
+func Formats() []source.Format {
+	return []source.Format{
+		cloudtrail.New(),
+		ecrscan.New(),
+		inspector.New(),
+		k8saudit.New(),
+		gcpvuln.New(),
+		gcpvpcflow.New(),
+		gcpaudit.New(),
+		azurensgflow.New(),
+		azuresignin.New(),
+		azureactivity.New(),
+		awsvpcflow.New(),
+	}
+}
+
+// Format returns the format with the given --format name, or nil.
+func Format(name string) source.Format {
+	for _, f := range Formats() {
+		if f.Name() == name {
+			return f
+		}
+	}
+	return nil
+}

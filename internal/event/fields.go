@@ -1,0 +1,339 @@
+package event
+
+import (
+	"strconv"
+	"time"
+)
+
+// Kind is the type of a field's value.
+type Kind uint8
+
+// Field kinds.
+const (
+	KindString Kind = iota
+	KindInt
+	KindFloat
+	KindTime
+	KindList
+)
+
+func (k Kind) String() string {
+	return [...]string{"string", "integer", "number", "time", "list"}[k]
+}
+
+// Field describes one field of the data model and how to read and write it
+// on an Event without reflection.
+type Field struct {
+	Name  string  // snake_case name, as in JSON output and rules
+	Group Dataset // the dataset whose group holds it; "" for common fields
+	Kind  Kind
+	Doc   string
+
+	str    func(*Event) string
+	num    func(*Event) (float64, bool)
+	setStr func(*Event, string)
+	setNum func(*Event, float64)
+}
+
+// String returns the field's value as text ("" when unset).
+func (f *Field) String(e *Event) string {
+	switch f.Kind {
+	case KindInt:
+		if n, ok := f.num(e); ok {
+			return strconv.FormatInt(int64(n), 10)
+		}
+		return ""
+	case KindFloat:
+		if n, ok := f.num(e); ok {
+			return strconv.FormatFloat(n, 'f', -1, 64)
+		}
+		return ""
+	}
+	return f.str(e)
+}
+
+// Number returns a numeric field's value; ok is false when unset or not numeric.
+func (f *Field) Number(e *Event) (float64, bool) {
+	if f.num == nil {
+		return 0, false
+	}
+	return f.num(e)
+}
+
+// Set stores s, converting it for numeric and time fields. It reports
+// whether s was a valid value for the field; empty s is ignored.
+func (f *Field) Set(e *Event, s string) bool {
+	if s == "" {
+		return true
+	}
+	switch f.Kind {
+	case KindInt:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			fl, ferr := strconv.ParseFloat(s, 64)
+			if ferr != nil {
+				return false
+			}
+			n = int64(fl)
+		}
+		f.setNum(e, float64(n))
+		return true
+	case KindFloat:
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return false
+		}
+		f.setNum(e, n)
+		return true
+	case KindTime:
+		t, ok := ParseTime(s)
+		if ok {
+			e.Time = t
+		}
+		return ok
+	}
+	f.setStr(e, s)
+	return true
+}
+
+// SetNumber stores a number; for string fields it is formatted.
+func (f *Field) SetNumber(e *Event, n float64) {
+	switch f.Kind {
+	case KindInt, KindFloat:
+		f.setNum(e, n)
+	case KindTime:
+		e.Time = UnixTime(n)
+	default:
+		f.setStr(e, strconv.FormatFloat(n, 'f', -1, 64))
+	}
+}
+
+// IsSet reports whether the field has a value on e.
+func (f *Field) IsSet(e *Event) bool {
+	switch f.Kind {
+	case KindInt, KindFloat:
+		_, ok := f.num(e)
+		return ok
+	case KindTime:
+		return !e.Time.IsZero()
+	case KindList:
+		return len(e.Tags) > 0
+	}
+	return f.str(e) != ""
+}
+
+// UnixTime converts seconds (or milliseconds/microseconds/nanoseconds, told
+// apart by magnitude) since the epoch to UTC time.
+func UnixTime(n float64) time.Time {
+	switch {
+	case n > 1e17:
+		return time.Unix(0, int64(n)).UTC()
+	case n > 1e14:
+		return time.UnixMicro(int64(n)).UTC()
+	case n > 1e11:
+		return time.UnixMilli(int64(n)).UTC()
+	}
+	sec := int64(n)
+	return time.Unix(sec, int64((n-float64(sec))*1e9)).UTC()
+}
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999 MST",
+	"2006-01-02 15:04:05.999999999 MST",
+	"1/2/2006 3:04:05 PM",
+}
+
+// ParseTime parses the timestamp forms found in cloud logs: RFC 3339 with
+// or without zone, space-separated, and Unix epoch numbers. Zone-less times
+// are taken as UTC. The result is always UTC.
+func ParseTime(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	if c := s[0]; c >= '0' && c <= '9' && len(s) >= 9 && !containsAny(s, "-:/") {
+		if n, err := strconv.ParseFloat(s, 64); err == nil {
+			return UnixTime(n), true
+		}
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func containsAny(s, chars string) bool {
+	for i := 0; i < len(s); i++ {
+		for j := 0; j < len(chars); j++ {
+			if s[i] == chars[j] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Fields is the data model, in documentation order.
+var Fields []*Field
+
+var byName map[string]*Field
+
+// Lookup returns the field with the given snake_case name, or nil.
+func Lookup(name string) *Field { return byName[name] }
+
+func common(name, doc string, p func(*Event) *string) *Field {
+	return &Field{Name: name, Kind: KindString, Doc: doc,
+		str:    func(e *Event) string { return *p(e) },
+		setStr: func(e *Event, s string) { *p(e) = s },
+	}
+}
+
+// group builds a string field of a dataset group: get returns the group
+// (nil when absent), alloc allocates it.
+func groupStr[G any](ds Dataset, name, doc string, get func(*Event) *G, alloc func(*Event) *G, p func(*G) *string) *Field {
+	return &Field{Name: name, Group: ds, Kind: KindString, Doc: doc,
+		str: func(e *Event) string {
+			if g := get(e); g != nil {
+				return *p(g)
+			}
+			return ""
+		},
+		setStr: func(e *Event, s string) { *p(alloc(e)) = s },
+	}
+}
+
+// groupInt builds an integer field; zero counts as unset except where the
+// group exists and the field is a port or counter that the source set.
+func groupInt[G any](ds Dataset, name, doc string, get func(*Event) *G, alloc func(*Event) *G, p func(*G) *int64) *Field {
+	return &Field{Name: name, Group: ds, Kind: KindInt, Doc: doc,
+		num: func(e *Event) (float64, bool) {
+			if g := get(e); g != nil {
+				v := *p(g)
+				return float64(v), v != 0
+			}
+			return 0, false
+		},
+		setNum: func(e *Event, n float64) { *p(alloc(e)) = int64(n) },
+	}
+}
+
+func init() {
+	gC := func(e *Event) *ComputeFields { return e.Compute }
+	gS := func(e *Event) *StorageFields { return e.Storage }
+	gN := func(e *Event) *NetworkFields { return e.Network }
+	gA := func(e *Event) *AuthFields { return e.Auth }
+	gK := func(e *Event) *ContainerFields { return e.Container }
+	gV := func(e *Event) *VulnFields { return e.Vuln }
+	C, S, N, A, K, V := (*Event).C, (*Event).S, (*Event).N, (*Event).A, (*Event).K, (*Event).V
+
+	Fields = []*Field{
+		{Name: "time", Kind: KindTime, Doc: "When the event happened, UTC, RFC 3339.",
+			str: func(e *Event) string {
+				if e.Time.IsZero() {
+					return ""
+				}
+				return e.Time.UTC().Format(time.RFC3339Nano)
+			}},
+		common("vendor", "aws, azure, gcp or kubernetes.", func(e *Event) *string { return &e.Vendor }),
+		common("vendor_product", "The product that logged the event, e.g. AWS CloudTrail.", func(e *Event) *string { return &e.VendorProduct }),
+		{Name: "dataset", Kind: KindString, Doc: "The data model dataset.",
+			str:    func(e *Event) string { return string(e.Dataset) },
+			setStr: func(e *Event, s string) { e.Dataset = Dataset(s) }},
+		{Name: "tags", Kind: KindList, Doc: "Labels such as the log category (activity, data_access, sign-in) or audit stage.",
+			str: func(e *Event) string {
+				s := ""
+				for i, t := range e.Tags {
+					if i > 0 {
+						s += ","
+					}
+					s += t
+				}
+				return s
+			},
+			setStr: func(e *Event, s string) { e.AddTag(s) }},
+		common("event_name", "The vendor's name for the operation.", func(e *Event) *string { return &e.EventName }),
+		common("action", "What was done, from a small vocabulary per dataset (get, list, create, modify, delete, start, stop, run, terminate, login, assume, push, pull, exec, allowed, blocked, found, ...).", func(e *Event) *string { return &e.Action }),
+		common("status", "success or failure.", func(e *Event) *string { return &e.Status }),
+		common("msg", "The vendor's error or result message.", func(e *Event) *string { return &e.Msg }),
+		common("src", "Where the request came from: host, IP or service.", func(e *Event) *string { return &e.Src }),
+		common("src_ip", "Source IP address.", func(e *Event) *string { return &e.SrcIP }),
+		common("src_user", "The principal that acted.", func(e *Event) *string { return &e.SrcUser }),
+		common("user_type", "Kind of principal: IAMUser, AssumedRole, Root, AWSService, ServiceAccount, User, ServicePrincipal, ManagedIdentity, ...", func(e *Event) *string { return &e.UserType }),
+		common("account", "Account, subscription or project.", func(e *Event) *string { return &e.Account }),
+		common("region", "Cloud region or location.", func(e *Event) *string { return &e.Region }),
+		common("http_user_agent", "The client's user agent.", func(e *Event) *string { return &e.UserAgent }),
+		common("dest", "The resource acted on.", func(e *Event) *string { return &e.Dest }),
+		common("event_id", "The vendor's unique id of the record.", func(e *Event) *string { return &e.EventID }),
+		common("credential_id", "Access key id, token id or service-account key id used.", func(e *Event) *string { return &e.CredentialID }),
+
+		groupStr(Compute, "instance_id", "Instance or VM id.", gC, C, func(g *ComputeFields) *string { return &g.InstanceID }),
+		groupStr(Compute, "image_id", "Machine image id.", gC, C, func(g *ComputeFields) *string { return &g.ImageID }),
+		groupStr(Compute, "instance_type", "Instance type or machine size.", gC, C, func(g *ComputeFields) *string { return &g.InstanceType }),
+
+		groupStr(Storage, "bucket_name", "Bucket, container or storage account.", gS, S, func(g *StorageFields) *string { return &g.BucketName }),
+		groupStr(Storage, "object_path", "Object key or blob path.", gS, S, func(g *StorageFields) *string { return &g.ObjectPath }),
+		groupStr(Storage, "acl_permission", "Permission granted by an ACL or policy change.", gS, S, func(g *StorageFields) *string { return &g.ACLPermission }),
+		groupStr(Storage, "acl_entity", "Grantee of an ACL or policy change.", gS, S, func(g *StorageFields) *string { return &g.ACLEntity }),
+
+		groupInt(NetworkTraffic, "src_port", "Source port.", gN, N, func(g *NetworkFields) *int64 { return &g.SrcPort }),
+		groupStr(NetworkTraffic, "dest_ip", "Destination IP address.", gN, N, func(g *NetworkFields) *string { return &g.DestIP }),
+		groupInt(NetworkTraffic, "dest_port", "Destination port.", gN, N, func(g *NetworkFields) *int64 { return &g.DestPort }),
+		groupStr(NetworkTraffic, "transport", "tcp, udp, icmp, or the IANA protocol number.", gN, N, func(g *NetworkFields) *string { return &g.Transport }),
+		groupStr(NetworkTraffic, "direction", "inbound or outbound.", gN, N, func(g *NetworkFields) *string { return &g.Direction }),
+		groupInt(NetworkTraffic, "bytes", "Bytes transferred.", gN, N, func(g *NetworkFields) *int64 { return &g.Bytes }),
+		groupInt(NetworkTraffic, "packets", "Packets transferred.", gN, N, func(g *NetworkFields) *int64 { return &g.Packets }),
+		groupInt(NetworkTraffic, "duration", "Flow duration in seconds.", gN, N, func(g *NetworkFields) *int64 { return &g.Duration }),
+		groupStr(NetworkTraffic, "tcp_flag", "TCP flags seen on the flow.", gN, N, func(g *NetworkFields) *string { return &g.TCPFlag }),
+		groupStr(NetworkTraffic, "vpc", "VPC or virtual network.", gN, N, func(g *NetworkFields) *string { return &g.VPC }),
+		groupStr(NetworkTraffic, "rule", "Firewall or security rule that decided.", gN, N, func(g *NetworkFields) *string { return &g.Rule }),
+		groupStr(NetworkTraffic, "dvc", "The interface or device that logged the flow.", gN, N, func(g *NetworkFields) *string { return &g.Dvc }),
+
+		groupStr(Authentication, "assumed_role_user", "The session or user a role was assumed as.", gA, A, func(g *AuthFields) *string { return &g.AssumedRoleUser }),
+		groupStr(Authentication, "role", "The role assumed or used.", gA, A, func(g *AuthFields) *string { return &g.Role }),
+		groupStr(Authentication, "group_name", "Identity group involved.", gA, A, func(g *AuthFields) *string { return &g.GroupName }),
+		groupStr(Authentication, "mfa_auth", "true when multi-factor authentication was used, false when not.", gA, A, func(g *AuthFields) *string { return &g.MFAAuth }),
+		groupStr(Authentication, "identity_provider", "Identity provider that authenticated the principal.", gA, A, func(g *AuthFields) *string { return &g.IdentityProvider }),
+
+		groupStr(Container, "registry", "Container registry host.", gK, K, func(g *ContainerFields) *string { return &g.Registry }),
+		groupStr(Container, "repository", "Image repository.", gK, K, func(g *ContainerFields) *string { return &g.Repository }),
+		groupStr(Container, "image", "Image reference (repository[:tag] or @digest).", gK, K, func(g *ContainerFields) *string { return &g.Image }),
+		groupStr(Container, "image_digest", "Image manifest digest (sha256:...).", gK, K, func(g *ContainerFields) *string { return &g.ImageDigest }),
+		groupStr(Container, "cluster", "Kubernetes cluster.", gK, K, func(g *ContainerFields) *string { return &g.Cluster }),
+		groupStr(Container, "namespace", "Kubernetes namespace.", gK, K, func(g *ContainerFields) *string { return &g.Namespace }),
+		groupStr(Container, "workload", "Kubernetes object acted on, as resource/name (e.g. pods/web-1).", gK, K, func(g *ContainerFields) *string { return &g.Workload }),
+		groupStr(Container, "container_name", "Container name within a pod.", gK, K, func(g *ContainerFields) *string { return &g.ContainerName }),
+
+		groupStr(Vulnerability, "cve", "CVE or advisory id.", gV, V, func(g *VulnFields) *string { return &g.CVE }),
+		groupStr(Vulnerability, "severity", "critical, high, medium, low, informational or unknown.", gV, V, func(g *VulnFields) *string { return &g.Severity }),
+		{Name: "cvss_score", Group: Vulnerability, Kind: KindFloat, Doc: "CVSS base score.",
+			num: func(e *Event) (float64, bool) {
+				if e.Vuln != nil && e.Vuln.CVSSScore != 0 {
+					return e.Vuln.CVSSScore, true
+				}
+				return 0, false
+			},
+			setNum: func(e *Event, n float64) { e.V().CVSSScore = n }},
+		groupStr(Vulnerability, "package", "Affected package.", gV, V, func(g *VulnFields) *string { return &g.Package }),
+		groupStr(Vulnerability, "installed_version", "Installed package version.", gV, V, func(g *VulnFields) *string { return &g.InstalledVersion }),
+		groupStr(Vulnerability, "fixed_version", "First version with the fix.", gV, V, func(g *VulnFields) *string { return &g.FixedVersion }),
+		groupStr(Vulnerability, "resource_uri", "The scanned image or host.", gV, V, func(g *VulnFields) *string { return &g.ResourceURI }),
+		groupStr(Vulnerability, "occurrence", "The finding's own id or name (e.g. a Grafeas occurrence name).", gV, V, func(g *VulnFields) *string { return &g.Occurrence }),
+		groupStr(Vulnerability, "notification_time", "When the scanner reported the finding, RFC 3339.", gV, V, func(g *VulnFields) *string { return &g.NotificationTime }),
+	}
+	byName = make(map[string]*Field, len(Fields))
+	for _, f := range Fields {
+		if f.Kind == KindTime {
+			f.setStr = func(e *Event, s string) {
+				if t, ok := ParseTime(s); ok {
+					e.Time = t
+				}
+			}
+		}
+		byName[f.Name] = f
+	}
+}
