@@ -28,6 +28,9 @@ type Field struct {
 	Group Dataset // the dataset whose group holds it; "" for common fields
 	Kind  Kind
 	Doc   string
+	// Repeats marks fields whose values repeat across events (names,
+	// regions, accounts, principals, user agents): sources may intern them.
+	Repeats bool
 
 	str    func(*Event) string
 	num    func(*Event) (float64, bool)
@@ -326,7 +329,13 @@ func init() {
 		groupStr(Vulnerability, "notification_time", "When the scanner reported the finding, RFC 3339.", gV, V, func(g *VulnFields) *string { return &g.NotificationTime }),
 	}
 	byName = make(map[string]*Field, len(Fields))
+	repeats := map[string]bool{"vendor_product": true, "tags": true, "event_name": true, "action": true, "status": true,
+		"src": true, "src_ip": true, "src_user": true, "user_type": true, "account": true, "region": true,
+		"http_user_agent": true, "credential_id": true, "role": true, "identity_provider": true, "registry": true,
+		"repository": true, "cluster": true, "namespace": true, "bucket_name": true, "instance_type": true, "image_id": true,
+		"transport": true, "direction": true, "vpc": true, "dvc": true, "rule": true, "severity": true, "package": true}
 	for _, f := range Fields {
+		f.Repeats = repeats[f.Name]
 		if f.Kind == KindTime {
 			f.setStr = func(e *Event, s string) {
 				if t, ok := ParseTime(s); ok {

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -123,7 +124,13 @@ func (c *Compiled) Apply(v *fastjson.Value, e *event.Event) {
 			if x == nil {
 				continue
 			}
-			s := Text(x)
+			var s string
+			if m.field.Repeats && x.Type() == fastjson.TypeString {
+				b, _ := x.StringBytes()
+				s = Intern(b)
+			} else {
+				s = Text(x)
+			}
 			if s == "" {
 				continue
 			}
@@ -189,4 +196,35 @@ func StrIs(v *fastjson.Value, want string, path ...string) bool {
 	}
 	b, _ := x.StringBytes()
 	return string(b) == want
+}
+
+// LooksLikeIP reports whether s is an IPv4 or IPv6 address, cheaply and
+// without allocating (service names such as ec2.amazonaws.com are not).
+func LooksLikeIP(s string) bool {
+	if len(s) < 2 || len(s) > 45 {
+		return false
+	}
+	if strings.IndexByte(s, ':') >= 0 {
+		_, err := netip.ParseAddr(s)
+		return err == nil
+	}
+	dots, digits := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.':
+			if digits == 0 {
+				return false
+			}
+			dots++
+			digits = 0
+		case c >= '0' && c <= '9':
+			digits++
+			if digits > 3 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return dots == 3 && digits > 0
 }

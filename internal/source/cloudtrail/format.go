@@ -1,7 +1,6 @@
 package cloudtrail
 
 import (
-	"net/netip"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -72,10 +71,8 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 	}
 	e := r.NewEvent(event.VendorAWS, "AWS CloudTrail")
 	common.Apply(v, e)
-	if e.Src != "" {
-		if _, err := netip.ParseAddr(e.Src); err == nil {
-			e.SrcIP = e.Src
-		}
+	if source.LooksLikeIP(e.Src) {
+		e.SrcIP = e.Src
 	}
 	e.Status = event.StatusSuccess
 	if source.Has(v, "errorCode") || source.StrIs(v, "Failure", "responseElements", "ConsoleLogin") {
