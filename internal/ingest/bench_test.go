@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,4 +101,63 @@ func BenchmarkNormalizeCloudTrailEncode(b *testing.B) {
 func BenchmarkBaselineCloudTrail(b *testing.B) {
 	data, n := benchInput(b, "aws/cloudtrail/panther-tests.jsonl", 10)
 	benchBaseline(b, data, n)
+}
+
+func BenchmarkNormalizeGCPAudit(b *testing.B) {
+	data, n := benchInput(b, "gcp/audit/panther-tests.jsonl", 6)
+	benchNormalize(b, data, n, false)
+}
+
+func BenchmarkBaselineGCPAudit(b *testing.B) {
+	data, n := benchInput(b, "gcp/audit/panther-tests.jsonl", 6)
+	benchBaseline(b, data, n)
+}
+
+// vpcFlowInput repeats the corpus's raw VPC flow lines to a file of 6,000 records.
+func vpcFlowInput(b *testing.B) ([]byte, int) {
+	lines := sourcetest.Lines(b, sourcetest.Corpus(b, "aws/vpcflow/panther-scenario-compromised-root-creds-attacker.log"))
+	var buf bytes.Buffer
+	n := 0
+	for i := 0; i < 1000; i++ {
+		for _, l := range lines {
+			buf.Write(l)
+			buf.WriteByte('\n')
+			n++
+		}
+	}
+	return buf.Bytes(), n
+}
+
+func BenchmarkNormalizeVPCFlow(b *testing.B) {
+	data, n := vpcFlowInput(b)
+	benchNormalize(b, data, n, false)
+}
+
+// BenchmarkBaselineVPCFlow is the naive reading of the same text: split
+// each line on spaces and build a map[string]any with numbers converted.
+func BenchmarkBaselineVPCFlow(b *testing.B) {
+	data, _ := vpcFlowInput(b)
+	names := strings.Fields("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	start := time.Now()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		for sc.Scan() {
+			m := make(map[string]any, len(names))
+			for j, f := range strings.Fields(sc.Text()) {
+				if j >= len(names) {
+					break
+				}
+				if v, err := strconv.ParseInt(f, 10, 64); err == nil {
+					m[names[j]] = v
+				} else {
+					m[names[j]] = f
+				}
+			}
+			n++
+		}
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
 }

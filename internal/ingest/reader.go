@@ -449,14 +449,23 @@ func decodeBase64(b []byte) ([]byte, error) {
 	return nil, err
 }
 
+// count finishes an event the way every format's events are finished and
+// counts it.
+func (r *Reader) count(e *event.Event) {
+	e.Action = event.CanonicalAction(e.Dataset, e.Action)
+	r.stats.Events++
+	r.stats.ByDataset[e.Dataset]++
+	if e.Time.IsZero() {
+		r.stats.NoTime++
+	}
+}
+
 func (r *Reader) parse(f source.Format, rec *source.Record) {
 	r.stats.ByFormat[f.Name()]++
 	n := 0
 	err := f.Parse(rec, func(e *event.Event) {
 		n++
-		r.stats.Events++
-		e.Action = event.CanonicalAction(e.Dataset, e.Action)
-		r.stats.ByDataset[e.Dataset]++
+		r.count(e)
 		r.emit(e)
 	})
 	if err != nil && n == 0 {
@@ -531,9 +540,7 @@ func (r *Reader) textRecord(tf source.TextFormat, dec source.TextDecoder, line [
 	n := 0
 	err := dec.ParseLine(rec, func(e *event.Event) {
 		n++
-		r.stats.Events++
-		e.Action = event.CanonicalAction(e.Dataset, e.Action)
-		r.stats.ByDataset[e.Dataset]++
+		r.count(e)
 		r.emit(e)
 	})
 	if err != nil && n == 0 {

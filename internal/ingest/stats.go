@@ -30,6 +30,7 @@ type Stats struct {
 	Skipped   map[string]int   // records skipped, by reason
 	Ignored   map[string]int   // records deliberately passed over (e.g. CloudTrail digests)
 	Unread    map[string]error // paths that could not be opened or read at all
+	NoTime    int              // events whose record had no readable timestamp
 }
 
 func newStats() *Stats {
@@ -67,6 +68,9 @@ func (s *Stats) WriteSummary(w io.Writer) {
 	}
 	if len(s.Ignored) > 0 {
 		fmt.Fprintf(w, "  ignored: %s\n", joinCounts(s.Ignored))
+	}
+	if s.NoTime > 0 {
+		fmt.Fprintf(w, "  events without a readable time: %d\n", s.NoTime)
 	}
 	if len(s.Unread) > 0 {
 		fmt.Fprintf(w, "  unreadable paths: %d\n", len(s.Unread))
