@@ -144,4 +144,3 @@ func newFormatsCmd() *cobra.Command {
 		},
 	}
 }
-

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/valyala/fastjson"
 
@@ -68,7 +69,9 @@ func NewReader(s Settings) *Reader {
 func (r *Reader) Stats() *Stats { return r.stats }
 
 // ReadPaths reads every path: files, directories (recursively, in name
-// order) and "-" for standard input.
+// order) and "-" for standard input. Inside a directory, hidden files and
+// directories and documentation (README, *.md) are passed over and counted
+// as ignored; a file named on the command line is always read.
 func (r *Reader) ReadPaths(paths []string, emit source.Emit) {
 	for _, p := range paths {
 		if p == "-" {
@@ -90,6 +93,13 @@ func (r *Reader) ReadPaths(paths []string, emit source.Emit) {
 				r.unreadable(path, err)
 				return nil
 			}
+			if path != p && skipInWalk(d.Name()) {
+				r.stats.Ignored["documentation-or-hidden"]++
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
 			if d.Type().IsRegular() {
 				files = append(files, path)
 			}
@@ -103,6 +113,16 @@ func (r *Reader) ReadPaths(paths []string, emit source.Emit) {
 			r.ReadFile(f, emit)
 		}
 	}
+}
+
+// skipInWalk reports a directory entry that is not a log: hidden files and
+// directories, and documentation kept beside sample logs.
+func skipInWalk(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return true
+	}
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".md" || ext == ".markdown" || strings.EqualFold(strings.TrimSuffix(name, filepath.Ext(name)), "README")
 }
 
 func (r *Reader) unreadable(path string, err error) {
@@ -468,6 +488,11 @@ func (r *Reader) parse(f source.Format, rec *source.Record) {
 		r.count(e)
 		r.emit(e)
 	})
+	var ign source.Ignore
+	if errors.As(err, &ign) && n == 0 {
+		r.stats.Ignored[ign.Reason]++
+		return
+	}
 	if err != nil && n == 0 {
 		r.problem(Problem{Origin: rec.Origin, Reason: ReasonInvalid, Err: fmt.Errorf("%s: %w", f.Name(), err)}, true)
 	}
@@ -543,6 +568,11 @@ func (r *Reader) textRecord(tf source.TextFormat, dec source.TextDecoder, line [
 		r.count(e)
 		r.emit(e)
 	})
+	var ign source.Ignore
+	if errors.As(err, &ign) && n == 0 {
+		r.stats.Ignored[ign.Reason]++
+		return
+	}
 	if err != nil && n == 0 {
 		r.problem(Problem{Origin: rec.Origin, Reason: ReasonInvalid, Err: fmt.Errorf("%s: %w", tf.Name(), err)}, true)
 	}

@@ -179,6 +179,10 @@ func TestReadPathsDirectory(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "a", "b"), 0o755)
 	os.WriteFile(filepath.Join(dir, "a", "one.jsonl"), []byte(ct1+"\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "a", "b", "two.json.gz"), gz(t, `{"Records":[`+ct2+`]}`), 0o644)
+	// Documentation and hidden entries beside logs are passed over.
+	os.WriteFile(filepath.Join(dir, "README.md"), []byte("# sample logs\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".git", "HEAD"), []byte("ref: x\n"), 0o644)
 	var evs []*event.Event
 	var probs []ingest.Problem
 	r := ingest.NewReader(ingest.Settings{Formats: []source.Format{cloudtrail.New()}, OnProblem: func(p ingest.Problem) { probs = append(probs, p) }})
@@ -188,6 +192,15 @@ func TestReadPathsDirectory(t *testing.T) {
 	}
 	if len(r.Stats().Unread) != 1 || len(probs) != 1 {
 		t.Errorf("missing path not reported: %v", probs)
+	}
+	if r.Stats().Ignored["documentation-or-hidden"] != 2 {
+		t.Errorf("ignored %v", r.Stats().Ignored)
+	}
+	// Named explicitly, a Markdown file is read (and is no known format).
+	r = ingest.NewReader(ingest.Settings{Formats: []source.Format{cloudtrail.New()}, OnProblem: func(ingest.Problem) {}})
+	r.ReadPaths([]string{filepath.Join(dir, "README.md")}, func(*event.Event) {})
+	if r.Stats().Files != 1 || r.Stats().Skipped[ingest.ReasonUnknownFormat] != 1 {
+		t.Errorf("explicit file: %+v", r.Stats())
 	}
 }
 

@@ -22,13 +22,21 @@ type Record struct {
 // JSON value re-serialized when it came from inside an envelope, or a text
 // line as a JSON string. The result is a fresh copy.
 func (r *Record) Raw() []byte {
+	var b []byte
 	switch {
 	case r.JSON == nil:
 		return event.AppendString(nil, string(r.Text)) // a text line becomes a JSON string
 	case len(r.Text) > 0:
-		return append([]byte(nil), r.Text...)
+		b = append([]byte(nil), r.Text...)
+	default:
+		b = r.JSON.MarshalTo(nil)
 	}
-	return r.JSON.MarshalTo(nil)
+	// The parser tolerates a few things strict JSON does not (e.g. a number
+	// "00"); such a record is kept as a JSON string so output stays valid.
+	if fastjson.ValidateBytes(b) != nil {
+		return event.AppendString(nil, string(b))
+	}
+	return b
 }
 
 // NewEvent returns an event stamped with the record's origin and, when asked,
@@ -108,3 +116,11 @@ func Errorf(field, format string, args ...any) error {
 
 // ErrNotObject is returned by formats for a record that is not a JSON object.
 var ErrNotObject = &FieldError{Reason: "record is not a JSON object"}
+
+// Ignore is returned by Parse for a record the format recognizes but that
+// carries no activity worth an event (a scan-status notification, an
+// integrity digest). Readers count it under Reason instead of reporting a
+// problem.
+type Ignore struct{ Reason string }
+
+func (e Ignore) Error() string { return "ignored: " + e.Reason }

@@ -48,9 +48,9 @@ func TestRepresentativeEvents(t *testing.T) {
 			name:   "ECR PutImage",
 			record: `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ci-deployer","accessKeyId":"AKIAEXAMPLE4","userName":"ci-deployer"},"eventTime":"2026-10-14T10:00:00Z","eventSource":"ecr.amazonaws.com","eventName":"PutImage","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.66","userAgent":"aws-cli/1.16.312 Python/3.6.9","requestParameters":{"repositoryName":"payments-api","imageTag":"latest","registryId":"111122223333","imageManifest":"{}"},"responseElements":{"image":{"registryId":"111122223333","repositoryName":"payments-api","imageId":{"imageDigest":"sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0","imageTag":"latest"}}},"recipientAccountId":"111122223333","eventID":"e5"}`,
 			want: map[string]string{"dataset": "Container", "action": "push", "repository": "payments-api",
-				"image_digest": "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
-				"registry":     "111122223333.dkr.ecr.us-east-1.amazonaws.com",
-				"image":        "111122223333.dkr.ecr.us-east-1.amazonaws.com/payments-api@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+				"image_digest":  "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+				"registry":      "111122223333.dkr.ecr.us-east-1.amazonaws.com",
+				"image":         "111122223333.dkr.ecr.us-east-1.amazonaws.com/payments-api@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
 				"credential_id": "AKIAEXAMPLE4", "http_user_agent": "aws-cli/1.16.312 Python/3.6.9"},
 		},
 		{

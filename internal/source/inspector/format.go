@@ -1,27 +1,248 @@
-// Package inspector reads the inspector log format.
 package inspector
 
 import (
-	"errors"
+	"bytes"
+	"strconv"
+	"strings"
 
 	"github.com/valyala/fastjson"
 
+	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/source"
 )
 
 // Name is the --format name.
 const Name = "inspector"
 
-// Format reads inspector records.
+// Product is the vendor_product of every event.
+const Product = "Amazon Inspector"
+
+// Format reads Amazon Inspector findings and events.
 type Format struct{}
 
-// New returns the format.
+// New returns the Inspector format.
 func New() source.Format { return Format{} }
 
-func (Format) Name() string                  { return Name }
-func (Format) Doc() string                   { return "inspector (not yet implemented)" }
-func (Format) Detect(v *fastjson.Value) bool { return false }
-func (Format) Parse(r *source.Record, emit source.Emit) error {
-	return errors.New("not implemented")
+// Name implements source.Format.
+func (Format) Name() string { return Name }
+
+// Doc implements source.Format.
+func (Format) Doc() string {
+	return "Amazon Inspector (v2): EventBridge finding, scan and coverage events; findings and ListFindings responses ({\"findings\":[...]})"
 }
-func (Format) Mappings() []source.Mapping { return nil }
+
+// Detect accepts EventBridge events from aws.inspector2, findings (a
+// findingArn of the inspector2 service) and {"findings":[...]} lists of them.
+func (Format) Detect(v *fastjson.Value) bool {
+	if dt := v.GetStringBytes("detail-type"); dt != nil {
+		return bytes.HasPrefix(dt, []byte("Inspector2 ")) && source.StrIs(v, "aws.inspector2", "source") && v.Get("detail") != nil
+	}
+	if isFinding(v) {
+		return true
+	}
+	fs := v.Get("findings")
+	return fs != nil && fs.Type() == fastjson.TypeArray && isFinding(fs.Get("0"))
+}
+
+// isFinding reports whether v is an Inspector v2 finding: every finding has
+// an ARN arn:<partition>:inspector2:<region>:<account>:finding/<id>.
+func isFinding(v *fastjson.Value) bool {
+	arn := v.GetStringBytes("findingArn")
+	return bytes.HasPrefix(arn, []byte("arn:")) && bytes.Contains(arn, []byte(":inspector2:"))
+}
+
+// Parse implements source.Format.
+func (Format) Parse(r *source.Record, emit source.Emit) error {
+	v := r.JSON
+	if v == nil || v.Type() != fastjson.TypeObject {
+		return source.ErrNotObject
+	}
+	if d := v.Get("detail"); d != nil && v.Get("detail-type") != nil {
+		if d.Type() != fastjson.TypeObject {
+			return source.Errorf("detail", "EventBridge detail is a %s, not an object", d.Type())
+		}
+		emit(parseEvent(r, v, d, string(v.GetStringBytes("detail-type"))))
+		return nil
+	}
+	if fs := v.Get("findings"); fs != nil && v.Get("findingArn") == nil {
+		arr, err := fs.Array()
+		if err != nil {
+			return source.Errorf("findings", "is a %s, not an array", fs.Type())
+		}
+		var bad error
+		n := 0
+		for i, f := range arr {
+			if f.Type() != fastjson.TypeObject {
+				if bad == nil {
+					bad = source.Errorf("findings", "element %d is a %s, not a finding object", i, f.Type())
+				}
+				continue
+			}
+			sub := *r
+			sub.JSON, sub.Text = f, nil
+			sub.Origin.Index = i
+			emit(parseEvent(&sub, nil, f, findingEvent))
+			n++
+		}
+		if n == 0 {
+			return bad
+		}
+		return nil
+	}
+	emit(parseEvent(r, nil, v, findingEvent))
+	return nil
+}
+
+// parseEvent maps one event: env is the EventBridge envelope (nil for a
+// bare finding) and d its detail, or the finding.
+func parseEvent(r *source.Record, env, d *fastjson.Value, detailType string) *event.Event {
+	e := r.NewEvent(event.VendorAWS, Product)
+	if env != nil {
+		envelope.Apply(env, e)
+	}
+	sub := string(d.GetStringBytes("status"))
+	if sub == "" {
+		sub = string(d.GetStringBytes("scanStatus", "statusCodeValue"))
+	}
+	en, action, ok := ops.Lookup(detailType, sub)
+	e.Dataset, e.Action = event.Security, action
+	if ok {
+		e.Dataset = en.Dataset
+		if en.Fields != nil {
+			en.Fields.Apply(d, e)
+		}
+	}
+	if detailType == findingEvent {
+		typ := string(d.GetStringBytes("resources", "0", "type"))
+		for _, rt := range resourceTypes {
+			if rt.Type == typ {
+				rt.Fields.Apply(d, e)
+			}
+		}
+	}
+	if counts := d.Get("finding-severity-counts"); counts != nil {
+		summarize(e, counts)
+	}
+	if e.Region == "" {
+		e.Region = arnRegion(string(d.GetStringBytes("findingArn")))
+	}
+	derive(e)
+	return e
+}
+
+// summarize sets severity to the highest severity with findings and msg to
+// the counts, e.g. "CRITICAL 7, HIGH 61, MEDIUM 62, TOTAL 158".
+func summarize(e *event.Event, counts *fastjson.Value) {
+	o, err := counts.Object()
+	if err != nil {
+		return
+	}
+	var b strings.Builder
+	add := func(name string, n int) {
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(name)
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(n))
+	}
+	for _, s := range severities {
+		if n := o.Get(s).GetInt(); n > 0 {
+			if e.Vuln == nil || e.Vuln.Severity == "" {
+				e.V().Severity = severity(s)
+			}
+			add(s, n)
+		}
+	}
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		if n := x.GetInt(); n > 0 && !isSeverity(string(k)) {
+			add(string(k), n)
+		}
+	})
+	if b.Len() == 0 {
+		e.Msg = "no findings"
+		return
+	}
+	e.Msg = b.String()
+}
+
+func isSeverity(s string) bool {
+	for _, x := range severities {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// arnRegion returns the region of an ARN (arn:partition:service:region:...).
+func arnRegion(arn string) string {
+	if !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[3]
+}
+
+// derive completes container images: the registry host from the registry's
+// account and the region, and registry/repository@digest (or :tag).
+func derive(e *event.Event) {
+	k := e.Container
+	if k == nil || k.Repository == "" {
+		return
+	}
+	if k.Registry == "" && e.Account != "" {
+		k.Registry = e.Account
+	}
+	if k.Registry != "" && !strings.Contains(k.Registry, ".") && e.Region != "" {
+		k.Registry += ".dkr.ecr." + e.Region + ".amazonaws.com"
+	}
+	ref := k.Repository
+	if strings.Contains(k.Registry, ".") {
+		ref = k.Registry + "/" + ref
+	}
+	switch {
+	case k.ImageDigest != "":
+		k.Image = ref + "@" + k.ImageDigest
+	case k.Image != "": // a tag
+		k.Image = ref + ":" + k.Image
+	default:
+		k.Image = ref
+	}
+	if e.Dataset == event.Vulnerability && (e.Vuln == nil || e.Vuln.ResourceURI == "") {
+		e.V().ResourceURI = k.Image
+	}
+}
+
+// Mappings implements source.Format.
+func (Format) Mappings() []source.Mapping {
+	m := envelope.Mappings()
+	m = append(m,
+		source.Mapping{Field: "dataset", Source: "detail-type (findings: Inspector2 Finding) and status, by the event table"},
+		source.Mapping{Field: "action", Source: "detail-type and status, by the event table (found, suppressed, closed, scan, enable, disable)"},
+		source.Mapping{Field: "region", Source: "the region in findingArn, when nothing else gives it"},
+		source.Mapping{Field: "severity", Source: "detail.finding-severity-counts: the highest severity with findings (Inspector2 Scan)"},
+		source.Mapping{Field: "msg", Source: "detail.finding-severity-counts: the counts (Inspector2 Scan)"},
+		source.Mapping{Field: "registry", Source: "registry account + .dkr.ecr.<region>.amazonaws.com"},
+		source.Mapping{Field: "image", Source: "registry/repository@image_digest, or :tag without a digest"},
+	)
+	seen := map[string]bool{} // rows of one detail type share their fields
+	for _, op := range ops.Rows() {
+		if seen[op.Service] || len(op.Fields) == 0 {
+			continue
+		}
+		seen[op.Service] = true
+		for _, f := range op.Fields.Compile().Mappings() {
+			m = append(m, source.Mapping{Field: f.Field, Source: f.Source + " — " + op.Service})
+		}
+	}
+	for _, rt := range resourceTypes {
+		for _, f := range rt.Fields.Mappings() {
+			m = append(m, source.Mapping{Field: f.Field, Source: f.Source + " — resource type " + rt.Type})
+		}
+	}
+	return m
+}
