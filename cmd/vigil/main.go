@@ -5,9 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 )
 
 func main() {
+	// vigil streams events: its live heap is small and its allocation rate
+	// high, so collecting less often buys throughput for little memory.
+	// An explicit GOGC still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	if err := newRootCmd().Execute(); err != nil {
 		var ee exitError
 		if errors.As(err, &ee) {

@@ -215,5 +215,8 @@ func (e *Event) AddTag(t string) {
 			return
 		}
 	}
+	if e.Tags == nil {
+		e.Tags = make([]string, 0, 4) // events carry a few tags: grow once
+	}
 	e.Tags = append(e.Tags, t)
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/valyala/fastjson"
 
@@ -49,6 +50,9 @@ type Reader struct {
 	stats   *Stats
 	parsers [maxEnvelopeDepth + 2]fastjson.Parser
 	emit    source.Emit
+	sink    source.Emit // r.deliver, bound once so parsing allocates no closure per record
+	emitted int         // events delivered by the record being parsed
+	rec     source.Record
 	file    string
 	shown   map[string]int
 	lineBuf []byte
@@ -57,6 +61,7 @@ type Reader struct {
 // NewReader returns a Reader.
 func NewReader(s Settings) *Reader {
 	r := &Reader{set: s, stats: newStats()}
+	r.sink = r.deliver
 	for _, f := range s.Formats {
 		if tf, ok := f.(source.TextFormat); ok {
 			r.text = append(r.text, tf)
@@ -145,7 +150,8 @@ func (r *Reader) ReadFile(path string, emit source.Emit) {
 func (r *Reader) ReadStream(name string, in io.Reader, emit source.Emit) {
 	r.stats.Files++
 	r.emit, r.file, r.shown = emit, name, map[string]int{}
-	br := bufio.NewReaderSize(in, 256<<10)
+	br := getBuf(in)
+	defer bufPool.Put(br)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -153,9 +159,21 @@ func (r *Reader) ReadStream(name string, in io.Reader, emit source.Emit) {
 			return
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
+		zbr := getBuf(zr)
+		defer bufPool.Put(zbr)
+		br = zbr
 	}
 	r.readFramed(br)
+}
+
+// bufPool recycles the read buffers of streams, which are large enough
+// that allocating one per file would dominate reading many small files.
+var bufPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256<<10) }}
+
+func getBuf(in io.Reader) *bufio.Reader {
+	br := bufPool.Get().(*bufio.Reader)
+	br.Reset(in)
+	return br
 }
 
 func (r *Reader) at(line, index int) event.Origin {
@@ -401,7 +419,7 @@ func (r *Reader) handle(v *fastjson.Value, text []byte, at event.Origin, depth i
 			return
 		}
 	}
-	r.parse(f, &source.Record{JSON: v, Text: text, Origin: at, KeepRaw: r.set.KeepRaw})
+	r.parse(f, r.record(v, text, at))
 }
 
 func (r *Reader) detect(v *fastjson.Value) source.Format {
@@ -416,24 +434,40 @@ func (r *Reader) detect(v *fastjson.Value) source.Format {
 // unwrap handles generic envelopes and reports whether v was one.
 func (r *Reader) unwrap(v *fastjson.Value, at event.Origin, depth int) bool {
 	o, _ := v.Object()
+	// One pass over the keys finds every envelope marker; looking each up
+	// would scan all keys of every ordinary record several times.
+	var digestStart, digestEnd bool
+	var recs, msg *fastjson.Value
+	o.Visit(func(k []byte, x *fastjson.Value) {
+		switch string(k) {
+		case "digestStartTime":
+			digestStart = true
+		case "digestEndTime":
+			digestEnd = true
+		case "Records", "records":
+			if recs == nil && x.Type() == fastjson.TypeArray {
+				recs = x
+			}
+		case "message":
+			msg = x
+		}
+	})
 	// CloudTrail digest files are integrity metadata, not activity.
-	if o.Get("digestStartTime") != nil && o.Get("digestEndTime") != nil {
+	if digestStart && digestEnd {
 		r.stats.Ignored["cloudtrail-digest"]++
 		return true
 	}
-	for _, key := range [...]string{"Records", "records"} {
-		if arr := o.Get(key); arr != nil && arr.Type() == fastjson.TypeArray && o.Len() <= 2 {
-			recs, _ := arr.Array()
-			for i, el := range recs {
-				sub := at
-				sub.Index = i
-				r.handle(el, nil, sub, depth+1)
-			}
-			return true
+	if recs != nil && o.Len() <= 2 {
+		arr, _ := recs.Array()
+		for i, el := range arr {
+			sub := at
+			sub.Index = i
+			r.handle(el, nil, sub, depth+1)
 		}
+		return true
 	}
 	// Pub/Sub push and pull messages: {"message":{"data":"<base64>"}, "subscription":...}.
-	if msg := o.Get("message"); msg != nil && msg.Type() == fastjson.TypeObject {
+	if msg != nil && msg.Type() == fastjson.TypeObject {
 		data := msg.Get("data")
 		if data == nil || data.Type() != fastjson.TypeString {
 			return false
@@ -480,21 +514,36 @@ func (r *Reader) count(e *event.Event) {
 	}
 }
 
-func (r *Reader) parse(f source.Format, rec *source.Record) {
-	r.stats.ByFormat[f.Name()]++
-	n := 0
-	err := f.Parse(rec, func(e *event.Event) {
-		n++
-		r.count(e)
-		r.emit(e)
-	})
+// deliver counts and passes on one event of the record being parsed.
+func (r *Reader) deliver(e *event.Event) {
+	r.emitted++
+	r.count(e)
+	r.emit(e)
+}
+
+// record returns the reusable Record, reset; formats do not keep it past
+// Parse.
+func (r *Reader) record(v *fastjson.Value, text []byte, at event.Origin) *source.Record {
+	r.rec = source.Record{JSON: v, Text: text, Origin: at, KeepRaw: r.set.KeepRaw}
+	return &r.rec
+}
+
+// failed accounts for a record whose parse produced no event: ignored on
+// purpose, or a problem.
+func (r *Reader) failed(name string, at event.Origin, err error) {
 	var ign source.Ignore
-	if errors.As(err, &ign) && n == 0 {
+	if errors.As(err, &ign) {
 		r.stats.Ignored[ign.Reason]++
 		return
 	}
-	if err != nil && n == 0 {
-		r.problem(Problem{Origin: rec.Origin, Reason: ReasonInvalid, Err: fmt.Errorf("%s: %w", f.Name(), err)}, true)
+	r.problem(Problem{Origin: at, Reason: ReasonInvalid, Err: fmt.Errorf("%s: %w", name, err)}, true)
+}
+
+func (r *Reader) parse(f source.Format, rec *source.Record) {
+	r.stats.ByFormat[f.Name()]++
+	r.emitted = 0
+	if err := f.Parse(rec, r.sink); err != nil && r.emitted == 0 {
+		r.failed(f.Name(), rec.Origin, err)
 	}
 }
 
@@ -561,19 +610,9 @@ func (r *Reader) readText(br *bufio.Reader, first []byte, lineNo int) {
 func (r *Reader) textRecord(tf source.TextFormat, dec source.TextDecoder, line []byte, lineNo int) {
 	r.stats.Records++
 	r.stats.ByFormat[tf.Name()]++
-	rec := &source.Record{Text: line, Origin: r.at(lineNo, -1), KeepRaw: r.set.KeepRaw}
-	n := 0
-	err := dec.ParseLine(rec, func(e *event.Event) {
-		n++
-		r.count(e)
-		r.emit(e)
-	})
-	var ign source.Ignore
-	if errors.As(err, &ign) && n == 0 {
-		r.stats.Ignored[ign.Reason]++
-		return
-	}
-	if err != nil && n == 0 {
-		r.problem(Problem{Origin: rec.Origin, Reason: ReasonInvalid, Err: fmt.Errorf("%s: %w", tf.Name(), err)}, true)
+	rec := r.record(nil, line, r.at(lineNo, -1))
+	r.emitted = 0
+	if err := dec.ParseLine(rec, r.sink); err != nil && r.emitted == 0 {
+		r.failed(tf.Name(), rec.Origin, err)
 	}
 }

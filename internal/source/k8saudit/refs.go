@@ -166,13 +166,13 @@ func userType(u string) string {
 	case u == "":
 		return ""
 	case strings.HasPrefix(u, "system:serviceaccount:"), strings.HasSuffix(u, ".gserviceaccount.com"):
-		return "serviceaccount"
+		return "ServiceAccount"
 	case strings.HasPrefix(u, "system:node:"):
-		return "node"
+		return "Node"
 	case u == "system:anonymous":
-		return "anonymous"
+		return "Anonymous"
 	}
-	return "user"
+	return "User"
 }
 
 // arnAccount returns the account id of an AWS ARN, or "".
