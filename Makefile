@@ -26,11 +26,14 @@ fmt-check:
 docs:
 	$(GO) run ./cmd/vigil datamodel > docs/DATAMODEL.md
 
-# fuzz runs every parser's fuzz target for FUZZTIME each.
+# fuzz runs every fuzz target (each parser's FuzzParse, the reader's
+# framing, the time parser) for FUZZTIME each.
 FUZZTIME ?= 60s
 fuzz:
-	@for d in $$(grep -rl --include='*_test.go' '^func FuzzParse' internal | xargs -n1 dirname | sort -u); do \
-		echo "== $$d"; $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./$$d || exit 1; \
+	@grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' internal | sed 's/:func /:/' | sort -u | \
+	while IFS=: read -r file target; do \
+		d=$$(dirname $$file); echo "== $$d $$target"; \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./$$d || exit 1; \
 	done
 
 bench:

@@ -2,6 +2,7 @@ package event
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -158,6 +159,9 @@ func ParseTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	if c := s[0]; c >= '0' && c <= '9' && len(s) >= 9 && !containsAny(s, "-:/") {
+		if t, ok := epochDecimal(s); ok {
+			return t, true
+		}
 		if n, err := strconv.ParseFloat(s, 64); err == nil {
 			return UnixTime(n), true
 		}
@@ -171,6 +175,44 @@ func ParseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// epochDecimal parses epoch seconds with an optional decimal fraction
+// exactly, as AWS APIs write timestamps (1697286400.456; through a float64
+// the milliseconds would come out as .456000089), and integer epoch
+// milliseconds, microseconds or nanoseconds, told apart by magnitude.
+func epochDecimal(s string) (time.Time, bool) {
+	sec, frac, dot := strings.Cut(s, ".")
+	if len(sec) > 19 || len(frac) > 9 || (dot && (len(frac) == 0 || len(sec) > 11)) {
+		return time.Time{}, false
+	}
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, false
+	}
+	if !dot {
+		switch {
+		case n > 1e17:
+			return time.Unix(0, n).UTC(), true
+		case n > 1e14:
+			return time.UnixMicro(n).UTC(), true
+		case n > 1e11:
+			return time.UnixMilli(n).UTC(), true
+		}
+		return time.Unix(n, 0).UTC(), true
+	}
+	var ns int64
+	for i := 0; i < 9; i++ {
+		ns *= 10
+		if i < len(frac) {
+			c := frac[i]
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			ns += int64(c - '0')
+		}
+	}
+	return time.Unix(n, ns).UTC(), true
 }
 
 // parseISO parses the common shape YYYY-MM-DD[T ]hh:mm:ss[.fraction]

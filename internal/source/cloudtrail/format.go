@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/aws"
 )
 
 // Name is the --format name.
@@ -107,22 +108,8 @@ func derive(e *event.Event, service string) {
 			e.Auth.MFAAuth = yesNo(e.Auth.MFAAuth)
 		}
 	case event.Container:
-		k := e.Container
-		if k == nil || k.Repository == "" || !strings.HasPrefix(service, "ecr") {
-			break
-		}
-		if k.Registry != "" && !strings.Contains(k.Registry, ".") && e.Region != "" {
-			k.Registry += ".dkr.ecr." + e.Region + ".amazonaws.com"
-		}
-		ref := k.Repository
-		if k.Registry != "" {
-			ref = k.Registry + "/" + ref
-		}
-		switch {
-		case k.ImageDigest != "":
-			k.Image = ref + "@" + k.ImageDigest
-		case k.Image != "": // tag
-			k.Image = ref + ":" + k.Image
+		if strings.HasPrefix(service, "ecr") {
+			aws.CompleteECRImage(e)
 		}
 	}
 }

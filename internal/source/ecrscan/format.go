@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/aws"
 )
 
 // Name is the --format name.
@@ -81,9 +82,9 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 		en.Fields.Apply(v, e)
 	}
 	if counts := d.Get("finding-severity-counts"); counts != nil {
-		summarize(e, counts)
+		aws.SummarizeSeverityCounts(e, counts)
 	}
-	derive(e)
+	aws.CompleteECRImage(e)
 	emit(e)
 	return nil
 }
@@ -113,56 +114,6 @@ func resourceChange(e *event.Event, d *fastjson.Value, emit source.Emit) error {
 	return nil
 }
 
-// summarize sets severity to the highest severity with findings and msg to
-// the counts, e.g. "CRITICAL 10, MEDIUM 9".
-func summarize(e *event.Event, counts *fastjson.Value) {
-	if counts == nil {
-		return
-	}
-	o, err := counts.Object()
-	if err != nil {
-		return
-	}
-	var b strings.Builder
-	add := func(name string, n int) {
-		if b.Len() > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(name)
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(n))
-	}
-	for _, s := range severities {
-		n := o.Get(s).GetInt()
-		if n <= 0 {
-			continue
-		}
-		if e.Vuln == nil || e.Vuln.Severity == "" {
-			e.V().Severity = severity(s)
-		}
-		add(s, n)
-	}
-	o.Visit(func(k []byte, x *fastjson.Value) {
-		if n := x.GetInt(); n > 0 && !isSeverity(string(k)) {
-			add(string(k), n)
-		}
-	})
-	if b.Len() == 0 {
-		e.Msg = "no findings"
-		return
-	}
-	e.Msg = b.String()
-}
-
-func isSeverity(s string) bool {
-	for _, x := range severities {
-		if s == x {
-			return true
-		}
-	}
-	return false
-}
-
 // parseFindings reads a DescribeImageScanFindings response: one summary
 // event for the scan, then one event per finding.
 func parseFindings(r *source.Record, v, f *fastjson.Value, emit source.Emit) error {
@@ -170,8 +121,8 @@ func parseFindings(r *source.Record, v, f *fastjson.Value, emit source.Emit) err
 	enhanced := f.GetArray("enhancedFindings")
 	region := ""
 	for _, x := range enhanced {
-		if region = arnRegion(string(x.GetStringBytes("resources", "0", "id"))); region == "" {
-			region = arnRegion(string(x.GetStringBytes("findingArn")))
+		if region = aws.Region(string(x.GetStringBytes("resources", "0", "id"))); region == "" {
+			region = aws.Region(string(x.GetStringBytes("findingArn")))
 		}
 		if region != "" {
 			break
@@ -189,13 +140,13 @@ func parseFindings(r *source.Record, v, f *fastjson.Value, emit source.Emit) err
 	e := base()
 	e.Action = "scan"
 	scanSummary.Apply(v, e)
-	summarize(e, f.Get("findingSeverityCounts"))
+	aws.SummarizeSeverityCounts(e, f.Get("findingSeverityCounts"))
 	if e.Status == event.StatusFailure {
 		if d := v.GetStringBytes("imageScanStatus", "description"); d != nil {
 			e.Msg = string(d)
 		}
 	}
-	derive(e)
+	aws.CompleteECRImage(e)
 	emit(e)
 	for _, x := range basic {
 		e := base()
@@ -219,17 +170,17 @@ func parseFindings(r *source.Record, v, f *fastjson.Value, emit source.Emit) err
 		if e.Vuln != nil && e.Vuln.Severity == "" {
 			e.Vuln.Severity = "unknown"
 		}
-		derive(e)
+		aws.CompleteECRImage(e)
 		emit(e)
 	}
 	for _, x := range enhanced {
 		e := base()
 		e.Action = "found"
 		enhancedFinding.Apply(x, e)
-		if r := arnRegion(e.Dest); r != "" {
+		if r := aws.Region(e.Dest); r != "" {
 			e.Region = r
 		}
-		derive(e)
+		aws.CompleteECRImage(e)
 		emit(e)
 	}
 	return nil
@@ -242,49 +193,6 @@ func has(keys []string, k string) bool {
 		}
 	}
 	return false
-}
-
-// arnRegion returns the region of an ARN (arn:partition:service:region:...).
-func arnRegion(arn string) string {
-	if !strings.HasPrefix(arn, "arn:") {
-		return ""
-	}
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[3]
-}
-
-// derive completes the image reference: the registry host from the
-// registry's account and the region, and registry/repository@digest (or
-// :tag when there is no digest).
-func derive(e *event.Event) {
-	k := e.Container
-	if k == nil || k.Repository == "" {
-		return
-	}
-	if k.Registry == "" && e.Account != "" {
-		k.Registry = e.Account
-	}
-	if k.Registry != "" && !strings.Contains(k.Registry, ".") && e.Region != "" {
-		k.Registry += ".dkr.ecr." + e.Region + ".amazonaws.com"
-	}
-	ref := k.Repository
-	if strings.Contains(k.Registry, ".") {
-		ref = k.Registry + "/" + ref
-	}
-	switch {
-	case k.ImageDigest != "":
-		k.Image = ref + "@" + k.ImageDigest
-	case k.Image != "": // a tag
-		k.Image = ref + ":" + k.Image
-	default:
-		k.Image = ref
-	}
-	if e.Dataset == event.Vulnerability && (e.Vuln == nil || e.Vuln.ResourceURI == "") {
-		e.V().ResourceURI = k.Image
-	}
 }
 
 // Mappings implements source.Format.

@@ -1,12 +1,11 @@
 package ecrscan
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/aws"
 )
 
 // Transforms of vendor values.
@@ -21,73 +20,17 @@ var (
 		}
 		return ""
 	}}
-	severityT = &source.Transform{Name: "lower-cased; UNDEFINED and UNTRIAGED unknown", Fn: severity}
-	// fixedT drops the placeholder enhanced scanning writes when no fix exists.
-	fixedT = &source.Transform{Name: "NotAvailable dropped", Fn: func(s string) string {
-		if s == "NotAvailable" {
-			return ""
-		}
-		return s
-	}}
 	rfc3339T = &source.Transform{Name: "as RFC 3339", Fn: rfc3339}
 )
-
-// severity maps ECR and Inspector severities onto the data model's.
-func severity(s string) string {
-	switch s {
-	case "CRITICAL":
-		return "critical"
-	case "HIGH":
-		return "high"
-	case "MEDIUM":
-		return "medium"
-	case "LOW":
-		return "low"
-	case "INFORMATIONAL":
-		return "informational"
-	case "UNDEFINED", "UNTRIAGED", "":
-		return "unknown"
-	}
-	return strings.ToLower(s)
-}
-
-// severities orders the vendor's severity names, highest first.
-var severities = []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED", "UNTRIAGED"}
 
 // rfc3339 normalizes a timestamp: RFC 3339 as it is, epoch seconds with a
 // decimal fraction exactly (1579839105.123; through a float64 the
 // milliseconds would come out as .123000144).
 func rfc3339(s string) string {
-	if t, ok := epoch(s); ok {
-		return t.Format(time.RFC3339Nano)
-	}
 	if t, ok := event.ParseTime(s); ok {
 		return t.Format(time.RFC3339Nano)
 	}
 	return s
-}
-
-func epoch(s string) (time.Time, bool) {
-	sec, frac, _ := strings.Cut(s, ".")
-	if len(sec) < 9 || len(sec) > 11 || len(frac) > 9 {
-		return time.Time{}, false
-	}
-	n, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, false
-	}
-	var ns int64
-	for i := 0; i < 9; i++ {
-		ns *= 10
-		if i < len(frac) {
-			c := frac[i]
-			if c < '0' || c > '9' {
-				return time.Time{}, false
-			}
-			ns += int64(c - '0')
-		}
-	}
-	return time.Unix(n, ns).UTC(), true
 }
 
 // envelope maps the EventBridge fields every ECR event has.
@@ -165,7 +108,7 @@ var (
 	// package and version come from its attributes list.
 	basicFinding = source.Spec{
 		{Field: "cve", From: "name"},
-		{Field: "severity", From: "severity", Via: severityT},
+		{Field: "severity", From: "severity", Via: aws.SeverityT},
 		{Field: "msg", From: "description"},
 	}.Compile()
 	// enhancedFinding maps imageScanFindings.enhancedFindings[]: Amazon
@@ -173,11 +116,11 @@ var (
 	enhancedFinding = source.Spec{
 		{Field: "time", From: "updatedAt | lastObservedAt | firstObservedAt", Via: rfc3339T},
 		{Field: "cve", From: "packageVulnerabilityDetails.vulnerabilityId"},
-		{Field: "severity", From: "severity", Via: severityT},
+		{Field: "severity", From: "severity", Via: aws.SeverityT},
 		{Field: "cvss_score", From: "score | inspectorScore | packageVulnerabilityDetails.cvss.0.baseScore"},
 		{Field: "package", From: "packageVulnerabilityDetails.vulnerablePackages.0.name"},
 		{Field: "installed_version", From: "packageVulnerabilityDetails.vulnerablePackages.0.version"},
-		{Field: "fixed_version", From: "packageVulnerabilityDetails.vulnerablePackages.0.fixedInVersion", Via: fixedT},
+		{Field: "fixed_version", From: "packageVulnerabilityDetails.vulnerablePackages.0.fixedInVersion", Via: aws.FixedT},
 		{Field: "resource_uri", From: "resources.0.id"},
 		{Field: "dest", From: "resources.0.id"},
 		{Field: "occurrence", From: "findingArn"},

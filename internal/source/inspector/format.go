@@ -2,13 +2,12 @@ package inspector
 
 import (
 	"bytes"
-	"strconv"
-	"strings"
 
 	"github.com/valyala/fastjson"
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/aws"
 )
 
 // Name is the --format name.
@@ -121,100 +120,13 @@ func parseEvent(r *source.Record, env, d *fastjson.Value, detailType string) *ev
 		}
 	}
 	if counts := d.Get("finding-severity-counts"); counts != nil {
-		summarize(e, counts)
+		aws.SummarizeSeverityCounts(e, counts)
 	}
 	if e.Region == "" {
-		e.Region = arnRegion(string(d.GetStringBytes("findingArn")))
+		e.Region = aws.Region(string(d.GetStringBytes("findingArn")))
 	}
-	derive(e)
+	aws.CompleteECRImage(e)
 	return e
-}
-
-// summarize sets severity to the highest severity with findings and msg to
-// the counts, e.g. "CRITICAL 7, HIGH 61, MEDIUM 62, TOTAL 158".
-func summarize(e *event.Event, counts *fastjson.Value) {
-	o, err := counts.Object()
-	if err != nil {
-		return
-	}
-	var b strings.Builder
-	add := func(name string, n int) {
-		if b.Len() > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(name)
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(n))
-	}
-	for _, s := range severities {
-		if n := o.Get(s).GetInt(); n > 0 {
-			if e.Vuln == nil || e.Vuln.Severity == "" {
-				e.V().Severity = severity(s)
-			}
-			add(s, n)
-		}
-	}
-	o.Visit(func(k []byte, x *fastjson.Value) {
-		if n := x.GetInt(); n > 0 && !isSeverity(string(k)) {
-			add(string(k), n)
-		}
-	})
-	if b.Len() == 0 {
-		e.Msg = "no findings"
-		return
-	}
-	e.Msg = b.String()
-}
-
-func isSeverity(s string) bool {
-	for _, x := range severities {
-		if s == x {
-			return true
-		}
-	}
-	return false
-}
-
-// arnRegion returns the region of an ARN (arn:partition:service:region:...).
-func arnRegion(arn string) string {
-	if !strings.HasPrefix(arn, "arn:") {
-		return ""
-	}
-	parts := strings.SplitN(arn, ":", 5)
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[3]
-}
-
-// derive completes container images: the registry host from the registry's
-// account and the region, and registry/repository@digest (or :tag).
-func derive(e *event.Event) {
-	k := e.Container
-	if k == nil || k.Repository == "" {
-		return
-	}
-	if k.Registry == "" && e.Account != "" {
-		k.Registry = e.Account
-	}
-	if k.Registry != "" && !strings.Contains(k.Registry, ".") && e.Region != "" {
-		k.Registry += ".dkr.ecr." + e.Region + ".amazonaws.com"
-	}
-	ref := k.Repository
-	if strings.Contains(k.Registry, ".") {
-		ref = k.Registry + "/" + ref
-	}
-	switch {
-	case k.ImageDigest != "":
-		k.Image = ref + "@" + k.ImageDigest
-	case k.Image != "": // a tag
-		k.Image = ref + ":" + k.Image
-	default:
-		k.Image = ref
-	}
-	if e.Dataset == event.Vulnerability && (e.Vuln == nil || e.Vuln.ResourceURI == "") {
-		e.V().ResourceURI = k.Image
-	}
 }
 
 // Mappings implements source.Format.

@@ -1,23 +1,16 @@
 package inspector
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/aws"
 )
 
 // Transforms of vendor values.
 var (
-	severityT = &source.Transform{Name: "lower-cased; UNTRIAGED unknown", Fn: severity}
-	fixedT    = &source.Transform{Name: "NotAvailable dropped", Fn: func(s string) string {
-		if s == "NotAvailable" {
-			return ""
-		}
-		return s
-	}}
 	rfc3339T = &source.Transform{Name: "as RFC 3339", Fn: rfc3339}
 	regionT  = &source.Transform{Name: "N/A dropped", Fn: func(s string) string {
 		if s == "N/A" {
@@ -45,28 +38,6 @@ var (
 	}}
 )
 
-// severity maps Inspector severities onto the data model's.
-func severity(s string) string {
-	switch s {
-	case "CRITICAL":
-		return "critical"
-	case "HIGH":
-		return "high"
-	case "MEDIUM":
-		return "medium"
-	case "LOW":
-		return "low"
-	case "INFORMATIONAL":
-		return "informational"
-	case "UNTRIAGED", "UNDEFINED", "":
-		return "unknown"
-	}
-	return strings.ToLower(s)
-}
-
-// severities orders the vendor's severity names, highest first.
-var severities = []string{"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNTRIAGED"}
-
 // timeLayouts are the timestamp forms Inspector writes besides RFC 3339 and
 // epoch seconds: EventBridge finding events have used both.
 var timeLayouts = []string{
@@ -75,9 +46,6 @@ var timeLayouts = []string{
 }
 
 func parseTime(s string) (time.Time, bool) {
-	if t, ok := epoch(s); ok {
-		return t, true
-	}
 	if t, ok := event.ParseTime(s); ok {
 		return t, true
 	}
@@ -87,32 +55,6 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// epoch parses epoch seconds with a decimal fraction exactly, as the
-// Inspector and ECR APIs write timestamps (1697286400.456); through a
-// float64 the milliseconds would come out as .456000089.
-func epoch(s string) (time.Time, bool) {
-	sec, frac, _ := strings.Cut(s, ".")
-	if len(sec) < 9 || len(sec) > 11 || len(frac) > 9 {
-		return time.Time{}, false
-	}
-	n, err := strconv.ParseInt(sec, 10, 64)
-	if err != nil || n < 0 {
-		return time.Time{}, false
-	}
-	var ns int64
-	for i := 0; i < 9; i++ {
-		ns *= 10
-		if i < len(frac) {
-			c := frac[i]
-			if c < '0' || c > '9' {
-				return time.Time{}, false
-			}
-			ns += int64(c - '0')
-		}
-	}
-	return time.Unix(n, ns).UTC(), true
 }
 
 func rfc3339(s string) string {
@@ -140,11 +82,11 @@ var finding = source.Spec{
 	{Field: "account", From: "awsAccountId"},
 	{Field: "region", From: "resources.0.region", Via: regionT},
 	{Field: "cve", From: "packageVulnerabilityDetails.vulnerabilityId | codeVulnerabilityDetails.cwes.0"},
-	{Field: "severity", From: "severity", Via: severityT},
+	{Field: "severity", From: "severity", Via: aws.SeverityT},
 	{Field: "cvss_score", From: "inspectorScore | score | packageVulnerabilityDetails.cvss.0.baseScore"},
 	{Field: "package", From: "packageVulnerabilityDetails.vulnerablePackages.0.name"},
 	{Field: "installed_version", From: "packageVulnerabilityDetails.vulnerablePackages.0.version"},
-	{Field: "fixed_version", From: "packageVulnerabilityDetails.vulnerablePackages.0.fixedInVersion", Via: fixedT},
+	{Field: "fixed_version", From: "packageVulnerabilityDetails.vulnerablePackages.0.fixedInVersion", Via: aws.FixedT},
 	{Field: "resource_uri", From: "resources.0.id"},
 	{Field: "dest", From: "resources.0.id"},
 	{Field: "occurrence", From: "findingArn"},

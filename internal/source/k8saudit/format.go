@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/aws"
 )
 
 // Name is the --format name.
@@ -220,7 +221,7 @@ func auditEvent(v *fastjson.Value, e *event.Event, w wrapper) {
 	}
 	e.Account = w.account
 	if e.Account == "" {
-		e.Account = arnAccount(extra(v, "canonicalArn", "arn"))
+		e.Account = aws.Account(extra(v, "canonicalArn", "arn"))
 	}
 	e.Region = w.region
 

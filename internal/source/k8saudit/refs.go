@@ -175,18 +175,6 @@ func userType(u string) string {
 	return "User"
 }
 
-// arnAccount returns the account id of an AWS ARN, or "".
-func arnAccount(arn string) string {
-	if !strings.HasPrefix(arn, "arn:") {
-		return ""
-	}
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
-}
-
 // azureResource returns the subscription and managed cluster named by an
 // Azure resource id (any case, as Azure writes them both ways).
 func azureResource(id string) (subscription, cluster string) {
