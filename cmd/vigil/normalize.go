@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vigilsec/vigil/internal/components"
+	"github.com/vigilsec/vigil/internal/enrich/geoip"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ingest"
 	"github.com/vigilsec/vigil/internal/output"
@@ -19,6 +20,7 @@ import (
 
 // inputFlags are the flags of every command that reads logs.
 type inputFlags struct {
+	geoip  []string
 	format string
 	quiet  bool
 	strict bool
@@ -28,6 +30,20 @@ func (f *inputFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.format, "format", "", "read every record as this format (default: detect per file and record); see 'vigil formats'")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "do not print each bad record, only the summary")
 	cmd.Flags().BoolVar(&f.strict, "strict", false, "exit non-zero if any record was skipped")
+	cmd.Flags().StringArrayVar(&f.geoip, "geoip", nil, "MaxMind-format database (.mmdb: country, city or ASN) to fill src_country and src_asn (repeatable)")
+}
+
+// enricher returns the event enrichment the flags ask for (a no-op
+// without --geoip) and a function to release it.
+func (f *inputFlags) enricher() (func(*event.Event), func(), error) {
+	if len(f.geoip) == 0 {
+		return func(*event.Event) {}, func() {}, nil
+	}
+	db, err := geoip.Open(f.geoip...)
+	if err != nil {
+		return nil, nil, exitError{code: 2, msg: err.Error()}
+	}
+	return db.Enrich, func() { db.Close() }, nil
 }
 
 // reader builds an ingest.Reader from the flags, printing problems to errw.
@@ -93,8 +109,14 @@ detect each record's format, and print one normalized event per record
 			if err != nil {
 				return err
 			}
+			enrich, done, err := in.enricher()
+			if err != nil {
+				return err
+			}
+			defer done()
 			var werr error
 			r.ReadPaths(args, func(e *event.Event) {
+				enrich(e)
 				if werr == nil {
 					werr = w.Write(e)
 				}

@@ -1,6 +1,10 @@
 package event
 
-import "time"
+import (
+	"time"
+
+	"github.com/valyala/fastjson"
+)
 
 // Vendor names the cloud or platform an event comes from.
 const (
@@ -70,6 +74,10 @@ type Event struct {
 	Dest          string
 	EventID       string
 	CredentialID  string
+	// SrcCountry and SrcASN are enrichment: filled from a GeoIP database,
+	// not by formats.
+	SrcCountry string
+	SrcASN     string
 
 	Compute   *ComputeFields
 	Storage   *StorageFields
@@ -80,6 +88,13 @@ type Event struct {
 
 	// Raw is the original record, kept only when the reader is asked to.
 	Raw []byte
+	// Record is the vendor record behind the event (the CloudTrail record
+	// inside an EventBridge envelope, the Kubernetes audit event inside a
+	// cloud wrapper), for detections written against the vendor's own field
+	// names. It is valid only while the event is being emitted: the reader
+	// reuses its parsers and sets Record to nil once the emit callback
+	// returns. Nil for events that did not come from a JSON record.
+	Record *fastjson.Value
 	// Origin says where the record was read.
 	Origin Origin
 }

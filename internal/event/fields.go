@@ -380,6 +380,8 @@ func init() {
 		common("dest", "The resource acted on.", func(e *Event) *string { return &e.Dest }),
 		common("event_id", "The vendor's unique id of the record.", func(e *Event) *string { return &e.EventID }),
 		common("credential_id", "Access key id, token id or service-account key id used.", func(e *Event) *string { return &e.CredentialID }),
+		common("src_country", "ISO 3166 country of src_ip, from the GeoIP database given with --geoip (enrichment).", func(e *Event) *string { return &e.SrcCountry }),
+		common("src_asn", "Autonomous system number of src_ip, from the GeoIP database given with --geoip (enrichment).", func(e *Event) *string { return &e.SrcASN }),
 
 		groupStr(Compute, "instance_id", "Instance or VM id.", gC, C, func(g *ComputeFields) *string { return &g.InstanceID }),
 		groupStr(Compute, "image_id", "Machine image id.", gC, C, func(g *ComputeFields) *string { return &g.ImageID }),

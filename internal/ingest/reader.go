@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/valyala/fastjson"
 
@@ -56,6 +57,23 @@ type Reader struct {
 	file    string
 	shown   map[string]int
 	lineBuf []byte
+	read    atomic.Int64 // bytes read from streams (compressed size), for progress
+}
+
+// BytesRead returns the bytes read so far (before decompression). Safe to
+// call from another goroutine, e.g. a progress display.
+func (r *Reader) BytesRead() int64 { return r.read.Load() }
+
+// counter counts the bytes read through it.
+type counter struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // NewReader returns a Reader.
@@ -78,9 +96,22 @@ func (r *Reader) Stats() *Stats { return r.stats }
 // directories and documentation (README, *.md) are passed over and counted
 // as ignored; a file named on the command line is always read.
 func (r *Reader) ReadPaths(paths []string, emit source.Emit) {
+	for _, in := range r.Inputs(paths) {
+		if in == "-" {
+			r.ReadStream("-", os.Stdin, emit)
+			continue
+		}
+		r.ReadFile(in, emit)
+	}
+}
+
+// Inputs expands paths into the files to read, in order ("-" stays as it
+// is); unreadable paths are reported and counted.
+func (r *Reader) Inputs(paths []string) []string {
+	var out []string
 	for _, p := range paths {
 		if p == "-" {
-			r.ReadStream("-", os.Stdin, emit)
+			out = append(out, p)
 			continue
 		}
 		info, err := os.Stat(p)
@@ -89,7 +120,7 @@ func (r *Reader) ReadPaths(paths []string, emit source.Emit) {
 			continue
 		}
 		if !info.IsDir() {
-			r.ReadFile(p, emit)
+			out = append(out, p)
 			continue
 		}
 		var files []string
@@ -114,10 +145,9 @@ func (r *Reader) ReadPaths(paths []string, emit source.Emit) {
 			r.unreadable(p, err)
 		}
 		sort.Strings(files)
-		for _, f := range files {
-			r.ReadFile(f, emit)
-		}
+		out = append(out, files...)
 	}
+	return out
 }
 
 // skipInWalk reports a directory entry that is not a log: hidden files and
@@ -150,7 +180,7 @@ func (r *Reader) ReadFile(path string, emit source.Emit) {
 func (r *Reader) ReadStream(name string, in io.Reader, emit source.Emit) {
 	r.stats.Files++
 	r.emit, r.file, r.shown = emit, name, map[string]int{}
-	br := getBuf(in)
+	br := getBuf(counter{in, &r.read})
 	defer bufPool.Put(br)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -519,6 +549,7 @@ func (r *Reader) deliver(e *event.Event) {
 	r.emitted++
 	r.count(e)
 	r.emit(e)
+	e.Record = nil // its parser is reused for the next record
 }
 
 // record returns the reusable Record, reset; formats do not keep it past

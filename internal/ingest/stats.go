@@ -94,3 +94,26 @@ func joinCounts(m map[string]int) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// add adds o's counts to s.
+func (s *Stats) add(o *Stats) {
+	s.Files += o.Files
+	s.Records += o.Records
+	s.Events += o.Events
+	s.NoTime += o.NoTime
+	for k, v := range o.ByDataset {
+		s.ByDataset[k] += v
+	}
+	for k, v := range o.ByFormat {
+		s.ByFormat[k] += v
+	}
+	for k, v := range o.Skipped {
+		s.Skipped[k] += v
+	}
+	for k, v := range o.Ignored {
+		s.Ignored[k] += v
+	}
+	for k, v := range o.Unread {
+		s.Unread[k] = v
+	}
+}

@@ -42,7 +42,7 @@ func (r *Record) Raw() []byte {
 // NewEvent returns an event stamped with the record's origin and, when asked,
 // its raw bytes. Formats start every event from it.
 func (r *Record) NewEvent(vendor, product string) *event.Event {
-	e := &event.Event{Vendor: vendor, VendorProduct: product, Origin: r.Origin}
+	e := &event.Event{Vendor: vendor, VendorProduct: product, Origin: r.Origin, Record: r.JSON}
 	if r.KeepRaw {
 		e.Raw = r.Raw()
 	}

@@ -333,27 +333,47 @@ func (x *encoder) vulnerabilityFinding() {
 
 // findingUID derives a stable finding id from what identifies a finding:
 // vendor, account, scanned resource, image digest, CVE, package and
-// installed version (FNV-1a, 64 bits).
+// installed version.
 func findingUID(e *event.Event) string {
 	v := vuln(e)
 	digest := ""
 	if e.Container != nil {
 		digest = e.Container.ImageDigest
 	}
-	h := uint64(14695981039346656037)
+	h := newUIDHash()
 	for _, s := range [...]string{e.Vendor, e.Account, v.ResourceURI, digest, v.CVE, v.Package, v.InstalledVersion} {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= 1099511628211
-		}
-		h ^= 0xff // separator: ("ab","c") and ("a","bc") differ
-		h *= 1099511628211
+		h.add(s)
 	}
+	return h.String()
+}
+
+// uidHash builds the stable ids vigil gives findings: FNV-1a (64 bits)
+// over the parts that identify the finding, written as "vigil-" and 16
+// hex digits.
+type uidHash uint64
+
+func newUIDHash() uidHash { return 14695981039346656037 }
+
+// add hashes one part, then a separator, so that ("ab","c") and ("a","bc")
+// differ.
+func (h *uidHash) add(s string) {
+	v := uint64(*h)
+	for i := 0; i < len(s); i++ {
+		v ^= uint64(s[i])
+		v *= 1099511628211
+	}
+	v ^= 0xff
+	v *= 1099511628211
+	*h = uidHash(v)
+}
+
+func (h uidHash) String() string {
+	v := uint64(h)
 	var b [6 + 16]byte
 	copy(b[:], "vigil-")
 	for i := len(b) - 1; i >= 6; i-- {
-		b[i] = "0123456789abcdef"[h&0xf]
-		h >>= 4
+		b[i] = "0123456789abcdef"[v&0xf]
+		v >>= 4
 	}
 	return string(b[:])
 }

@@ -113,6 +113,22 @@ type encoder struct {
 
 	cloud bool // the cloud profile applies: cloud{provider} is written
 	api   bool // event_name is written as api.operation
+
+	// dedup drops array elements equal to one written before in the same
+	// array (findings merge the resources of several events); seen holds
+	// the written elements' byte ranges.
+	dedup bool
+	seen  [][2]int
+}
+
+// reset starts on event e: no data model field is written yet.
+func (x *encoder) reset(e *event.Event) {
+	x.e = e
+	if cap(x.used) < len(event.Fields) {
+		x.used = make([]bool, len(event.Fields))
+	}
+	x.used = x.used[:len(event.Fields)]
+	clear(x.used)
 }
 
 // use marks data model fields as written.
@@ -136,12 +152,7 @@ var (
 )
 
 func (x *encoder) encode(e *event.Event) []byte {
-	x.e = e
-	if cap(x.used) < len(event.Fields) {
-		x.used = make([]bool, len(event.Fields))
-	}
-	x.used = x.used[:len(event.Fields)]
-	clear(x.used)
+	x.reset(e)
 	j := &x.j
 	j.b = append(j.b[:0], '{')
 
@@ -626,8 +637,14 @@ func (x *encoder) httpRequest() {
 // bucket and object, instance and image, container image, repository,
 // registry, cluster and workload, and dest when it is none of those.
 func (x *encoder) resources() {
-	e, j := x.e, &x.j
-	m := j.openArr("resources")
+	m := x.j.openArr("resources")
+	x.resourceItems()
+	x.j.closeArr(m)
+}
+
+// resourceItems writes the elements of resources for the current event.
+func (x *encoder) resourceItems() {
+	e := x.e
 	v := vuln(e)
 	if v.ResourceURI != "" {
 		x.resource("", v.ResourceURI, "", "")
@@ -706,7 +723,6 @@ func (x *encoder) resources() {
 		}
 		x.use(fDest)
 	}
-	j.closeArr(m)
 }
 
 func (x *encoder) resource(name, uid, typ, namespace string) {
@@ -716,7 +732,33 @@ func (x *encoder) resource(name, uid, typ, namespace string) {
 	j.str("uid", uid)
 	j.str("type", typ)
 	j.str("namespace", namespace)
-	j.close(m)
+	x.closeElem(m)
+}
+
+// closeElem ends the array element opened at mark m, like close, and
+// with dedup set removes it again when an earlier element of the same
+// array has the same bytes. It reports whether the element was kept.
+func (x *encoder) closeElem(m int) bool {
+	j := &x.j
+	if !j.close(m) {
+		return false
+	}
+	if !x.dedup {
+		return true
+	}
+	start := m
+	if j.b[start] == ',' {
+		start++
+	}
+	el := j.b[start:]
+	for _, r := range x.seen {
+		if string(j.b[r[0]:r[1]]) == string(el) {
+			j.b = j.b[:m]
+			return false
+		}
+	}
+	x.seen = append(x.seen, [2]int{start, len(j.b)})
+	return true
 }
 
 // named reports whether s is already written as one of the resources.

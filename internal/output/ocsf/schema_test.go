@@ -8,7 +8,7 @@ import (
 )
 
 // This file holds what the tests check against: the OCSF 1.3.0
-// requirements for the five classes vigil writes and the objects they use,
+// requirements for the six classes vigil writes and the objects they use,
 // transcribed from the compiled 1.3.0 schema (see schema.go in the
 // package). Only "required" attributes and the objects' "at_least_one"
 // constraints are listed; attrs lists the attributes a class defines that
@@ -44,7 +44,21 @@ var objects = map[string]objSpec{
 	"firewall_rule":    {atLeastOne: []string{"name", "uid"}},
 	"policy":           {atLeastOne: []string{"name", "uid"}},
 	"resource_details": {atLeastOne: []string{"name", "uid"}},
-	"finding_info":     {required: []string{"uid", "title"}},
+	"finding_info": {required: []string{"uid", "title"},
+		children: map[string]string{"analytic": "analytic", "attacks": "attack", "related_events": "related_event"}},
+	"analytic": {required: []string{"type_id"}, atLeastOne: []string{"name", "uid"},
+		enums: map[string][]int{"type_id": {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 99}}},
+	"attack": {atLeastOne: []string{"sub_technique", "tactic", "technique"},
+		children: map[string]string{"tactic": "tactic", "technique": "technique", "sub_technique": "sub_technique"}},
+	"tactic":        {atLeastOne: []string{"name", "uid"}},
+	"technique":     {atLeastOne: []string{"name", "uid"}},
+	"sub_technique": {atLeastOne: []string{"name", "uid"}},
+	"related_event": {required: []string{"uid"}},
+	"evidences": {atLeastOne: []string{"actor", "api", "connection_info", "data", "database", "databucket", "device",
+		"dst_endpoint", "email", "file", "job", "process", "query", "reg_key", "reg_value", "src_endpoint", "url", "user",
+		"win_service"},
+		children: map[string]string{"actor": "actor", "api": "api", "src_endpoint": "network_endpoint",
+			"dst_endpoint": "network_endpoint", "user": "user"}},
 	"vulnerability": {atLeastOne: []string{"cve", "cwe"},
 		children: map[string]string{"cve": "cve", "affected_packages": "affected_package"}},
 	"cve":              {required: []string{"uid"}, children: map[string]string{"cvss": "cvss"}},
@@ -59,6 +73,7 @@ type classSpec struct {
 	required   []string
 	atLeastOne [][]string
 	attrs      map[string]string // attribute → object type ("" for scalars)
+	enums      map[string][]int  // the class's own values for a base enum
 }
 
 // base is what every class inherits from the base event (plus the cloud
@@ -98,6 +113,16 @@ var classes = map[int]classSpec{
 		required: []string{"finding_info", "vulnerabilities"},
 		attrs: map[string]string{"finding_info": "finding_info", "vulnerabilities": "vulnerability",
 			"resources": "resource_details"}},
+	// Detection Finding: finding_info is the class's only requirement;
+	// the cloud profile adds cloud (checked below) and security_control,
+	// which vigil does not declare, action_id.
+	2004: {name: "Detection Finding", category: 2, activities: []int{0, 1, 2, 3, 99},
+		required: []string{"finding_info"},
+		attrs: map[string]string{"finding_info": "finding_info", "evidences": "evidences",
+			"resources": "resource_details", "confidence": "", "confidence_id": "", "confidence_score": "",
+			"comment": "", "impact": "", "impact_id": "", "impact_score": "", "risk_level": "", "risk_level_id": "",
+			"risk_score": "", "risk_details": ""},
+		enums: map[string][]int{"status_id": {0, 1, 2, 3, 4, 99}}}, // New, In Progress, Suppressed, Resolved
 }
 
 var baseEnums = map[string][]int{
@@ -184,6 +209,9 @@ func validate(ev map[string]any) []string {
 		fail("time %v is not epoch milliseconds", ev["time"])
 	}
 	for k, allowed := range baseEnums {
+		if own, ok := c.enums[k]; ok {
+			allowed = own
+		}
 		if v, ok := ev[k]; ok {
 			if n, isInt := intOf(v); !isInt || !contains(allowed, n) {
 				fail("%s %v not in %v", k, v, allowed)

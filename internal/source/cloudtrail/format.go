@@ -71,6 +71,7 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 		v = d
 	}
 	e := r.NewEvent(event.VendorAWS, "AWS CloudTrail")
+	e.Record = v // the CloudTrail record, also inside an EventBridge envelope
 	common.Apply(v, e)
 	if source.LooksLikeIP(e.Src) {
 		e.SrcIP = e.Src

@@ -196,6 +196,7 @@ const (
 
 // auditEvent fills e from a plain audit event.
 func auditEvent(v *fastjson.Value, e *event.Event, w wrapper) {
+	e.Record = v // rules on kubernetes/audit read the audit event itself
 	plain.Apply(v, e)
 	setSrcIP(e)
 	e.UserType = userType(e.SrcUser)

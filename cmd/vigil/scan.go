@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/ingest"
+	"github.com/vigilsec/vigil/internal/output/ocsf"
+	"github.com/vigilsec/vigil/internal/ruleset"
+)
+
+// ruleFlags are the flags of every command that loads rules.
+type ruleFlags struct {
+	paths        []string
+	noBuiltin    bool
+	placeholders []string
+	stateCap     int
+	lateness     time.Duration
+}
+
+func (f *ruleFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.paths, "rules", nil, "add Sigma rule files or folders (repeatable)")
+	cmd.Flags().BoolVar(&f.noBuiltin, "no-builtin", false, "leave the builtin rules out")
+	cmd.Flags().StringArrayVar(&f.placeholders, "placeholder", nil, "set an expand placeholder: name=value1,value2 (repeatable)")
+	cmd.Flags().IntVar(&f.stateCap, "state-cap", 1_000_000, "most correlation groups held at once (least recently used are evicted and counted)")
+	cmd.Flags().DurationVar(&f.lateness, "lateness", 5*time.Minute, "how late an out-of-order event may arrive and still be correlated")
+}
+
+func (f *ruleFlags) options() (ruleset.Options, error) {
+	o := ruleset.Options{NoBuiltin: f.noBuiltin, Paths: f.paths, Placeholders: map[string][]string{}}
+	for _, p := range f.placeholders {
+		name, vals, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			return o, exitError{code: 2, msg: fmt.Sprintf("--placeholder %q: want name=value1,value2", p)}
+		}
+		o.Placeholders[strings.Trim(name, "%")] = strings.Split(vals, ",")
+	}
+	return o, nil
+}
+
+func (f *ruleFlags) config() detect.Config {
+	return detect.Config{StateCap: f.stateCap, Lateness: f.lateness}
+}
+
+// load builds the engine, printing every rule problem to errw.
+func (f *ruleFlags) load(errw io.Writer) (*detect.Engine, int, error) {
+	o, err := f.options()
+	if err != nil {
+		return nil, 0, err
+	}
+	g, errs := ruleset.Load(o, f.config())
+	for _, e := range errs {
+		fmt.Fprintln(errw, "vigil:", e)
+	}
+	return g, len(errs), nil
+}
+
+func newScanCmd() *cobra.Command {
+	var in inputFlags
+	var rf ruleFlags
+	var outFmt, failOn string
+	var raw bool
+	cmd := &cobra.Command{
+		Use:   "scan [flags] PATH...",
+		Short: "Read cloud logs and print the alerts the rules raise",
+		Long: `Read logs like 'vigil normalize', run the builtin rules and any Sigma rules
+given with --rules over the normalized events, and print alerts.`,
+		Example: "  vigil scan examples/\n  vigil scan --rules my-rules/ --fail-on high -o json logs/",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if failOn != "" && !detect.ValidLevel(failOn) {
+				return exitError{code: 2, msg: fmt.Sprintf("--fail-on %q: want informational, low, medium, high or critical", failOn)}
+			}
+			w, err := newAlertWriter(outFmt, stdout)
+			if err != nil {
+				return err
+			}
+			g, _, err := rf.load(stderr)
+			if err != nil {
+				return err
+			}
+			r, err := in.reader(stderr, raw)
+			if err != nil {
+				return err
+			}
+			var werr error
+			failed := false
+			out := func(a *detect.Alert) {
+				if failOn != "" && detect.LevelAtLeast(a.Rule.Level, failOn) {
+					failed = true
+				}
+				if werr == nil {
+					werr = w.Write(a)
+				}
+			}
+			enrich, done, err := in.enricher()
+			if err != nil {
+				return err
+			}
+			defer done()
+			prog := startProgress(stderr, args, r)
+			// Events go to the engine in time order across inputs, so that
+			// correlations over several sources see them as they happened.
+			ingest.ReadMerged(r, args, func(e *event.Event) {
+				enrich(e)
+				g.Process(e, out)
+			})
+			g.Flush(out)
+			prog.stop()
+			if err := w.Close(); werr == nil {
+				werr = err
+			}
+			if werr != nil {
+				return exitError{code: 2, msg: "writing output: " + werr.Error()}
+			}
+			writeScanSummary(stderr, g)
+			if err := in.finish(stderr, r.Stats()); err != nil {
+				return err
+			}
+			if failed {
+				return exitError{code: 3, msg: fmt.Sprintf("alerts at or above %s (--fail-on)", failOn)}
+			}
+			return nil
+		},
+	}
+	in.register(cmd)
+	rf.register(cmd)
+	cmd.Flags().StringVarP(&outFmt, "output", "o", "", "output: json (default when not a terminal), table (default on a terminal) or ocsf (Detection Finding 2004)")
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with status 3 if an alert at or above this level fired")
+	cmd.Flags().BoolVar(&raw, "raw", false, "include each event's original record in alerts")
+	return cmd
+}
+
+func writeScanSummary(w io.Writer, g *detect.Engine) {
+	st := g.Stats()
+	levels := []string{"critical", "high", "medium", "low", "informational"}
+	var parts []string
+	total := 0
+	for _, l := range levels {
+		if n := st.Alerts[l]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", l, n))
+			total += n
+		}
+	}
+	if len(parts) == 0 {
+		parts = []string{"none"}
+	}
+	fmt.Fprintf(w, "vigil: %d rules loaded (%d idle: no events of their logsource), %d events scanned, %d alerts: %s\n",
+		st.RulesLoaded, st.RulesIdle, st.Events, total, strings.Join(parts, ", "))
+	if st.Late > 0 || st.Evicted > 0 {
+		fmt.Fprintf(w, "  correlation: %d events too late or without time, %d groups evicted at the state cap\n", st.Late, st.Evicted)
+	}
+}
+
+// alertWriter prints alerts.
+type alertWriter interface {
+	Write(*detect.Alert) error
+	Close() error
+}
+
+func newAlertWriter(name string, w io.Writer) (alertWriter, error) {
+	if name == "" {
+		name = "json"
+		if isTerminal(w) {
+			name = "table"
+		}
+	}
+	switch name {
+	case "json":
+		return &alertJSON{w: bufio.NewWriterSize(w, 64<<10)}, nil
+	case "table":
+		return &alertTable{w: bufio.NewWriter(w)}, nil
+	case "ocsf":
+		return &alertOCSF{w: ocsf.NewFindings(w)}, nil
+	}
+	return nil, exitError{code: 2, msg: fmt.Sprintf("unknown output %q (json, table or ocsf)", name)}
+}
+
+// alertOCSF writes OCSF Detection Findings (class 2004).
+type alertOCSF struct{ w *ocsf.FindingWriter }
+
+func (o *alertOCSF) Write(a *detect.Alert) error {
+	f := &ocsf.Finding{RuleID: a.Rule.ID, RuleTitle: a.Rule.Title, RuleLevel: a.Rule.Level, RuleDescription: a.Rule.Description,
+		RuleType: a.Rule.Kind(), RuleTags: a.Rule.Tags, Time: a.Time, Events: a.Events, Count: a.Count}
+	for _, kv := range a.GroupBy {
+		f.GroupBy = append(f.GroupBy, [2]string{kv.Key, kv.Value})
+	}
+	return o.w.Write(f)
+}
+
+func (o *alertOCSF) Close() error { return o.w.Close() }
+
+type alertJSON struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+func (j *alertJSON) Write(a *detect.Alert) error {
+	j.buf = append(a.AppendJSON(j.buf[:0]), '\n')
+	_, err := j.w.Write(j.buf)
+	return err
+}
+
+func (j *alertJSON) Close() error { return j.w.Flush() }
+
+type alertTable struct {
+	w    *bufio.Writer
+	rows int
+}
+
+func (t *alertTable) Write(a *detect.Alert) error {
+	if t.rows == 0 {
+		fmt.Fprintf(t.w, "%-20s  %-8s  %-52s  %s\n", "TIME", "LEVEL", "RULE", "WHO / WHAT")
+	}
+	t.rows++
+	title := a.Rule.Title
+	if len(title) > 52 {
+		title = title[:51] + "…"
+	}
+	_, err := fmt.Fprintf(t.w, "%-20s  %-8s  %-52s  %s\n", a.Time.UTC().Format("2006-01-02T15:04:05Z"), strings.ToUpper(a.Rule.Level), title, alertSubject(a))
+	return err
+}
+
+func (t *alertTable) Close() error {
+	if t.rows == 0 {
+		fmt.Fprintln(t.w, "no alerts")
+	}
+	return t.w.Flush()
+}
+
+// alertSubject summarizes who and what an alert is about.
+func alertSubject(a *detect.Alert) string {
+	var parts []string
+	for _, kv := range a.GroupBy {
+		parts = append(parts, kv.Key+"="+kv.Value)
+	}
+	if len(a.Events) > 0 {
+		e := a.Events[len(a.Events)-1]
+		if len(parts) == 0 && e.SrcUser != "" {
+			parts = append(parts, e.SrcUser)
+		}
+		parts = append(parts, e.EventName)
+		if a.Count > 1 {
+			parts = append(parts, fmt.Sprintf("(%d events)", a.Count))
+		}
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,131 @@
+package detect
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/components"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/ingest"
+	"github.com/vigilsec/vigil/internal/source/sourcetest"
+	"github.com/vigilsec/vigil/rules"
+)
+
+// benchRules are the builtin rules plus every corpus cloud and Kubernetes
+// Sigma rule.
+func benchRules(b *testing.B) []File {
+	files := corpusRules(b, "cloud", "application/kubernetes")
+	fs.WalkDir(rules.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") && p != "placeholders.yml" {
+			data, _ := rules.FS.ReadFile(p)
+			files = append(files, File{Name: p, Data: data, Builtin: true})
+		}
+		return nil
+	})
+	return files
+}
+
+// cloudTrailLines returns complete CloudTrail records of the corpus as
+// JSON lines (as the ingest benchmarks use).
+func cloudTrailLines(b *testing.B) ([]byte, int) {
+	var buf bytes.Buffer
+	n := 0
+	for _, l := range sourcetest.Lines(b, sourcetest.Corpus(b, "aws/cloudtrail/panther-tests.jsonl")) {
+		var m map[string]any
+		if json.Unmarshal(l, &m) != nil || len(m) < 10 {
+			continue
+		}
+		buf.Write(l)
+		buf.WriteByte('\n')
+		n++
+	}
+	return buf.Bytes(), n
+}
+
+// BenchmarkScan measures normalization plus detection with every rule
+// loaded; BenchmarkScanNormalizeOnly the same input without detection.
+// Their ratio is the cost of detection.
+func BenchmarkScan(b *testing.B) { benchScan(b, true) }
+
+func BenchmarkScanNormalizeOnly(b *testing.B) { benchScan(b, false) }
+
+func benchScan(b *testing.B, detect bool) {
+	data, _ := cloudTrailLines(b)
+	placeholders := map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}
+	g, errs := New(Config{Placeholders: placeholders}, benchRules(b))
+	if len(errs) > 0 {
+		b.Logf("%d rules did not load (first: %v)", len(errs), errs[0])
+	}
+	formats := components.Formats()
+	sink := func(*Alert) {}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	events := 0
+	for i := 0; i < b.N; i++ {
+		r := ingest.NewReader(ingest.Settings{Formats: formats})
+		r.ReadStream("bench", bytes.NewReader(data), func(e *event.Event) {
+			if detect {
+				g.Process(e, sink)
+			}
+		})
+		events += r.Stats().Events
+	}
+	b.ReportMetric(float64(events)/time.Since(start).Seconds(), "events/s")
+	if detect {
+		b.ReportMetric(float64(len(g.Rules())), "rules")
+	}
+}
+
+// BenchmarkCorrelationHeap streams 10 million events, each with a new
+// group-by value, through an event_count correlation with a state cap of
+// 100,000 groups, and reports the peak heap: bounded by the cap, not by
+// the number of events.
+func BenchmarkCorrelationHeap(b *testing.B) {
+	const events = 10_000_000
+	g, errs := New(Config{StateCap: 100_000}, []File{{Name: "heap.yml", Data: []byte(`
+title: any
+name: any
+logsource: {product: vigil}
+detection:
+  sel: {event_name: GetObject}
+  condition: sel
+---
+title: many reads by one principal
+correlation:
+  type: event_count
+  rules: [any]
+  group-by: [src_user]
+  timespan: 1h
+  condition: {gte: 1000}
+`)}})
+	if len(errs) > 0 {
+		b.Fatal(errs[0])
+	}
+	var peak uint64
+	var ms runtime.MemStats
+	t0 := time.Date(2026, 10, 14, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for n := 0; n < events; n++ {
+			e := &event.Event{Time: t0.Add(time.Duration(n) * time.Millisecond), VendorProduct: "x", EventName: "GetObject",
+				SrcUser: fmt.Sprintf("arn:aws:sts::111122223333:assumed-role/r/session-%d", n)}
+			g.Process(e, func(*Alert) {})
+			if n%500_000 == 0 {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}
+	}
+	st := g.Stats()
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(st.Groups), "groups-held")
+	b.ReportMetric(float64(st.Evicted), "evicted")
+}

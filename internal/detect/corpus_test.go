@@ -1,0 +1,100 @@
+package detect
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigilsec/vigil/internal/components"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/ingest"
+	"github.com/vigilsec/vigil/internal/source/sourcetest"
+)
+
+// corpusRules reads the SigmaHQ rules of the shared corpus under dirs.
+func corpusRules(t testing.TB, dirs ...string) []File {
+	var files []File
+	for _, d := range dirs {
+		root := sourcetest.Corpus(t, filepath.Join("sigma", d))
+		filepath.WalkDir(root, func(p string, de fs.DirEntry, err error) error {
+			if err == nil && !de.IsDir() && strings.HasSuffix(p, ".yml") {
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				files = append(files, File{Name: p, Data: data})
+			}
+			return nil
+		})
+	}
+	return files
+}
+
+// routes reports whether the engine sends e to rule r.
+func routes(r *Rule, e *event.Event) bool {
+	if r.src == nil || r.match == nil {
+		return false
+	}
+	if r.src.vendor {
+		for _, p := range r.src.products {
+			if p == e.VendorProduct {
+				return true
+			}
+		}
+		return false
+	}
+	cat := strings.TrimPrefix(r.src.key, "vigil/")
+	return cat == "" || datasetOf(cat) == e.Dataset
+}
+
+// TestIndexAgreesWithNaive runs every corpus cloud and Kubernetes rule
+// over every corpus record twice — through the engine's value index, and
+// by evaluating every routed rule — and requires the same matches.
+func TestIndexAgreesWithNaive(t *testing.T) {
+	files := corpusRules(t, "cloud", "application/kubernetes")
+	g, errs := New(Config{}, files)
+	for _, err := range errs {
+		t.Errorf("corpus rule does not load: %v", err)
+	}
+	indexed := 0
+	for _, bs := range g.vendor {
+		for _, b := range bs {
+			for _, ix := range b.indexes {
+				for _, rs := range ix.rules {
+					indexed += len(rs)
+				}
+			}
+		}
+	}
+	t.Logf("%d rules loaded from %d files, %d idle, %d index entries", len(g.Rules()), len(files), g.Stats().RulesIdle, indexed)
+	if indexed == 0 {
+		t.Fatal("no rule was indexed")
+	}
+	naive := map[*Rule]int{}
+	var doc Doc
+	r := ingest.NewReader(ingest.Settings{Formats: components.Formats()})
+	r.ReadPaths([]string{
+		sourcetest.Corpus(t, "aws"), sourcetest.Corpus(t, "gcp"), sourcetest.Corpus(t, "azure"), sourcetest.Corpus(t, "kubernetes"),
+	}, func(e *event.Event) {
+		doc.reset(e)
+		for _, rule := range g.Rules() {
+			if routes(rule, e) && rule.match.Match(&doc) {
+				naive[rule]++
+			}
+		}
+		g.Process(e, func(*Alert) {})
+	})
+	total := 0
+	for _, rule := range g.Rules() {
+		if rule.Hits != naive[rule] {
+			t.Errorf("%s (%s): %d matches through the index, %d evaluating every rule", rule.Title, rule.File, rule.Hits, naive[rule])
+		}
+		total += rule.Hits
+	}
+	t.Logf("%d events, %d matches", g.Stats().Events, total)
+	if total == 0 {
+		t.Error("no corpus rule matched any corpus record")
+	}
+}

@@ -1,0 +1,505 @@
+package detect
+
+import (
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/sigma"
+)
+
+// correlation is a loaded correlation rule: its inputs and how to read the
+// fields it groups and aggregates by, per input rule.
+type correlation struct {
+	rule    *Rule
+	typ     string
+	inputs  []*Rule
+	span    time.Duration
+	thr     *sigma.Threshold
+	groupBy []string
+	// per input rule (same order as inputs): group-by getters and the
+	// value field's getter (value_* types).
+	groupGet [][]sigma.Getter[*Doc]
+	valueGet []sigma.Getter[*Doc]
+	// new_value: the learning period ends span after the first input.
+	learnEnd time.Time
+	id       int
+}
+
+// supported correlation types.
+var corrTypes = map[string]bool{
+	"event_count": true, "value_count": true, "temporal": true, "temporal_ordered": true,
+	"value_sum": true, "value_avg": true, "value_percentile": true, "new_value": true,
+}
+
+// link resolves a correlation rule's references and field getters.
+func (g *Engine) link(r *Rule) error {
+	sc := r.Correlation
+	if !corrTypes[sc.Type] {
+		return ruleError(r, "correlation type %q is not supported", sc.Type)
+	}
+	if len(sc.Rules) == 0 {
+		return ruleError(r, "correlation names no rules")
+	}
+	if sc.Timespan <= 0 {
+		return ruleError(r, "correlation needs a timespan")
+	}
+	c := &correlation{rule: r, typ: sc.Type, span: sc.Timespan, thr: sc.Condition, groupBy: sc.GroupBy, id: len(g.corrs)}
+	for _, ref := range sc.Rules {
+		in := g.findRule(ref)
+		if in == nil {
+			return ruleError(r, "correlation refers to rule %q, which is not loaded", ref)
+		}
+		if in.Correlation != nil {
+			return ruleError(r, "correlation refers to correlation rule %q: correlations of correlations are not supported", ref)
+		}
+		c.inputs = append(c.inputs, in)
+	}
+	needValue := strings.HasPrefix(c.typ, "value_")
+	if needValue && (c.thr == nil || c.thr.Field == "") {
+		return ruleError(r, "%s needs a condition with a field", c.typ)
+	}
+	if (c.typ == "event_count" || needValue) && c.thr == nil {
+		return ruleError(r, "%s needs a condition", c.typ)
+	}
+	for _, in := range c.inputs {
+		if in.src == nil {
+			continue // idle input: never fires
+		}
+		res := resolver(in.src)
+		var gets []sigma.Getter[*Doc]
+		for _, f := range c.groupBy {
+			get, err := res.Field(aliasFor(sc, f, in))
+			if err != nil {
+				return ruleError(r, "group-by %s for rule %q: %v", f, in.Key(), err)
+			}
+			gets = append(gets, get)
+		}
+		c.groupGet = append(c.groupGet, gets)
+		var vget sigma.Getter[*Doc]
+		if needValue {
+			get, err := res.Field(aliasFor(sc, c.thr.Field, in))
+			if err != nil {
+				return ruleError(r, "condition field %s for rule %q: %v", c.thr.Field, in.Key(), err)
+			}
+			vget = get
+		}
+		c.valueGet = append(c.valueGet, vget)
+	}
+	// Inputs whose logsource is idle were skipped above; keep the slices
+	// aligned by dropping them from inputs too.
+	active := c.inputs[:0]
+	for _, in := range c.inputs {
+		if in.src != nil {
+			active = append(active, in)
+		}
+	}
+	if len(active) != len(c.inputs) && (c.typ == "temporal" || c.typ == "temporal_ordered") {
+		active = active[:0] // a temporal correlation with an idle input can never complete
+		c.groupGet, c.valueGet = nil, nil
+	}
+	c.inputs = active
+	for _, in := range c.inputs {
+		in.feeds = append(in.feeds, c)
+		if !sc.Generate {
+			in.quiet = true
+		}
+	}
+	r.corr = c
+	g.corrs = append(g.corrs, c)
+	return nil
+}
+
+// aliasFor returns the field of input rule in that a correlation field
+// stands for.
+func aliasFor(sc *sigma.Correlation, field string, in *Rule) string {
+	if m, ok := sc.Aliases[field]; ok {
+		if f, ok := m[in.Name]; ok && in.Name != "" {
+			return f
+		}
+		if f, ok := m[in.ID]; ok && in.ID != "" {
+			return f
+		}
+	}
+	return field
+}
+
+func (g *Engine) findRule(ref string) *Rule {
+	for _, r := range g.rules {
+		if r.ID == ref || (r.Name != "" && r.Name == ref) {
+			return r
+		}
+	}
+	return nil
+}
+
+// item is one matched event held in a correlation group.
+type item struct {
+	t     time.Time
+	input int // index into correlation.inputs
+	val   string
+	num   float64
+	ev    *event.Event
+}
+
+// group is the state of one correlation for one group-by tuple.
+type group struct {
+	key    string
+	c      *correlation
+	values []string
+	items  []item // by time
+	newest time.Time
+
+	prev, next *group // least recently used order
+}
+
+// add feeds a match of input rule in to the correlation.
+func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
+	idx := -1
+	for i, x := range c.inputs {
+		if x == in {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return
+	}
+	e := g.doc.E
+	if e.Time.IsZero() {
+		g.stats.Late++
+		return
+	}
+	if e.Time.After(g.state.watermark) {
+		g.state.watermark = e.Time
+	}
+	if e.Time.Before(g.state.watermark.Add(-g.cfg.Lateness)) {
+		g.stats.Late++
+		return
+	}
+	values := make([]string, len(c.groupBy))
+	var kb strings.Builder
+	kb.WriteByte(byte(c.id))
+	kb.WriteByte(byte(c.id >> 8))
+	for i, get := range c.groupGet[idx] {
+		v := get(&g.doc)
+		s := valueText(v)
+		if v.Kind == sigma.Absent || v.Kind == sigma.Null {
+			// Sigma: events without a group-by field are not correlated.
+			return
+		}
+		kb.WriteByte(0)
+		kb.WriteString(s)
+		values[i] = strings.Clone(s)
+	}
+	it := item{t: e.Time, input: idx, ev: e}
+	if get := c.valueGet[idx]; get != nil {
+		v := get(&g.doc)
+		if v.Kind == sigma.Absent || v.Kind == sigma.Null {
+			return
+		}
+		it.val = strings.Clone(valueText(v))
+		it.num = v.N
+		if v.Kind != sigma.Number {
+			it.num = math.NaN()
+		}
+	}
+	if c.typ == "new_value" {
+		c.newValue(g, kb.String(), values, it, out)
+		return
+	}
+	gr := g.state.get(kb.String(), c, values)
+	gr.insert(it)
+	c.evaluate(g, gr, it.t, out)
+}
+
+// valueText renders a value for grouping: lists as their elements joined.
+func valueText(v sigma.Value) string {
+	if v.Kind != sigma.List {
+		return v.S
+	}
+	parts := make([]string, len(v.L))
+	for i, x := range v.L {
+		parts[i] = x.S
+	}
+	return strings.Join(parts, ",")
+}
+
+func (c *correlation) newValue(g *Engine, key string, values []string, it item, out func(*Alert)) {
+	if c.learnEnd.IsZero() {
+		c.learnEnd = it.t.Add(c.span)
+	}
+	if g.state.has(key) {
+		g.state.touch(key)
+		return
+	}
+	gr := g.state.get(key, c, values)
+	gr.newest = it.t
+	if it.t.After(c.learnEnd) {
+		g.emit(c.alert(g, gr, []item{it}, 1), out)
+	}
+}
+
+func (gr *group) insert(it item) {
+	i := sort.Search(len(gr.items), func(i int) bool { return gr.items[i].t.After(it.t) })
+	gr.items = append(gr.items, item{})
+	copy(gr.items[i+1:], gr.items[i:])
+	gr.items[i] = it
+	if it.t.After(gr.newest) {
+		gr.newest = it.t
+	}
+}
+
+// eager reports a condition that can be met as events arrive (more than,
+// at least); the others are decided when a window closes.
+func (c *correlation) eager() bool {
+	if c.thr == nil {
+		return true
+	}
+	switch c.thr.Op {
+	case "gt", "gte":
+		return true
+	}
+	return false
+}
+
+// evaluate checks the windows the newest item t may complete, and closes
+// windows the watermark has passed.
+func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, out func(*Alert)) {
+	horizon := g.state.watermark.Add(-g.cfg.Lateness)
+	// Close windows that can receive no more events.
+	for len(gr.items) > 0 && gr.items[0].t.Add(c.span).Before(horizon) {
+		gr.items = c.closeFirst(g, gr, out)
+	}
+	if len(gr.items) == 0 {
+		g.state.drop(gr)
+		return
+	}
+	if !c.eager() {
+		return
+	}
+	// Windows [s, s+span] that contain t, for each start s in [t-span, t].
+	for i := range gr.items {
+		if gr.items[i].t.Before(t.Add(-c.span)) {
+			continue
+		}
+		if gr.items[i].t.After(t) {
+			break
+		}
+		end := windowEnd(gr.items, i, c.span)
+		if agg, ok := c.check(gr.items[i:end]); ok {
+			g.emit(c.alert(g, gr, gr.items[i:end], agg), out)
+			// One alert per window: the events it used start afresh.
+			gr.items = append(gr.items[:0], gr.items[end:]...)
+			if len(gr.items) == 0 {
+				g.state.drop(gr)
+			}
+			return
+		}
+	}
+}
+
+// closeFirst closes the oldest window of a group and returns the items
+// left. Eager conditions (more than, at least) were decided as events
+// came: the oldest item simply leaves. Other conditions (fewer than,
+// exactly) are decided on tumbling windows anchored at their first event:
+// the window is checked and all its items leave.
+func (c *correlation) closeFirst(g *Engine, gr *group, out func(*Alert)) []item {
+	if c.eager() {
+		return gr.items[1:]
+	}
+	end := windowEnd(gr.items, 0, c.span)
+	if agg, ok := c.check(gr.items[:end]); ok {
+		g.emit(c.alert(g, gr, gr.items[:end], agg), out)
+	}
+	return gr.items[end:]
+}
+
+// windowEnd returns the index after the last item within span of items[i].
+func windowEnd(items []item, i int, span time.Duration) int {
+	limit := items[i].t.Add(span)
+	j := i
+	for j < len(items) && !items[j].t.After(limit) {
+		j++
+	}
+	return j
+}
+
+// check evaluates the condition over one window's items; agg is the
+// aggregate the alert reports (count, distinct values, sum...).
+func (c *correlation) check(w []item) (float64, bool) {
+	switch c.typ {
+	case "event_count":
+		return float64(len(w)), c.thr.Holds(float64(len(w)))
+	case "value_count":
+		seen := map[string]bool{}
+		for _, it := range w {
+			seen[it.val] = true
+		}
+		n := float64(len(seen))
+		return n, c.thr.Holds(n)
+	case "value_sum", "value_avg", "value_percentile":
+		var nums []float64
+		for _, it := range w {
+			if !math.IsNaN(it.num) {
+				nums = append(nums, it.num)
+			}
+		}
+		if len(nums) == 0 {
+			return 0, false
+		}
+		var agg float64
+		switch c.typ {
+		case "value_sum", "value_avg":
+			for _, x := range nums {
+				agg += x
+			}
+			if c.typ == "value_avg" {
+				agg /= float64(len(nums))
+			}
+		default:
+			sort.Float64s(nums)
+			p := c.thr.Percentile
+			k := int(math.Ceil(p/100*float64(len(nums)))) - 1
+			agg = nums[max(0, min(k, len(nums)-1))]
+		}
+		return agg, c.thr.Holds(agg)
+	case "temporal":
+		seen := make([]bool, len(c.inputs))
+		n := 0
+		for _, it := range w {
+			if !seen[it.input] {
+				seen[it.input] = true
+				n++
+			}
+		}
+		if c.thr != nil {
+			return float64(n), c.thr.Holds(float64(n))
+		}
+		return float64(n), n == len(c.inputs)
+	case "temporal_ordered":
+		next := 0
+		for _, it := range w {
+			if it.input == next {
+				next++
+				if next == len(c.inputs) {
+					return float64(next), true
+				}
+			}
+		}
+		return float64(next), false
+	}
+	return 0, false
+}
+
+func (c *correlation) flush(g *Engine, out func(*Alert)) {
+	for _, gr := range g.state.of(c) {
+		for len(gr.items) > 0 {
+			gr.items = c.closeFirst(g, gr, out)
+		}
+		g.state.drop(gr)
+	}
+}
+
+func (c *correlation) alert(g *Engine, gr *group, w []item, agg float64) *Alert {
+	a := &Alert{Rule: c.rule, Time: w[len(w)-1].t, Aggregate: agg, Count: len(w)}
+	for i, f := range c.groupBy {
+		a.GroupBy = append(a.GroupBy, KV{Key: f, Value: gr.values[i]})
+	}
+	from := 0
+	if len(w) > g.cfg.MaxAlertEvents {
+		from = len(w) - g.cfg.MaxAlertEvents
+	}
+	for _, it := range w[from:] {
+		a.Events = append(a.Events, it.ev)
+	}
+	a.EventsDropped = from
+	return a
+}
+
+// groupState holds every correlation group, bounded by a cap with least
+// recently used eviction.
+type groupState struct {
+	m          map[string]*group
+	head, tail *group // head: most recently used
+	cap        int
+	stats      *Stats
+	watermark  time.Time
+}
+
+func newGroupState(cap int, st *Stats) *groupState {
+	return &groupState{m: map[string]*group{}, cap: cap, stats: st}
+}
+
+func (s *groupState) len() int { return len(s.m) }
+
+func (s *groupState) has(key string) bool { _, ok := s.m[key]; return ok }
+
+func (s *groupState) touch(key string) {
+	if gr := s.m[key]; gr != nil {
+		s.unlink(gr)
+		s.pushFront(gr)
+	}
+}
+
+// get returns the group for key, creating it (and evicting the least
+// recently used group beyond the cap).
+func (s *groupState) get(key string, c *correlation, values []string) *group {
+	if gr := s.m[key]; gr != nil {
+		s.unlink(gr)
+		s.pushFront(gr)
+		return gr
+	}
+	for len(s.m) >= s.cap && s.tail != nil {
+		s.drop(s.tail)
+		s.stats.Evicted++
+	}
+	gr := &group{key: key, c: c, values: values}
+	s.m[key] = gr
+	s.pushFront(gr)
+	return gr
+}
+
+func (s *groupState) drop(gr *group) {
+	if s.m[gr.key] != gr {
+		return
+	}
+	delete(s.m, gr.key)
+	s.unlink(gr)
+}
+
+func (s *groupState) of(c *correlation) []*group {
+	var out []*group
+	for gr := s.head; gr != nil; gr = gr.next {
+		if gr.c == c {
+			out = append(out, gr)
+		}
+	}
+	return out
+}
+
+func (s *groupState) pushFront(gr *group) {
+	gr.prev, gr.next = nil, s.head
+	if s.head != nil {
+		s.head.prev = gr
+	}
+	s.head = gr
+	if s.tail == nil {
+		s.tail = gr
+	}
+}
+
+func (s *groupState) unlink(gr *group) {
+	if gr.prev != nil {
+		gr.prev.next = gr.next
+	} else if s.head == gr {
+		s.head = gr.next
+	}
+	if gr.next != nil {
+		gr.next.prev = gr.prev
+	} else if s.tail == gr {
+		s.tail = gr.prev
+	}
+	gr.prev, gr.next = nil, nil
+}

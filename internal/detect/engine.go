@@ -1,0 +1,335 @@
+package detect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/sigma"
+)
+
+// Config tunes the engine.
+type Config struct {
+	// Placeholders are the values of %name% placeholders for the expand
+	// modifier (builtin defaults are merged under these).
+	Placeholders map[string][]string
+	// StateCap bounds the correlation groups held at once, over all
+	// correlation rules; the least recently used group is evicted beyond
+	// it, and evictions are counted. Default 1,000,000.
+	StateCap int
+	// Lateness is how far behind the newest event time an event may arrive
+	// and still be correlated in order. Default 5 minutes.
+	Lateness time.Duration
+	// MaxAlertEvents caps the events an alert carries. Default 20.
+	MaxAlertEvents int
+}
+
+func (c *Config) defaults() {
+	if c.StateCap <= 0 {
+		c.StateCap = 1_000_000
+	}
+	if c.Lateness <= 0 {
+		c.Lateness = 5 * time.Minute
+	}
+	if c.MaxAlertEvents <= 0 {
+		c.MaxAlertEvents = 20
+	}
+}
+
+// File is one rule file to load.
+type File struct {
+	Name    string
+	Data    []byte
+	Builtin bool
+}
+
+// Engine matches events against loaded rules. It is not safe for
+// concurrent use: run one engine per event stream.
+type Engine struct {
+	cfg   Config
+	rules []*Rule
+	corrs []*correlation
+
+	vendor   map[string][]*bucket // by vendor_product
+	vigilAll *bucket
+	byDS     map[event.Dataset]*bucket
+
+	doc   Doc
+	gen   uint64
+	state *groupState
+	stats Stats
+}
+
+// Stats counts what the engine did.
+type Stats struct {
+	Events      int
+	Matches     int            // single-event rule matches
+	Alerts      map[string]int // by level
+	Late        int            // events too late to correlate
+	Evicted     int            // correlation groups evicted at the state cap
+	Groups      int            // correlation groups held now
+	RulesLoaded int
+	RulesIdle   int // loaded rules vigil has no events for
+}
+
+// New loads and compiles the rules of files. Rules that fail to load are
+// reported (each error names file, line and reason) and left out; the
+// others load.
+func New(cfg Config, files []File) (*Engine, []error) {
+	cfg.defaults()
+	g := &Engine{cfg: cfg, vendor: map[string][]*bucket{}, byDS: map[event.Dataset]*bucket{}}
+	g.stats.Alerts = map[string]int{}
+	g.state = newGroupState(cfg.StateCap, &g.stats)
+	var errs []error
+	var corrRules []*Rule
+	for _, f := range files {
+		rules, perrs := sigma.ParseFile(f.Name, f.Data)
+		errs = append(errs, perrs...)
+		for _, sr := range rules {
+			r := &Rule{Rule: sr, File: f.Name, Builtin: f.Builtin}
+			if sr.Correlation != nil {
+				corrRules = append(corrRules, r)
+				continue
+			}
+			if err := g.compile(r); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			g.rules = append(g.rules, r)
+		}
+	}
+	for _, r := range corrRules {
+		if err := g.link(r); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		g.rules = append(g.rules, r)
+	}
+	g.index()
+	g.stats.RulesLoaded = len(g.rules)
+	for _, r := range g.rules {
+		if !r.Active() {
+			g.stats.RulesIdle++
+		}
+	}
+	return g, errs
+}
+
+// Rules returns the loaded rules, in load order.
+func (g *Engine) Rules() []*Rule { return g.rules }
+
+// Stats returns the counts so far.
+func (g *Engine) Stats() Stats {
+	s := g.stats
+	s.Groups = g.state.len()
+	return s
+}
+
+func ruleError(r *Rule, format string, args ...any) error {
+	return &sigma.Error{Pos: r.Pos, RuleID: r.Key(), Msg: fmt.Sprintf(format, args...)}
+}
+
+// resolver returns the field resolver of a logsource.
+func resolver(src *source) sigma.Resolver[*Doc] {
+	if src.vendor {
+		return vendorResolver{src: src}
+	}
+	return modelResolver{}
+}
+
+func (g *Engine) compile(r *Rule) error {
+	r.src = sourceFor(r.Logsource)
+	src := r.src
+	if src == nil {
+		// vigil has no events for this logsource: compile against a
+		// permissive resolver so syntax and modifiers are still checked.
+		src = &source{key: "idle", vendor: true}
+	}
+	m, err := sigma.Compile[*Doc](r.Rule, resolver(src), sigma.Options{Placeholders: g.cfg.Placeholders})
+	if err != nil {
+		return err
+	}
+	r.match = m
+	return nil
+}
+
+// A bucket holds the active rules of one logsource, indexed.
+type bucket struct {
+	src     *source
+	indexes []*valueIndex
+	always  []*Rule
+}
+
+// valueIndex finds the rules that can match an event from the value of
+// one field: a rule whose detection requires field ∈ {v1, v2…} is
+// evaluated only for events carrying one of them.
+type valueIndex struct {
+	field string
+	get   sigma.Getter[*Doc]
+	rules map[string][]*Rule // by lower-case value
+}
+
+func (g *Engine) index() {
+	buckets := map[string]*bucket{}
+	for _, r := range g.rules {
+		if r.match == nil || r.src == nil {
+			continue
+		}
+		b := buckets[r.src.key]
+		if b == nil {
+			b = &bucket{src: r.src}
+			buckets[r.src.key] = b
+			g.place(b)
+		}
+		field, values, ok := r.match.Prefilter(r.src.prefer)
+		if !ok {
+			b.always = append(b.always, r)
+			continue
+		}
+		var ix *valueIndex
+		for _, x := range b.indexes {
+			if x.field == field {
+				ix = x
+			}
+		}
+		if ix == nil {
+			get, err := resolver(r.src).Field(field)
+			if err != nil {
+				b.always = append(b.always, r)
+				continue
+			}
+			ix = &valueIndex{field: field, get: get, rules: map[string][]*Rule{}}
+			b.indexes = append(b.indexes, ix)
+		}
+		for _, v := range values {
+			k := strings.ToLower(v)
+			ix.rules[k] = append(ix.rules[k], r)
+		}
+	}
+	// Indexes in the logsource's order of preference, for stable results.
+	for _, b := range buckets {
+		sort.SliceStable(b.indexes, func(i, j int) bool {
+			return rankOf(b.src.prefer, b.indexes[i].field) < rankOf(b.src.prefer, b.indexes[j].field)
+		})
+	}
+}
+
+func rankOf(prefer []string, f string) int {
+	for i, p := range prefer {
+		if p == f {
+			return i
+		}
+	}
+	return len(prefer)
+}
+
+// place registers a bucket on the routes of its logsource.
+func (g *Engine) place(b *bucket) {
+	if !b.src.vendor {
+		cat := strings.TrimPrefix(b.src.key, "vigil/")
+		if cat == "" {
+			g.vigilAll = b
+		} else {
+			g.byDS[datasetOf(cat)] = b
+		}
+		return
+	}
+	for _, p := range b.src.products {
+		g.vendor[p] = append(g.vendor[p], b)
+	}
+}
+
+// Process matches one event and passes every alert it completes to out.
+// Events should come roughly in time order; see Config.Lateness.
+func (g *Engine) Process(e *event.Event, out func(*Alert)) {
+	g.stats.Events++
+	g.doc.reset(e)
+	for _, b := range g.vendor[e.VendorProduct] {
+		g.run(b, out)
+	}
+	if b := g.byDS[e.Dataset]; b != nil {
+		g.run(b, out)
+	}
+	if g.vigilAll != nil {
+		g.run(g.vigilAll, out)
+	}
+	g.doc.E = nil
+}
+
+func (g *Engine) run(b *bucket, out func(*Alert)) {
+	g.gen++
+	for _, ix := range b.indexes {
+		v := ix.get(&g.doc)
+		switch v.Kind {
+		case sigma.String, sigma.Number, sigma.Bool:
+			g.candidates(ix, v.S, out)
+		case sigma.List:
+			for _, x := range v.L {
+				g.candidates(ix, x.S, out)
+			}
+		}
+	}
+	for _, r := range b.always {
+		g.try(r, out)
+	}
+}
+
+func (g *Engine) candidates(ix *valueIndex, s string, out func(*Alert)) {
+	rules, ok := ix.rules[s]
+	if !ok && hasUpper(s) {
+		n := len(g.doc.buf)
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			g.doc.buf = append(g.doc.buf, c)
+		}
+		rules = ix.rules[string(g.doc.buf[n:])]
+	}
+	for _, r := range rules {
+		if r.seen != g.gen {
+			r.seen = g.gen
+			g.try(r, out)
+		}
+	}
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Engine) try(r *Rule, out func(*Alert)) {
+	if !r.match.Match(&g.doc) {
+		return
+	}
+	g.stats.Matches++
+	r.Hits++
+	if !r.quiet {
+		g.emit(&Alert{Rule: r, Time: g.doc.E.Time, Events: []*event.Event{g.doc.E}}, out)
+	}
+	for _, c := range r.feeds {
+		c.add(g, r, out)
+	}
+}
+
+func (g *Engine) emit(a *Alert, out func(*Alert)) {
+	g.stats.Alerts[strings.ToLower(a.Rule.Level)]++
+	a.Rule.Alerts++
+	out(a)
+}
+
+// Flush ends the input: correlations whose windows can still complete
+// (e.g. "fewer than N events") are decided, and state is dropped.
+func (g *Engine) Flush(out func(*Alert)) {
+	for _, c := range g.corrs {
+		c.flush(g, out)
+	}
+}

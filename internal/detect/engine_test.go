@@ -1,0 +1,352 @@
+package detect
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/vigilsec/vigil/internal/event"
+)
+
+func mustEngine(t testing.TB, cfg Config, yml string) *Engine {
+	t.Helper()
+	g, errs := New(cfg, []File{{Name: "test.yml", Data: []byte(yml)}})
+	for _, err := range errs {
+		t.Fatal(err)
+	}
+	return g
+}
+
+var t0 = time.Date(2026, 10, 14, 8, 0, 0, 0, time.UTC)
+
+// ct returns a CloudTrail event with its vendor record.
+func ct(sec int, record string) *event.Event {
+	rec := fastjson.MustParse(record)
+	return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), Vendor: event.VendorAWS, VendorProduct: "AWS CloudTrail",
+		Dataset: event.Container, EventName: string(rec.GetStringBytes("eventName")), Record: rec,
+		SrcUser: string(rec.GetStringBytes("userIdentity", "arn")), CredentialID: string(rec.GetStringBytes("userIdentity", "accessKeyId")),
+		UserAgent: string(rec.GetStringBytes("userAgent"))}
+}
+
+func run(g *Engine, evs ...*event.Event) []*Alert {
+	var out []*Alert
+	add := func(a *Alert) { out = append(out, a) }
+	for _, e := range evs {
+		g.Process(e, add)
+	}
+	g.Flush(add)
+	return out
+}
+
+func titles(as []*Alert) string {
+	var s []string
+	for _, a := range as {
+		s = append(s, a.Rule.Title)
+	}
+	return strings.Join(s, ",")
+}
+
+const pushRule = `
+title: push
+id: 6f0d6c2e-0000-4000-8000-000000000001
+name: push
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel:
+    eventSource: ecr.amazonaws.com
+    eventName: PutImage
+  filter:
+    userIdentity.type: AssumedRole
+  condition: sel and not filter
+level: high
+`
+
+func TestVendorLogsourceRouting(t *testing.T) {
+	g := mustEngine(t, Config{}, pushRule)
+	user := ct(0, `{"eventSource":"ecr.amazonaws.com","eventName":"PutImage","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"}}`)
+	role := ct(1, `{"eventSource":"ecr.amazonaws.com","eventName":"PutImage","userIdentity":{"type":"AssumedRole"}}`)
+	other := ct(2, `{"eventSource":"ecr.amazonaws.com","eventName":"ListImages","userIdentity":{"type":"IAMUser"}}`)
+	// The same fields on an event of another product never reach the rule.
+	az := &event.Event{Time: t0, VendorProduct: "Azure Activity Log", Record: user.Record}
+	as := run(g, user, role, other, az)
+	if len(as) != 1 || as[0].Events[0] != user {
+		t.Fatalf("alerts %s", titles(as))
+	}
+	if st := g.Stats(); st.Events != 4 || st.Matches != 1 || st.Alerts["high"] != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestDataModelLogsource(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: public bucket
+logsource: {product: vigil, category: storage}
+detection:
+  sel:
+    acl_entity|contains: AllUsers
+    action: modify
+  condition: sel
+level: high
+---
+title: any failure
+logsource: {product: vigil}
+detection:
+  sel: {status: failure, tags: data_access}
+  condition: sel
+level: low
+`)
+	st := &event.Event{Time: t0, VendorProduct: "GCP Cloud Audit Logs", Dataset: event.Storage, Action: "modify", Status: "failure", Tags: []string{"activity"}}
+	st.S().ACLEntity = "allUsers"
+	comp := &event.Event{Time: t0, VendorProduct: "AWS CloudTrail", Dataset: event.Compute, Action: "modify", Status: "failure", Tags: []string{"x", "data_access"}}
+	comp.S().ACLEntity = "AllUsers" // a Compute event: not routed to the storage rule
+	as := run(g, st, comp)
+	if titles(as) != "public bucket,any failure" || as[1].Events[0] != comp {
+		t.Fatalf("alerts %s", titles(as))
+	}
+}
+
+func TestAliasesAndArrays(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: gcp ecs name
+logsource: {product: gcp, service: gcp.audit}
+detection:
+  sel: {gcp.audit.method_name: SetIamPolicy}
+  condition: sel
+---
+title: azure column name
+logsource: {product: azure, service: activitylogs}
+detection:
+  sel: {OperationNameValue|endswith: /runCommand/action}
+  condition: sel
+---
+title: array fan-out
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.ipPermissions.items.ipRanges.items.cidrIp: 0.0.0.0/0}
+  condition: sel
+`)
+	gcp := &event.Event{Time: t0, VendorProduct: "GCP Cloud Audit Logs", Record: fastjson.MustParse(`{"protoPayload":{"methodName":"SetIamPolicy"}}`)}
+	az := &event.Event{Time: t0, VendorProduct: "Azure Activity Log", Record: fastjson.MustParse(`{"operationName":"MICROSOFT.COMPUTE/VIRTUALMACHINES/RUNCOMMAND/ACTION"}`)}
+	sg := ct(0, `{"eventName":"AuthorizeSecurityGroupIngress","requestParameters":{"ipPermissions":{"items":[{"ipRanges":{"items":[{"cidrIp":"10.0.0.0/8"}]}},{"ipRanges":{"items":[{"cidrIp":"0.0.0.0/0"}]}}]}}}`)
+	if got := titles(run(g, gcp, az, sg)); got != "gcp ecs name,azure column name,array fan-out" {
+		t.Fatalf("alerts %q", got)
+	}
+}
+
+func TestEventCountOutOfOrderAndLate(t *testing.T) {
+	g := mustEngine(t, Config{Lateness: time.Minute}, `
+title: list
+name: list
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: ListImages}
+  condition: sel
+level: low
+---
+title: burst
+correlation:
+  type: event_count
+  rules: [list]
+  group-by: [userIdentity.arn]
+  timespan: 5m
+  condition: {gte: 3}
+level: medium
+`)
+	ev := func(sec int, who string) *event.Event {
+		return ct(sec, fmt.Sprintf(`{"eventName":"ListImages","userIdentity":{"arn":%q}}`, who))
+	}
+	// Three by a within 5 minutes, the second arriving after the third (within
+	// lateness); b has three spread over 20 minutes; a late event for c is
+	// dropped.
+	as := run(g, ev(0, "a"), ev(200, "a"), ev(180, "b"), ev(150, "a"), ev(700, "b"), ev(1300, "b"), ev(1400, "c"), ev(1000, "c"))
+	if len(as) != 1 || as[0].Rule.Title != "burst" || as[0].GroupBy[0].Value != "a" || as[0].Count != 3 {
+		t.Fatalf("alerts %s %+v", titles(as), as)
+	}
+	if len(as[0].Events) != 3 || !as[0].Events[0].Time.Before(as[0].Events[1].Time) {
+		t.Errorf("events not in time order")
+	}
+	if st := g.Stats(); st.Late != 1 {
+		t.Errorf("late %d", st.Late)
+	}
+}
+
+func TestValueCountAndGenerate(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: key used
+name: key
+logsource: {product: vigil}
+detection:
+  sel: {credential_id|exists: true}
+  condition: sel
+level: informational
+---
+title: key with many agents
+correlation:
+  type: value_count
+  rules: [key]
+  group-by: [credential_id]
+  timespan: 1h
+  condition: {field: http_user_agent, gte: 2}
+  generate: true
+level: high
+`)
+	ev := func(sec int, key, ua string) *event.Event {
+		e := ct(sec, `{"eventName":"X"}`)
+		e.CredentialID, e.UserAgent = key, ua
+		return e
+	}
+	as := run(g, ev(0, "AKIA1", "aws-cli"), ev(10, "AKIA1", "aws-cli"), ev(20, "AKIA2", "boto3"), ev(30, "AKIA1", "curl"))
+	var corr []*Alert
+	for _, a := range as {
+		if a.Rule.Correlation != nil {
+			corr = append(corr, a)
+		}
+	}
+	// generate: true keeps the base rule's own alerts.
+	if len(as) != 5 || len(corr) != 1 || corr[0].GroupBy[0].Value != "AKIA1" || corr[0].Aggregate != 2 {
+		t.Fatalf("alerts %s", titles(as))
+	}
+}
+
+func TestTemporalOrdered(t *testing.T) {
+	yml := `
+title: push
+name: push
+logsource: {product: vigil, category: container}
+detection:
+  sel: {action: push}
+  condition: sel
+---
+title: deploy
+name: deploy
+logsource: {product: vigil, category: container}
+detection:
+  sel: {action: create, workload|startswith: deployments/}
+  condition: sel
+---
+title: pushed then deployed
+correlation:
+  type: temporal_ordered
+  rules: [push, deploy]
+  group-by: [image]
+  timespan: 1h
+level: high
+`
+	ev := func(sec int, action, workload, image string) *event.Event {
+		e := &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", Dataset: event.Container, Action: action}
+		e.K().Workload, e.K().Image = workload, image
+		return e
+	}
+	as := run(mustEngine(t, Config{}, yml), ev(0, "push", "", "img@1"), ev(600, "create", "deployments/web", "img@1"), ev(700, "create", "deployments/web", "img@2"))
+	if len(as) != 1 || as[0].GroupBy[0].Value != "img@1" || len(as[0].Events) != 2 {
+		t.Fatalf("alerts %s", titles(as))
+	}
+	// Deployed before the push, or too long after: no alert.
+	as = run(mustEngine(t, Config{}, yml), ev(0, "create", "deployments/web", "img@1"), ev(60, "push", "", "img@1"), ev(100, "push", "", "img@3"), ev(100+3601, "create", "deployments/x", "img@3"))
+	if len(as) != 0 {
+		t.Fatalf("alerts %s", titles(as))
+	}
+}
+
+func TestNewValue(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: push
+name: push
+logsource: {product: vigil}
+detection:
+  sel: {event_name: PutImage}
+  condition: sel
+---
+title: first push by principal
+correlation:
+  type: new_value
+  rules: [push]
+  group-by: [src_user]
+  timespan: 1h
+level: medium
+`)
+	ev := func(sec int, who string) *event.Event {
+		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "PutImage", SrcUser: who}
+	}
+	// a and b are learned in the first hour; c is new after it, once.
+	as := run(g, ev(0, "a"), ev(1800, "b"), ev(4000, "a"), ev(4100, "c"), ev(4200, "c"))
+	if len(as) != 1 || as[0].GroupBy[0].Value != "c" {
+		t.Fatalf("alerts %s %v", titles(as), as)
+	}
+}
+
+func TestStateCapEvicts(t *testing.T) {
+	g := mustEngine(t, Config{StateCap: 100}, `
+title: any
+name: any
+logsource: {product: vigil}
+detection:
+  sel: {event_name: X}
+  condition: sel
+---
+title: many
+correlation:
+  type: event_count
+  rules: [any]
+  group-by: [src_user]
+  timespan: 1h
+  condition: {gte: 2}
+`)
+	var evs []*event.Event
+	for i := 0; i < 10000; i++ {
+		evs = append(evs, &event.Event{Time: t0.Add(time.Duration(i) * time.Millisecond), VendorProduct: "x", EventName: "X", SrcUser: fmt.Sprint("user-", i)})
+	}
+	for _, e := range evs {
+		g.Process(e, func(*Alert) {})
+		if n := g.Stats().Groups; n > 100 {
+			t.Fatalf("%d groups held, cap 100", n)
+		}
+	}
+	if st := g.Stats(); st.Evicted != 9900 {
+		t.Errorf("evicted %d", st.Evicted)
+	}
+}
+
+func TestLessThanDecidedWhenWindowCloses(t *testing.T) {
+	g := mustEngine(t, Config{Lateness: time.Second}, `
+title: heartbeat
+name: hb
+logsource: {product: vigil}
+detection:
+  sel: {event_name: Heartbeat}
+  condition: sel
+---
+title: few heartbeats
+correlation:
+  type: event_count
+  rules: [hb]
+  group-by: [src]
+  timespan: 10m
+  condition: {lt: 3}
+`)
+	ev := func(sec int, src string) *event.Event {
+		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "Heartbeat", Src: src}
+	}
+	as := run(g, ev(0, "ok"), ev(0, "quiet"), ev(100, "ok"), ev(200, "ok"), ev(300, "quiet"))
+	if len(as) != 1 || as[0].GroupBy[0].Value != "quiet" {
+		t.Fatalf("alerts %s", titles(as))
+	}
+}
+
+func TestLoadErrorsNameFileAndLine(t *testing.T) {
+	_, errs := New(Config{}, []File{{Name: "bad.yml", Data: []byte(`
+title: refers to nothing
+correlation:
+  type: event_count
+  rules: [missing]
+  group-by: [x]
+  timespan: 5m
+  condition: {gte: 2}
+`)}})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "bad.yml:") || !strings.Contains(errs[0].Error(), "missing") {
+		t.Fatalf("errors %v", errs)
+	}
+}

@@ -1,0 +1,153 @@
+package detect
+
+import (
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/sigma"
+)
+
+// A source is one logsource vigil can feed: which events reach rules
+// written for it, and how their fields are read.
+type source struct {
+	key string // "product/service" or "vigil/category"
+	// products are the vendor_product values whose events it receives; nil
+	// for vigil's data-model logsource (every event, by dataset).
+	products []string
+	// vendor: rules read the vendor record (event.Record) by path.
+	vendor bool
+	// aliases maps field names rules use (ECS-style, Log Analytics
+	// columns) to paths in the vendor record, per vendor_product ("" = any).
+	aliases map[string]map[string]string
+	// prefer lists the fields worth indexing rules by, most selective first.
+	prefer []string
+}
+
+// vendorSources are the vendor logsources, by "product/service".
+var vendorSources = map[string]*source{
+	"aws/cloudtrail": {
+		products: []string{"AWS CloudTrail"},
+		vendor:   true,
+		prefer:   []string{"eventName", "eventSource"},
+	},
+	"azure/activitylogs": {
+		products: []string{"Azure Activity Log"},
+		vendor:   true,
+		prefer:   []string{"operationName", "OperationNameValue", "properties.operationName"},
+		aliases: map[string]map[string]string{"": {
+			// Log Analytics AzureActivity columns → diagnostic-settings record.
+			"OperationNameValue":    "operationName",
+			"OperationName":         "operationName",
+			"ActivityStatusValue":   "resultType",
+			"ActivityStatus":        "resultType",
+			"ResultType":            "resultType",
+			"CategoryValue":         "category",
+			"Category":              "category",
+			"ResourceProviderValue": "properties.resourceProviderValue",
+			"ResourceId":            "resourceId",
+			"CallerIpAddress":       "callerIpAddress",
+			"Level":                 "level",
+		}},
+	},
+	"azure/signinlogs": {
+		products: []string{"Microsoft Entra ID sign-in logs"},
+		vendor:   true,
+		aliases: map[string]map[string]string{"": {
+			// Log Analytics SigninLogs columns → diagnostic-settings record.
+			"ResultType":                "resultType",
+			"ResultDescription":         "resultDescription",
+			"AuthenticationRequirement": "properties.authenticationRequirement",
+			"AppDisplayName":            "properties.appDisplayName",
+			"UserPrincipalName":         "properties.userPrincipalName",
+			"IPAddress":                 "properties.ipAddress",
+			"ConditionalAccessStatus":   "properties.conditionalAccessStatus",
+			"RiskLevelDuringSignIn":     "properties.riskLevelDuringSignIn",
+			"RiskState":                 "properties.riskState",
+			"Status":                    "properties.status",
+			"DeviceDetail":              "properties.deviceDetail",
+			"Location":                  "properties.location",
+			"ClientAppUsed":             "properties.clientAppUsed",
+			"UserAgent":                 "properties.userAgent",
+			"Category":                  "category",
+		}},
+	},
+	"azure/auditlogs": {
+		products: []string{"Microsoft Entra ID audit logs"},
+		vendor:   true,
+		prefer:   []string{"properties.activityDisplayName", "ActivityDisplayName", "operationName"},
+		aliases: map[string]map[string]string{"": {
+			"ActivityDisplayName": "properties.activityDisplayName",
+			"OperationName":       "operationName",
+			"Category":            "category",
+			"LoggedByService":     "properties.loggedByService",
+			"Result":              "properties.result",
+			"ResultDescription":   "properties.resultReason",
+			"TargetResources":     "properties.targetResources",
+			"InitiatedBy":         "properties.initiatedBy",
+			"AdditionalDetails":   "properties.additionalDetails",
+		}},
+	},
+	"gcp/gcp.audit": {
+		products: []string{"GCP Cloud Audit Logs", "GKE Audit"},
+		vendor:   true,
+		prefer:   []string{"protoPayload.methodName", "gcp.audit.method_name"},
+		aliases: map[string]map[string]string{"": {
+			// ECS (Elastic gcp.audit) names → Cloud Audit LogEntry.
+			"gcp.audit.method_name":                         "protoPayload.methodName",
+			"gcp.audit.service_name":                        "protoPayload.serviceName",
+			"gcp.audit.resource_name":                       "protoPayload.resourceName",
+			"gcp.audit.authentication_info.principal_email": "protoPayload.authenticationInfo.principalEmail",
+			"gcp.audit.request":                             "protoPayload.request",
+			"gcp.audit.response":                            "protoPayload.response",
+			"gcp.audit.status.code":                         "protoPayload.status.code",
+			"source.ip":                                     "protoPayload.requestMetadata.callerIp",
+			"user_agent.original":                           "protoPayload.requestMetadata.callerSuppliedUserAgent",
+		}},
+	},
+	"kubernetes/audit": {
+		products: []string{"Kubernetes Audit", "AKS Audit", "Amazon EKS Audit", "GKE Audit"},
+		vendor:   true,
+		prefer:   []string{"verb", "objectRef.resource"},
+		aliases: map[string]map[string]string{"GKE Audit": {
+			// A GKE LogEntry carries the audit event as an AuditLog.
+			"user.username":       "protoPayload.authenticationInfo.principalEmail",
+			"sourceIPs":           "protoPayload.requestMetadata.callerIp",
+			"userAgent":           "protoPayload.requestMetadata.callerSuppliedUserAgent",
+			"requestObject":       "protoPayload.request",
+			"responseObject":      "protoPayload.response",
+			"responseStatus.code": "protoPayload.status.code",
+			"requestURI":          "protoPayload.resourceName",
+			"annotations":         "labels",
+		}},
+	},
+}
+
+func init() {
+	for k, s := range vendorSources {
+		s.key = k
+	}
+}
+
+// sourceFor returns the logsource a rule's logsource selects, or nil
+// when vigil feeds no such events (the rule loads but stays idle).
+func sourceFor(ls sigma.Logsource) *source {
+	p := strings.ToLower(ls.Product)
+	if p == "vigil" {
+		cat := strings.ToLower(ls.Category)
+		if cat == "" || datasetOf(cat) != "" {
+			return &source{key: "vigil/" + cat, prefer: []string{"event_name", "action"}}
+		}
+		return nil
+	}
+	return vendorSources[p+"/"+strings.ToLower(ls.Service)]
+}
+
+// datasetOf maps a vigil logsource category to its dataset ("" if none).
+func datasetOf(category string) event.Dataset {
+	for _, d := range event.Datasets {
+		if strings.EqualFold(string(d), category) {
+			return d
+		}
+	}
+	return ""
+}
