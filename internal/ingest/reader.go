@@ -218,6 +218,9 @@ func (r *Reader) problem(p Problem, count bool) {
 	if r.set.OnProblem == nil {
 		return
 	}
+	if r.shown == nil {
+		r.shown = map[string]int{}
+	}
 	r.shown[p.Reason]++
 	switch n := r.shown[p.Reason]; {
 	case n <= problemsPerFile:

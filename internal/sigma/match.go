@@ -219,15 +219,28 @@ const (
 	fmUnicode
 )
 
-// patternMode picks the mode for a pattern, and prepares the pattern.
+// patternMode picks the mode for a pattern, and prepares the pattern. A
+// pattern whose only non-ASCII characters have no other case (dashes,
+// symbols, CJK...) is compared like an ASCII one: those bytes must be
+// equal.
 func patternMode(p string, fold bool) (foldMode, string) {
 	switch {
 	case !fold:
 		return fmCased, p
-	case isASCII(p):
+	case isASCII(p) || caseless(p):
 		return fmASCII, toLowerASCII(p)
 	}
 	return fmUnicode, p
+}
+
+// caseless reports whether the non-ASCII characters of s have no case.
+func caseless(s string) bool {
+	for _, r := range s {
+		if r >= utf8.RuneSelf && unicode.SimpleFold(r) != r {
+			return false
+		}
+	}
+	return true
 }
 
 func litEqual(s, p string, m foldMode) bool {

@@ -498,6 +498,10 @@ func (p *parser) selection(name string, key, n *yaml.Node) *Selection {
 			p.errorf(n, "selection %q is an empty list", name)
 		}
 		for _, c := range n.Content {
+			if p.budget > maxNodes {
+				p.errorf(n, "detection is too large (more than %d YAML nodes once aliases are expanded)", maxNodes)
+				break
+			}
 			c = p.deref(c)
 			switch c.Kind {
 			case yaml.MappingNode:
@@ -568,7 +572,7 @@ func (p *parser) fieldMap(sel string, n *yaml.Node) []FieldMatch {
 			continue
 		}
 		if p.budget > maxNodes {
-			p.errorf(v, "detection is too large (more than %d values)", maxNodes)
+			p.errorf(v, "detection is too large (more than %d YAML nodes once aliases are expanded)", maxNodes)
 			return nil
 		}
 		if _, err := checkFieldMatch(&fm); err != "" {

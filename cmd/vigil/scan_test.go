@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigilsec/vigil/internal/source/sourcetest"
+)
+
+// TestScanExamples: the quickstart's scan gives JSON alerts with the
+// documented shape, the T1525 chain among them.
+func TestScanExamples(t *testing.T) {
+	out, errs, code := run(t, "scan", "-q", "-o", "json", filepath.Join(sourcetest.Root(), "examples"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	titles := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var a struct {
+			Time string `json:"time"`
+			Rule struct {
+				ID, Title, Level, Type string
+				Tags                   []string
+			} `json:"rule"`
+			GroupBy map[string]string `json:"group_by"`
+			Events  []map[string]any  `json:"events"`
+		}
+		if err := json.Unmarshal([]byte(line), &a); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		if a.Rule.ID == "" || a.Rule.Level == "" || len(a.Rule.Tags) == 0 || a.Time == "" || len(a.Events) == 0 {
+			t.Errorf("incomplete alert: %s", line)
+		}
+		if a.Rule.Type != "detection" && len(a.GroupBy) == 0 {
+			t.Errorf("correlation alert without group_by: %s", line)
+		}
+		titles[a.Rule.Title] = true
+	}
+	for _, want := range []string{
+		"Access Key Used With Several User Agents",
+		"ECR Image Pushed by a Principal That Is Not an Assumed Role",
+		"GCP Registry Image Pushed With a User-Managed Service Account Key",
+		"Image Pushed With a Long-Term Credential Then Deployed to Kubernetes",
+		"Container Image With Severe Registry Vulnerabilities",
+	} {
+		if !titles[want] {
+			t.Errorf("no alert %q", want)
+		}
+	}
+	if !strings.Contains(errs, "rules loaded") || !strings.Contains(errs, "alerts: ") {
+		t.Errorf("no scan summary:\n%s", errs)
+	}
+}
+
+func TestScanFailOnAndOutputs(t *testing.T) {
+	ex := filepath.Join(sourcetest.Root(), "examples")
+	if _, errs, code := run(t, "scan", "-q", "--fail-on", "critical", "-o", "json", ex); code != 3 {
+		t.Errorf("--fail-on critical: exit %d, want 3\n%s", code, errs)
+	}
+	if _, _, code := run(t, "scan", "-q", "--fail-on", "severe", ex); code != 2 {
+		t.Errorf("--fail-on with a bad level: exit %d", code)
+	}
+	out, errs, code := run(t, "scan", "-q", "-o", "ocsf", ex)
+	if code != 0 || !strings.Contains(out, `"class_uid":2004`) {
+		t.Errorf("ocsf: exit %d %s", code, errs)
+	}
+	out, _, _ = run(t, "scan", "-q", "-o", "table", ex)
+	if !strings.HasPrefix(out, "TIME") || !strings.Contains(out, "CRITICAL") {
+		t.Errorf("table:\n%s", out)
+	}
+	// Without rules nothing fires, and the run still succeeds.
+	out, errs, code = run(t, "scan", "-q", "--no-builtin", "-o", "json", ex)
+	if code != 0 || out != "" || !strings.Contains(errs, "0 rules loaded") {
+		t.Errorf("--no-builtin: exit %d out %q\n%s", code, out, errs)
+	}
+}
+
+func TestRulesCommands(t *testing.T) {
+	out, errs, code := run(t, "rules", "test")
+	if code != 0 || !strings.Contains(out, " 0 failed") {
+		t.Fatalf("rules test: exit %d\n%s%s", code, out, errs)
+	}
+	out, _, code = run(t, "rules", "list", "-o", "json")
+	if code != 0 || strings.Count(out, "\n") < 80 {
+		t.Errorf("rules list: exit %d, %d rules", code, strings.Count(out, "\n"))
+	}
+	out, _, code = run(t, "coverage", "-o", "json")
+	var cov []struct {
+		Tactic     string
+		Techniques []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(out), &cov); err != nil || code != 0 || len(cov) < 10 {
+		t.Errorf("coverage: exit %d, %d tactics, %v", code, len(cov), err)
+	}
+	// lint: every corpus cloud and Kubernetes rule loads.
+	out, _, code = run(t, "rules", "lint", sourcetest.Corpus(t, "sigma/cloud"), sourcetest.Corpus(t, "sigma/application/kubernetes"))
+	if code != 0 || !strings.Contains(out, "222 rules loaded") {
+		t.Errorf("lint corpus: exit %d\n%s", code, out)
+	}
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.yml", "title: bad\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  sel:\n    eventName|nosuch: x\n  condition: sel\n")
+	out, _, code = run(t, "rules", "lint", bad)
+	if code != 1 || !strings.Contains(out, "bad.yml:") || !strings.Contains(out, "nosuch") {
+		t.Errorf("lint bad rule: exit %d\n%s", code, out)
+	}
+}
