@@ -68,7 +68,7 @@ func (g *Engine) link(r *Rule) error {
 		if in.src == nil {
 			continue // idle input: never fires
 		}
-		res := resolver(in.src)
+		res := g.resolver(in.src)
 		var gets []sigma.Getter[*Doc]
 		for _, f := range c.groupBy {
 			get, err := res.Field(aliasFor(sc, f, in))
@@ -152,6 +152,18 @@ type group struct {
 	items  []item // by time
 	newest time.Time
 
+	// The trailing window [newest-span, newest] is items[lo:], kept up to
+	// date as events arrive in order, so that checking it costs O(1):
+	// distinct values (value_count), the sum of numbers (value_sum,
+	// value_avg) and events per input (temporal). An event out of order
+	// makes it stale (dirty) until rebuilt.
+	lo       int
+	distinct map[string]int
+	sum      float64
+	nums     int
+	perInput []int
+	dirty    bool
+
 	prev, next *group // least recently used order
 }
 
@@ -178,21 +190,21 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 		g.stats.Late++
 		return
 	}
-	values := make([]string, len(c.groupBy))
-	var kb strings.Builder
-	kb.WriteByte(byte(c.id))
-	kb.WriteByte(byte(c.id >> 8))
-	for i, get := range c.groupGet[idx] {
+	// The group key and values are built in scratch space; they are copied
+	// only when the group is new.
+	kb := append(g.keyBuf[:0], byte(c.id), byte(c.id>>8))
+	vals := g.valBuf[:0]
+	for _, get := range c.groupGet[idx] {
 		v := get(&g.doc)
-		s := valueText(v)
 		if v.Kind == sigma.Absent || v.Kind == sigma.Null {
 			// Sigma: events without a group-by field are not correlated.
 			return
 		}
-		kb.WriteByte(0)
-		kb.WriteString(s)
-		values[i] = strings.Clone(s)
+		s := valueText(v)
+		kb = append(append(kb, 0), s...)
+		vals = append(vals, s)
 	}
+	g.keyBuf, g.valBuf = kb, vals
 	it := item{t: e.Time, input: idx, ev: e}
 	if get := c.valueGet[idx]; get != nil {
 		v := get(&g.doc)
@@ -206,12 +218,19 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 		}
 	}
 	if c.typ == "new_value" {
-		c.newValue(g, kb.String(), values, it, out)
+		c.newValue(g, kb, vals, it, out)
 		return
 	}
-	gr := g.state.get(kb.String(), c, values)
+	gr := g.state.get(kb, c, vals)
+	if gr.perInput == nil {
+		gr.perInput = make([]int, len(c.inputs))
+		if c.typ == "value_count" {
+			gr.distinct = map[string]int{}
+		}
+	}
+	inOrder := !it.t.Before(gr.newest)
 	gr.insert(it)
-	c.evaluate(g, gr, it.t, out)
+	c.evaluate(g, gr, it.t, inOrder, out)
 }
 
 // valueText renders a value for grouping: lists as their elements joined.
@@ -226,12 +245,11 @@ func valueText(v sigma.Value) string {
 	return strings.Join(parts, ",")
 }
 
-func (c *correlation) newValue(g *Engine, key string, values []string, it item, out func(*Alert)) {
+func (c *correlation) newValue(g *Engine, key []byte, values []string, it item, out func(*Alert)) {
 	if c.learnEnd.IsZero() {
 		c.learnEnd = it.t.Add(c.span)
 	}
-	if g.state.has(key) {
-		g.state.touch(key)
+	if g.state.touch(key) {
 		return
 	}
 	gr := g.state.get(key, c, values)
@@ -242,13 +260,80 @@ func (c *correlation) newValue(g *Engine, key string, values []string, it item, 
 }
 
 func (gr *group) insert(it item) {
+	if !it.t.Before(gr.newest) || len(gr.items) == 0 {
+		gr.items = append(gr.items, it)
+		gr.newest = it.t
+		if !gr.dirty {
+			gr.enter(it)
+		}
+		return
+	}
 	i := sort.Search(len(gr.items), func(i int) bool { return gr.items[i].t.After(it.t) })
 	gr.items = append(gr.items, item{})
 	copy(gr.items[i+1:], gr.items[i:])
 	gr.items[i] = it
-	if it.t.After(gr.newest) {
-		gr.newest = it.t
+	gr.dirty = true
+}
+
+// enter adds an item to the trailing window's aggregates and slides the
+// window's start past items older than span before the newest.
+func (gr *group) enter(it item) {
+	gr.account(it, 1)
+	limit := gr.newest.Add(-gr.c.span)
+	for gr.lo < len(gr.items) && gr.items[gr.lo].t.Before(limit) {
+		gr.account(gr.items[gr.lo], -1)
+		gr.lo++
 	}
+}
+
+func (gr *group) account(it item, d int) {
+	gr.perInput[it.input] += d
+	if gr.distinct != nil {
+		if n := gr.distinct[it.val] + d; n > 0 {
+			gr.distinct[it.val] = n
+		} else {
+			delete(gr.distinct, it.val)
+		}
+	}
+	if !math.IsNaN(it.num) && (it.num != 0 || it.val != "") {
+		gr.sum += float64(d) * it.num
+		gr.nums += d
+	}
+}
+
+// rebuild recomputes the trailing window after an out-of-order event.
+func (gr *group) rebuild() {
+	gr.lo, gr.sum, gr.nums = len(gr.items), 0, 0
+	clear(gr.perInput)
+	if gr.distinct != nil {
+		clear(gr.distinct)
+	}
+	limit := gr.newest.Add(-gr.c.span)
+	for gr.lo > 0 && !gr.items[gr.lo-1].t.Before(limit) {
+		gr.lo--
+		gr.account(gr.items[gr.lo], 1)
+	}
+	gr.dirty = false
+}
+
+// dropFront removes the n oldest items.
+func (gr *group) dropFront(n int) {
+	gr.items = gr.items[n:]
+	if gr.lo -= n; gr.lo < 0 {
+		gr.dirty = true
+		gr.lo = 0
+	}
+}
+
+// reset empties the group after an alert: the events it used start afresh.
+func (gr *group) reset() {
+	gr.items = gr.items[:0]
+	gr.lo, gr.sum, gr.nums = 0, 0, 0
+	clear(gr.perInput)
+	if gr.distinct != nil {
+		clear(gr.distinct)
+	}
+	gr.dirty = false
 }
 
 // eager reports a condition that can be met as events arrive (more than,
@@ -264,13 +349,13 @@ func (c *correlation) eager() bool {
 	return false
 }
 
-// evaluate checks the windows the newest item t may complete, and closes
+// evaluate checks the windows the new item at t may complete, and closes
 // windows the watermark has passed.
-func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, out func(*Alert)) {
+func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, out func(*Alert)) {
 	horizon := g.state.watermark.Add(-g.cfg.Lateness)
 	// Close windows that can receive no more events.
 	for len(gr.items) > 0 && gr.items[0].t.Add(c.span).Before(horizon) {
-		gr.items = c.closeFirst(g, gr, out)
+		c.closeFirst(g, gr, out)
 	}
 	if len(gr.items) == 0 {
 		g.state.drop(gr)
@@ -279,7 +364,17 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, out func(*Aler
 	if !c.eager() {
 		return
 	}
-	// Windows [s, s+span] that contain t, for each start s in [t-span, t].
+	if inOrder && !gr.dirty {
+		// The new item is the newest: the only window it can complete is
+		// the trailing one, whose aggregates are current.
+		if agg, ok := c.checkTrailing(gr); ok {
+			g.emit(c.alert(g, gr, gr.items[gr.lo:], agg), out)
+			gr.reset()
+			g.state.drop(gr)
+		}
+		return
+	}
+	// Out of order: every window [s, s+span] that contains t.
 	for i := range gr.items {
 		if gr.items[i].t.Before(t.Add(-c.span)) {
 			continue
@@ -288,32 +383,76 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, out func(*Aler
 			break
 		}
 		end := windowEnd(gr.items, i, c.span)
-		if agg, ok := c.check(gr.items[i:end]); ok {
+		if agg, ok := c.check(g, gr.items[i:end]); ok {
 			g.emit(c.alert(g, gr, gr.items[i:end], agg), out)
-			// One alert per window: the events it used start afresh.
-			gr.items = append(gr.items[:0], gr.items[end:]...)
+			rest := len(gr.items) - end
+			copy(gr.items, gr.items[end:])
+			gr.items = gr.items[:rest]
+			gr.dirty = true
 			if len(gr.items) == 0 {
+				gr.reset()
 				g.state.drop(gr)
 			}
 			return
 		}
 	}
+	gr.rebuild()
 }
 
-// closeFirst closes the oldest window of a group and returns the items
-// left. Eager conditions (more than, at least) were decided as events
-// came: the oldest item simply leaves. Other conditions (fewer than,
-// exactly) are decided on tumbling windows anchored at their first event:
-// the window is checked and all its items leave.
-func (c *correlation) closeFirst(g *Engine, gr *group, out func(*Alert)) []item {
+// checkTrailing evaluates the condition over the trailing window from its
+// running aggregates.
+func (c *correlation) checkTrailing(gr *group) (float64, bool) {
+	n := len(gr.items) - gr.lo
+	switch c.typ {
+	case "event_count":
+		return float64(n), c.thr.Holds(float64(n))
+	case "value_count":
+		d := float64(len(gr.distinct))
+		return d, c.thr.Holds(d)
+	case "value_sum":
+		return gr.sum, gr.nums > 0 && c.thr.Holds(gr.sum)
+	case "value_avg":
+		if gr.nums == 0 {
+			return 0, false
+		}
+		avg := gr.sum / float64(gr.nums)
+		return avg, c.thr.Holds(avg)
+	case "temporal":
+		k := 0
+		for _, x := range gr.perInput {
+			if x > 0 {
+				k++
+			}
+		}
+		if c.thr != nil {
+			return float64(k), c.thr.Holds(float64(k))
+		}
+		return float64(k), k == len(c.inputs)
+	}
+	// value_percentile, temporal_ordered: from the items.
+	return c.check(nil, gr.items[gr.lo:])
+}
+
+// closeFirst closes the oldest window of a group. Eager conditions (more
+// than, at least) were decided as events came: the oldest item simply
+// leaves. Other conditions (fewer than, exactly) are decided on tumbling
+// windows anchored at their first event: the window is checked and all its
+// items leave.
+func (c *correlation) closeFirst(g *Engine, gr *group, out func(*Alert)) {
 	if c.eager() {
-		return gr.items[1:]
+		if gr.lo == 0 && !gr.dirty {
+			gr.account(gr.items[0], -1)
+			gr.lo = 1
+		}
+		gr.dropFront(1)
+		return
 	}
 	end := windowEnd(gr.items, 0, c.span)
-	if agg, ok := c.check(gr.items[:end]); ok {
+	if agg, ok := c.check(g, gr.items[:end]); ok {
 		g.emit(c.alert(g, gr, gr.items[:end], agg), out)
 	}
-	return gr.items[end:]
+	gr.dropFront(end)
+	gr.dirty = true
 }
 
 // windowEnd returns the index after the last item within span of items[i].
@@ -328,14 +467,18 @@ func windowEnd(items []item, i int, span time.Duration) int {
 
 // check evaluates the condition over one window's items; agg is the
 // aggregate the alert reports (count, distinct values, sum...).
-func (c *correlation) check(w []item) (float64, bool) {
+func (c *correlation) check(g *Engine, w []item) (float64, bool) {
 	switch c.typ {
 	case "event_count":
 		return float64(len(w)), c.thr.Holds(float64(len(w)))
 	case "value_count":
-		seen := map[string]bool{}
+		seen := map[string]struct{}{}
+		if g != nil {
+			seen = g.scratchSet
+			clear(seen)
+		}
 		for _, it := range w {
-			seen[it.val] = true
+			seen[it.val] = struct{}{}
 		}
 		n := float64(len(seen))
 		return n, c.thr.Holds(n)
@@ -396,7 +539,7 @@ func (c *correlation) check(w []item) (float64, bool) {
 func (c *correlation) flush(g *Engine, out func(*Alert)) {
 	for _, gr := range g.state.of(c) {
 		for len(gr.items) > 0 {
-			gr.items = c.closeFirst(g, gr, out)
+			c.closeFirst(g, gr, out)
 		}
 		g.state.drop(gr)
 	}
@@ -434,19 +577,21 @@ func newGroupState(cap int, st *Stats) *groupState {
 
 func (s *groupState) len() int { return len(s.m) }
 
-func (s *groupState) has(key string) bool { _, ok := s.m[key]; return ok }
-
-func (s *groupState) touch(key string) {
-	if gr := s.m[key]; gr != nil {
-		s.unlink(gr)
-		s.pushFront(gr)
+// touch marks the group of key used; false if there is none.
+func (s *groupState) touch(key []byte) bool {
+	gr := s.m[string(key)]
+	if gr == nil {
+		return false
 	}
+	s.unlink(gr)
+	s.pushFront(gr)
+	return true
 }
 
 // get returns the group for key, creating it (and evicting the least
 // recently used group beyond the cap).
-func (s *groupState) get(key string, c *correlation, values []string) *group {
-	if gr := s.m[key]; gr != nil {
+func (s *groupState) get(key []byte, c *correlation, values []string) *group {
+	if gr := s.m[string(key)]; gr != nil {
 		s.unlink(gr)
 		s.pushFront(gr)
 		return gr
@@ -455,8 +600,12 @@ func (s *groupState) get(key string, c *correlation, values []string) *group {
 		s.drop(s.tail)
 		s.stats.Evicted++
 	}
-	gr := &group{key: key, c: c, values: values}
-	s.m[key] = gr
+	vals := make([]string, len(values))
+	for i, v := range values {
+		vals[i] = strings.Clone(v)
+	}
+	gr := &group{key: string(key), c: c, values: vals}
+	s.m[gr.key] = gr
 	s.pushFront(gr)
 	return gr
 }

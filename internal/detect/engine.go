@@ -58,6 +58,11 @@ type Engine struct {
 
 	doc   Doc
 	gen   uint64
+	slots slots // cached vendor field reads
+	// scratch for correlations: group keys and values, distinct sets
+	keyBuf     []byte
+	valBuf     []string
+	scratchSet map[string]struct{}
 	state *groupState
 	stats Stats
 }
@@ -81,6 +86,7 @@ func New(cfg Config, files []File) (*Engine, []error) {
 	cfg.defaults()
 	g := &Engine{cfg: cfg, vendor: map[string][]*bucket{}, byDS: map[event.Dataset]*bucket{}}
 	g.stats.Alerts = map[string]int{}
+	g.scratchSet = map[string]struct{}{}
 	g.state = newGroupState(cfg.StateCap, &g.stats)
 	var errs []error
 	var corrRules []*Rule
@@ -108,6 +114,7 @@ func New(cfg Config, files []File) (*Engine, []error) {
 		g.rules = append(g.rules, r)
 	}
 	g.index()
+	g.doc.size(g.slots.n)
 	g.stats.RulesLoaded = len(g.rules)
 	for _, r := range g.rules {
 		if !r.Active() {
@@ -132,9 +139,9 @@ func ruleError(r *Rule, format string, args ...any) error {
 }
 
 // resolver returns the field resolver of a logsource.
-func resolver(src *source) sigma.Resolver[*Doc] {
+func (g *Engine) resolver(src *source) sigma.Resolver[*Doc] {
 	if src.vendor {
-		return vendorResolver{src: src}
+		return vendorResolver{src: src, slots: &g.slots}
 	}
 	return modelResolver{}
 }
@@ -147,7 +154,7 @@ func (g *Engine) compile(r *Rule) error {
 		// permissive resolver so syntax and modifiers are still checked.
 		src = &source{key: "idle", vendor: true}
 	}
-	m, err := sigma.Compile[*Doc](r.Rule, resolver(src), sigma.Options{Placeholders: g.cfg.Placeholders})
+	m, err := sigma.Compile[*Doc](r.Rule, g.resolver(src), sigma.Options{Placeholders: g.cfg.Placeholders})
 	if err != nil {
 		return err
 	}
@@ -195,7 +202,7 @@ func (g *Engine) index() {
 			}
 		}
 		if ix == nil {
-			get, err := resolver(r.src).Field(field)
+			get, err := g.resolver(r.src).Field(field)
 			if err != nil {
 				b.always = append(b.always, r)
 				continue

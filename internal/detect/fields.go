@@ -20,9 +20,29 @@ type Doc struct {
 	list     []sigma.Value // elements of list values
 	keywords []byte        // the record's text, once per event
 	kwDone   bool
+
+	// Vendor field reads are cached for the event: many rules read the
+	// same fields (eventName, userIdentity.type...). stamp[i] == gen marks
+	// vals[i] as read for this event.
+	gen   uint32
+	stamp []uint32
+	vals  []sigma.Value
+}
+
+// size makes room for n cached fields.
+func (d *Doc) size(n int) {
+	if len(d.stamp) < n {
+		d.stamp = append(d.stamp, make([]uint32, n-len(d.stamp))...)
+		d.vals = append(d.vals, make([]sigma.Value, n-len(d.vals))...)
+	}
 }
 
 func (d *Doc) reset(e *event.Event) {
+	d.gen++
+	if d.gen == 0 { // wrapped: forget every stamp
+		clear(d.stamp)
+		d.gen = 1
+	}
 	d.E = e
 	d.buf = d.buf[:0]
 	d.list = d.list[:0]
@@ -99,9 +119,47 @@ func keywordText(d *Doc) string {
 	return str(d.keywords)
 }
 
+// slots numbers the vendor fields rules read, per logsource, so that each
+// is read once per event however many rules test it.
+type slots struct {
+	n  int
+	by map[string]int
+}
+
+func (s *slots) slot(key string) int {
+	if s.by == nil {
+		s.by = map[string]int{}
+	}
+	i, ok := s.by[key]
+	if !ok {
+		i = s.n
+		s.by[key] = i
+		s.n++
+	}
+	return i
+}
+
+// cached wraps a getter so that its value is read once per event.
+func cached(slot int, get sigma.Getter[*Doc]) sigma.Getter[*Doc] {
+	return func(d *Doc) sigma.Value {
+		if slot >= len(d.stamp) { // a Doc sized before this field existed
+			d.size(slot + 1)
+		}
+		if d.stamp[slot] == d.gen {
+			return d.vals[slot]
+		}
+		v := get(d)
+		d.stamp[slot], d.vals[slot] = d.gen, v
+		return v
+	}
+}
+
 // vendorResolver resolves field names against the vendor record, through
 // the logsource's aliases.
-type vendorResolver struct{ src *source }
+type vendorResolver struct {
+	src   *source
+	slots *slots
+}
 
 func (r vendorResolver) Field(name string) (sigma.Getter[*Doc], error) {
 	if name == "" {
@@ -117,11 +175,12 @@ func (r vendorResolver) Field(name string) (sigma.Getter[*Doc], error) {
 			byProduct[product] = splitPath(p)
 		}
 	}
+	slot := r.slots.slot(r.src.key + "\x00" + name)
 	if byProduct == nil {
-		return func(d *Doc) sigma.Value { return d.path(plain) }, nil
+		return cached(slot, func(d *Doc) sigma.Value { return d.path(plain) }), nil
 	}
 	any, hasAny := byProduct[""]
-	return func(d *Doc) sigma.Value {
+	return cached(slot, func(d *Doc) sigma.Value {
 		if p, ok := byProduct[d.E.VendorProduct]; ok {
 			return d.path(p)
 		}
@@ -131,7 +190,7 @@ func (r vendorResolver) Field(name string) (sigma.Getter[*Doc], error) {
 			}
 		}
 		return d.path(plain)
-	}, nil
+	}), nil
 }
 
 func (vendorResolver) Keywords() (sigma.Getter[*Doc], error) {

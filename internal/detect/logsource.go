@@ -28,7 +28,7 @@ var vendorSources = map[string]*source{
 	"aws/cloudtrail": {
 		products: []string{"AWS CloudTrail"},
 		vendor:   true,
-		prefer:   []string{"eventName", "eventSource"},
+		prefer:   []string{"eventName", "eventSource", "userIdentity.type", "errorCode"},
 	},
 	"azure/activitylogs": {
 		products: []string{"Azure Activity Log"},
@@ -135,12 +135,16 @@ func sourceFor(ls sigma.Logsource) *source {
 	if p == "vigil" {
 		cat := strings.ToLower(ls.Category)
 		if cat == "" || datasetOf(cat) != "" {
-			return &source{key: "vigil/" + cat, prefer: []string{"event_name", "action"}}
+			return &source{key: "vigil/" + cat, prefer: vigilPrefer}
 		}
 		return nil
 	}
 	return vendorSources[p+"/"+strings.ToLower(ls.Service)]
 }
+
+// vigilPrefer are the data-model fields rules are indexed by, most
+// selective first.
+var vigilPrefer = []string{"event_name", "vendor_product", "vendor", "action", "user_type", "status", "dataset"}
 
 // datasetOf maps a vigil logsource category to its dataset ("" if none).
 func datasetOf(category string) event.Dataset {

@@ -3,7 +3,6 @@ package sigma
 import (
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -290,7 +289,7 @@ type valueSet struct {
 	absent, null bool       // null matches Absent and Null; '' matches Null
 	strs         *stringSet // string patterns
 	nums         []float64  // numbers compared by value
-	res          []*regexp.Regexp
+	res          []regex
 	nets         []netip.Prefix
 	cmps         []numCmp // numeric comparisons, of the value or of a time part
 	time         timePart
@@ -330,8 +329,8 @@ func (s *valueSet) match(v *Value) bool {
 			}
 		}
 	}
-	for _, re := range s.res {
-		if re.MatchString(v.S) {
+	for i := range s.res {
+		if s.res[i].match(v.S) {
 			return true
 		}
 	}
@@ -438,7 +437,7 @@ func buildFieldMatcher(fm *FieldMatch, spec *modSpec, placeholders map[string][]
 			if err != nil {
 				return nil, nil, err.Error()
 			}
-			cur.res = append(cur.res, re)
+			cur.res = append(cur.res, newRegex(re))
 			continue
 		}
 		if spec.plain() {
