@@ -63,8 +63,8 @@ type Engine struct {
 	keyBuf     []byte
 	valBuf     []string
 	scratchSet map[string]struct{}
-	state *groupState
-	stats Stats
+	state      *groupState
+	stats      Stats
 }
 
 // Stats counts what the engine did.
