@@ -374,7 +374,28 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, 
 		}
 		return
 	}
-	// Out of order: every window [s, s+span] that contains t.
+	// Out of order: every window [s, s+span] that contains t, swept with
+	// two pointers and running aggregates (linear in the group's items).
+	if c.typ == "temporal_ordered" || c.typ == "value_percentile" {
+		for i := range gr.items {
+			if gr.items[i].t.Before(t.Add(-c.span)) {
+				continue
+			}
+			if gr.items[i].t.After(t) {
+				break
+			}
+			end := windowEnd(gr.items, i, c.span)
+			if agg, ok := c.check(g, gr.items[i:end]); ok {
+				c.fireWindow(g, gr, i, end, agg, out)
+				return
+			}
+		}
+		gr.rebuild()
+		return
+	}
+	w := &g.win
+	w.reset(len(c.inputs))
+	j := 0
 	for i := range gr.items {
 		if gr.items[i].t.Before(t.Add(-c.span)) {
 			continue
@@ -382,21 +403,108 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, 
 		if gr.items[i].t.After(t) {
 			break
 		}
-		end := windowEnd(gr.items, i, c.span)
-		if agg, ok := c.check(g, gr.items[i:end]); ok {
-			g.emit(c.alert(g, gr, gr.items[i:end], agg), out)
-			rest := len(gr.items) - end
-			copy(gr.items, gr.items[end:])
-			gr.items = gr.items[:rest]
-			gr.dirty = true
-			if len(gr.items) == 0 {
-				gr.reset()
-				g.state.drop(gr)
-			}
+		if j < i {
+			j = i
+			w.reset(len(c.inputs))
+		}
+		limit := gr.items[i].t.Add(c.span)
+		for j < len(gr.items) && !gr.items[j].t.After(limit) {
+			w.add(gr.items[j])
+			j++
+		}
+		if agg, ok := w.holds(c); ok {
+			c.fireWindow(g, gr, i, j, agg, out)
 			return
 		}
+		w.remove(gr.items[i])
 	}
 	gr.rebuild()
+}
+
+// fireWindow raises the alert of items[i:end] and drops those items.
+func (c *correlation) fireWindow(g *Engine, gr *group, i, end int, agg float64, out func(*Alert)) {
+	g.emit(c.alert(g, gr, gr.items[i:end], agg), out)
+	rest := len(gr.items) - end
+	copy(gr.items[i:], gr.items[end:])
+	gr.items = gr.items[:i+rest]
+	gr.dirty = true
+	if len(gr.items) == 0 {
+		gr.reset()
+		g.state.drop(gr)
+		return
+	}
+	gr.rebuild()
+}
+
+// window holds running aggregates over a sliding window of items; the
+// engine keeps one, reused.
+type window struct {
+	n        int
+	distinct map[string]int
+	sum      float64
+	nums     int
+	perInput []int
+}
+
+func (w *window) reset(inputs int) {
+	w.n, w.sum, w.nums = 0, 0, 0
+	if w.distinct == nil {
+		w.distinct = map[string]int{}
+	}
+	clear(w.distinct)
+	if cap(w.perInput) < inputs {
+		w.perInput = make([]int, inputs)
+	}
+	w.perInput = w.perInput[:inputs]
+	clear(w.perInput)
+}
+
+func (w *window) add(it item)    { w.step(it, 1) }
+func (w *window) remove(it item) { w.step(it, -1) }
+
+func (w *window) step(it item, d int) {
+	w.n += d
+	w.perInput[it.input] += d
+	if n := w.distinct[it.val] + d; n > 0 {
+		w.distinct[it.val] = n
+	} else {
+		delete(w.distinct, it.val)
+	}
+	if !math.IsNaN(it.num) && (it.num != 0 || it.val != "") {
+		w.sum += float64(d) * it.num
+		w.nums += d
+	}
+}
+
+// holds evaluates an eager condition over the window.
+func (w *window) holds(c *correlation) (float64, bool) {
+	switch c.typ {
+	case "event_count":
+		return float64(w.n), c.thr.Holds(float64(w.n))
+	case "value_count":
+		d := float64(len(w.distinct))
+		return d, c.thr.Holds(d)
+	case "value_sum":
+		return w.sum, w.nums > 0 && c.thr.Holds(w.sum)
+	case "value_avg":
+		if w.nums == 0 {
+			return 0, false
+		}
+		avg := w.sum / float64(w.nums)
+		return avg, c.thr.Holds(avg)
+	case "temporal":
+		k := 0
+		for _, x := range w.perInput {
+			if x > 0 {
+				k++
+			}
+		}
+		if c.thr != nil {
+			return float64(k), c.thr.Holds(float64(k))
+		}
+		return float64(k), k == len(c.inputs)
+	}
+	return 0, false
 }
 
 // checkTrailing evaluates the condition over the trailing window from its

@@ -63,6 +63,7 @@ type Engine struct {
 	keyBuf     []byte
 	valBuf     []string
 	scratchSet map[string]struct{}
+	win        window
 	state      *groupState
 	stats      Stats
 }
