@@ -157,12 +157,9 @@ type group struct {
 	// distinct values (value_count), the sum of numbers (value_sum,
 	// value_avg) and events per input (temporal). An event out of order
 	// makes it stale (dirty) until rebuilt.
-	lo       int
-	distinct map[string]int
-	sum      float64
-	nums     int
-	perInput []int
-	dirty    bool
+	lo    int
+	agg   window // aggregates of items[lo:]
+	dirty bool
 
 	prev, next *group // least recently used order
 }
@@ -222,11 +219,8 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 		return
 	}
 	gr := g.state.get(kb, c, vals)
-	if gr.perInput == nil {
-		gr.perInput = make([]int, len(c.inputs))
-		if c.typ == "value_count" {
-			gr.distinct = map[string]int{}
-		}
+	if gr.agg.perInput == nil {
+		gr.agg.reset(len(c.inputs), c.typ == "value_count")
 	}
 	inOrder := !it.t.Before(gr.newest)
 	gr.insert(it)
@@ -286,28 +280,12 @@ func (gr *group) enter(it item) {
 	}
 }
 
-func (gr *group) account(it item, d int) {
-	gr.perInput[it.input] += d
-	if gr.distinct != nil {
-		if n := gr.distinct[it.val] + d; n > 0 {
-			gr.distinct[it.val] = n
-		} else {
-			delete(gr.distinct, it.val)
-		}
-	}
-	if !math.IsNaN(it.num) && (it.num != 0 || it.val != "") {
-		gr.sum += float64(d) * it.num
-		gr.nums += d
-	}
-}
+func (gr *group) account(it item, d int) { gr.agg.step(it, d) }
 
 // rebuild recomputes the trailing window after an out-of-order event.
 func (gr *group) rebuild() {
-	gr.lo, gr.sum, gr.nums = len(gr.items), 0, 0
-	clear(gr.perInput)
-	if gr.distinct != nil {
-		clear(gr.distinct)
-	}
+	gr.lo = len(gr.items)
+	gr.agg.reset(len(gr.c.inputs), gr.c.typ == "value_count")
 	limit := gr.newest.Add(-gr.c.span)
 	for gr.lo > 0 && !gr.items[gr.lo-1].t.Before(limit) {
 		gr.lo--
@@ -328,11 +306,8 @@ func (gr *group) dropFront(n int) {
 // reset empties the group after an alert: the events it used start afresh.
 func (gr *group) reset() {
 	gr.items = gr.items[:0]
-	gr.lo, gr.sum, gr.nums = 0, 0, 0
-	clear(gr.perInput)
-	if gr.distinct != nil {
-		clear(gr.distinct)
-	}
+	gr.lo = 0
+	gr.agg.reset(len(gr.c.inputs), gr.c.typ == "value_count")
 	gr.dirty = false
 }
 
@@ -394,7 +369,7 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, 
 		return
 	}
 	w := &g.win
-	w.reset(len(c.inputs))
+	w.reset(len(c.inputs), c.typ == "value_count")
 	j := 0
 	for i := range gr.items {
 		if gr.items[i].t.Before(t.Add(-c.span)) {
@@ -405,7 +380,7 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, 
 		}
 		if j < i {
 			j = i
-			w.reset(len(c.inputs))
+			w.reset(len(c.inputs), c.typ == "value_count")
 		}
 		limit := gr.items[i].t.Add(c.span)
 		for j < len(gr.items) && !gr.items[j].t.After(limit) {
@@ -446,12 +421,14 @@ type window struct {
 	perInput []int
 }
 
-func (w *window) reset(inputs int) {
+// reset empties the window; distinct values are tracked only when asked
+// (value_count), as a map per group would weigh on high-cardinality state.
+func (w *window) reset(inputs int, distinct bool) {
 	w.n, w.sum, w.nums = 0, 0, 0
-	if w.distinct == nil {
+	if distinct && w.distinct == nil {
 		w.distinct = map[string]int{}
 	}
-	clear(w.distinct)
+	clear(w.distinct) // keeps its buckets: no allocation per window
 	if cap(w.perInput) < inputs {
 		w.perInput = make([]int, inputs)
 	}
@@ -465,10 +442,12 @@ func (w *window) remove(it item) { w.step(it, -1) }
 func (w *window) step(it item, d int) {
 	w.n += d
 	w.perInput[it.input] += d
-	if n := w.distinct[it.val] + d; n > 0 {
-		w.distinct[it.val] = n
-	} else {
-		delete(w.distinct, it.val)
+	if w.distinct != nil {
+		if n := w.distinct[it.val] + d; n > 0 {
+			w.distinct[it.val] = n
+		} else {
+			delete(w.distinct, it.val)
+		}
 	}
 	if !math.IsNaN(it.num) && (it.num != 0 || it.val != "") {
 		w.sum += float64(d) * it.num
@@ -510,35 +489,11 @@ func (w *window) holds(c *correlation) (float64, bool) {
 // checkTrailing evaluates the condition over the trailing window from its
 // running aggregates.
 func (c *correlation) checkTrailing(gr *group) (float64, bool) {
-	n := len(gr.items) - gr.lo
 	switch c.typ {
-	case "event_count":
-		return float64(n), c.thr.Holds(float64(n))
-	case "value_count":
-		d := float64(len(gr.distinct))
-		return d, c.thr.Holds(d)
-	case "value_sum":
-		return gr.sum, gr.nums > 0 && c.thr.Holds(gr.sum)
-	case "value_avg":
-		if gr.nums == 0 {
-			return 0, false
-		}
-		avg := gr.sum / float64(gr.nums)
-		return avg, c.thr.Holds(avg)
-	case "temporal":
-		k := 0
-		for _, x := range gr.perInput {
-			if x > 0 {
-				k++
-			}
-		}
-		if c.thr != nil {
-			return float64(k), c.thr.Holds(float64(k))
-		}
-		return float64(k), k == len(c.inputs)
+	case "temporal_ordered", "value_percentile":
+		return c.check(nil, gr.items[gr.lo:])
 	}
-	// value_percentile, temporal_ordered: from the items.
-	return c.check(nil, gr.items[gr.lo:])
+	return gr.agg.holds(c)
 }
 
 // closeFirst closes the oldest window of a group. Eager conditions (more

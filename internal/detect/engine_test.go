@@ -350,3 +350,41 @@ correlation:
 		t.Fatalf("errors %v", errs)
 	}
 }
+
+// TestValueCountOutOfOrder: the distinct values of a window are counted the
+// same whether events arrive in order or late within the lateness.
+func TestValueCountOutOfOrder(t *testing.T) {
+	yml := `
+title: call
+name: call
+logsource: {product: vigil}
+detection:
+  sel: {event_name: X}
+  condition: sel
+---
+title: agents
+correlation:
+  type: value_count
+  rules: [call]
+  group-by: [credential_id]
+  timespan: 10m
+  condition: {field: http_user_agent, gte: 3}
+`
+	ev := func(sec int, ua string) *event.Event {
+		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "X", CredentialID: "K", UserAgent: ua}
+	}
+	for name, order := range map[string][]*event.Event{
+		"in order":      {ev(0, "a"), ev(60, "a"), ev(120, "b"), ev(180, "c"), ev(2000, "d")},
+		"out of order":  {ev(0, "a"), ev(180, "c"), ev(60, "a"), ev(120, "b"), ev(2000, "d")},
+		"too far apart": {ev(0, "a"), ev(120, "b"), ev(900, "c"), ev(1600, "d")},
+	} {
+		as := run(mustEngine(t, Config{}, yml), order...)
+		want := 1
+		if name == "too far apart" {
+			want = 0
+		}
+		if len(as) != want || (want == 1 && as[0].Aggregate != 3) {
+			t.Errorf("%s: %d alerts %v", name, len(as), as)
+		}
+	}
+}
