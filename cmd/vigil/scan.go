@@ -155,8 +155,12 @@ func writeScanSummary(w io.Writer, g *detect.Engine) {
 	}
 	fmt.Fprintf(w, "vigil: %d rules loaded (%d idle: no events of their logsource), %d events scanned, %d alerts: %s\n",
 		st.RulesLoaded, st.RulesIdle, st.Events, total, strings.Join(parts, ", "))
-	if st.Late > 0 || st.Evicted > 0 {
-		fmt.Fprintf(w, "  correlation: %d events too late or without time, %d groups evicted at the state cap\n", st.Late, st.Evicted)
+	if st.Duplicates > 0 {
+		fmt.Fprintf(w, "  %d duplicate CloudTrail events (same eventID) skipped\n", st.Duplicates)
+	}
+	if st.Late > 0 || st.Evicted > 0 || st.Suppressed > 0 {
+		fmt.Fprintf(w, "  correlation: %d events absorbed by a recent alert of their group, %d too late or without time, %d groups evicted at the state cap\n",
+			st.Suppressed, st.Late, st.Evicted)
 	}
 }
 

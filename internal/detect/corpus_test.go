@@ -79,12 +79,20 @@ func TestIndexAgreesWithNaive(t *testing.T) {
 		sourcetest.Corpus(t, "aws"), sourcetest.Corpus(t, "gcp"), sourcetest.Corpus(t, "azure"), sourcetest.Corpus(t, "kubernetes"),
 	}, func(e *event.Event) {
 		doc.reset(e)
+		var hit []*Rule
 		for _, rule := range g.Rules() {
 			if routes(rule, e) && rule.match.Match(&doc) {
-				naive[rule]++
+				hit = append(hit, rule)
 			}
 		}
+		dups := g.Stats().Duplicates
 		g.Process(e, func(*Alert) {})
+		if g.Stats().Duplicates > dups {
+			return // a copy of an earlier event: the engine skips it
+		}
+		for _, rule := range hit {
+			naive[rule]++
+		}
 	})
 	total := 0
 	for _, rule := range g.Rules() {

@@ -160,6 +160,10 @@ type group struct {
 	lo    int
 	agg   window // aggregates of items[lo:]
 	dirty bool
+	// quiet: after an alert, the group's events up to this time are
+	// absorbed into it (counted as suppressed), so that one burst raises
+	// one alert per timespan, not one per event.
+	quiet time.Time
 
 	prev, next *group // least recently used order
 }
@@ -221,6 +225,10 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 	gr := g.state.get(kb, c, vals)
 	if gr.agg.perInput == nil {
 		gr.agg.reset(len(c.inputs), c.typ == "value_count")
+	}
+	if !gr.quiet.IsZero() && !it.t.After(gr.quiet) {
+		g.stats.Suppressed++
+		return
 	}
 	inOrder := !it.t.Before(gr.newest)
 	gr.insert(it)
@@ -333,7 +341,9 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, 
 		c.closeFirst(g, gr, out)
 	}
 	if len(gr.items) == 0 {
-		g.state.drop(gr)
+		if gr.quiet.Before(horizon) {
+			g.state.drop(gr)
+		}
 		return
 	}
 	if !c.eager() {
@@ -343,9 +353,7 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, 
 		// The new item is the newest: the only window it can complete is
 		// the trailing one, whose aggregates are current.
 		if agg, ok := c.checkTrailing(gr); ok {
-			g.emit(c.alert(g, gr, gr.items[gr.lo:], agg), out)
-			gr.reset()
-			g.state.drop(gr)
+			c.fireWindow(g, gr, gr.lo, len(gr.items), agg, out)
 		}
 		return
 	}
@@ -397,15 +405,17 @@ func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, 
 }
 
 // fireWindow raises the alert of items[i:end] and drops those items.
+// The group stays quiet for a timespan after the alert.
 func (c *correlation) fireWindow(g *Engine, gr *group, i, end int, agg float64, out func(*Alert)) {
-	g.emit(c.alert(g, gr, gr.items[i:end], agg), out)
+	a := c.alert(g, gr, gr.items[i:end], agg)
+	g.emit(a, out)
+	gr.quiet = a.Time.Add(c.span)
 	rest := len(gr.items) - end
 	copy(gr.items[i:], gr.items[end:])
 	gr.items = gr.items[:i+rest]
 	gr.dirty = true
 	if len(gr.items) == 0 {
 		gr.reset()
-		g.state.drop(gr)
 		return
 	}
 	gr.rebuild()

@@ -58,6 +58,7 @@ type Engine struct {
 
 	doc   Doc
 	gen   uint64
+	seen  dedupe
 	slots slots // cached vendor field reads
 	// scratch for correlations: group keys and values, distinct sets
 	keyBuf     []byte
@@ -73,7 +74,9 @@ type Stats struct {
 	Events      int
 	Matches     int            // single-event rule matches
 	Alerts      map[string]int // by level
+	Duplicates  int            // CloudTrail events seen before (same eventID), not matched again
 	Late        int            // events too late to correlate
+	Suppressed  int            // correlated events absorbed by a group's recent alert
 	Evicted     int            // correlation groups evicted at the state cap
 	Groups      int            // correlation groups held now
 	RulesLoaded int
@@ -253,6 +256,10 @@ func (g *Engine) place(b *bucket) {
 // Events should come roughly in time order; see Config.Lateness.
 func (g *Engine) Process(e *event.Event, out func(*Alert)) {
 	g.stats.Events++
+	if e.VendorProduct == "AWS CloudTrail" && e.EventID != "" && g.seen.check(dedupeKey{e.EventID, e.EventName, e.Time.UnixNano()}) {
+		g.stats.Duplicates++
+		return
+	}
 	g.doc.reset(e)
 	for _, b := range g.vendor[e.VendorProduct] {
 		g.run(b, out)
@@ -332,6 +339,40 @@ func (g *Engine) emit(a *Alert, out func(*Alert)) {
 	g.stats.Alerts[strings.ToLower(a.Rule.Level)]++
 	a.Rule.Alerts++
 	out(a)
+}
+
+// dedupe remembers recent CloudTrail event ids: the same event reaches
+// vigil twice when both the trail's S3 files and EventBridge are read, and
+// CloudTrail itself may deliver an event more than once. Two generations
+// bound the memory: when the current one is full it becomes the previous.
+// (Other ids are not unique per record: a Kubernetes auditID is shared by
+// the stages of one request, Azure falls back to correlation ids.)
+type dedupe struct {
+	cur, prev map[dedupeKey]struct{}
+}
+
+// dedupeKey is an event's id with its name and time: copies of one event
+// agree on all three, where test fixtures and replays may reuse an id.
+type dedupeKey struct {
+	id, name string
+	t        int64
+}
+
+const dedupeGeneration = 1 << 18
+
+// check records id and reports whether it was seen before.
+func (d *dedupe) check(id dedupeKey) bool {
+	if _, ok := d.cur[id]; ok {
+		return true
+	}
+	if _, ok := d.prev[id]; ok {
+		return true
+	}
+	if d.cur == nil || len(d.cur) >= dedupeGeneration {
+		d.prev, d.cur = d.cur, make(map[dedupeKey]struct{}, 1024)
+	}
+	d.cur[id] = struct{}{}
+	return false
 }
 
 // Flush ends the input: correlations whose windows can still complete

@@ -388,3 +388,53 @@ correlation:
 		}
 	}
 }
+
+// TestOneAlertPerBurst: after a group's alert, its events within the
+// timespan are absorbed, then a new burst alerts again.
+func TestOneAlertPerBurst(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: del
+name: del
+logsource: {product: vigil}
+detection:
+  sel: {event_name: Delete}
+  condition: sel
+---
+title: deletions
+correlation:
+  type: event_count
+  rules: [del]
+  group-by: [src_user]
+  timespan: 10m
+  condition: {gte: 2}
+`)
+	ev := func(sec int) *event.Event {
+		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "Delete", SrcUser: "u"}
+	}
+	as := run(g, ev(0), ev(10), ev(20), ev(30), ev(40), ev(3600), ev(3610))
+	if len(as) != 2 || as[0].Count != 2 || as[1].Time != t0.Add(3610*time.Second) {
+		t.Fatalf("%d alerts", len(as))
+	}
+	if st := g.Stats(); st.Suppressed != 3 {
+		t.Errorf("suppressed %d", st.Suppressed)
+	}
+}
+
+// TestDuplicateCloudTrailEvents: the same CloudTrail event read twice (S3
+// and EventBridge) alerts once; Kubernetes stages sharing an auditID do not
+// count as duplicates.
+func TestDuplicateCloudTrailEvents(t *testing.T) {
+	g := mustEngine(t, Config{}, pushRule)
+	a := ct(0, `{"eventSource":"ecr.amazonaws.com","eventName":"PutImage","userIdentity":{"type":"IAMUser"}}`)
+	a.EventID = "e-1"
+	b := ct(0, `{"eventSource":"ecr.amazonaws.com","eventName":"PutImage","userIdentity":{"type":"IAMUser"}}`)
+	b.EventID = "e-1"
+	k1 := &event.Event{Time: t0, VendorProduct: "Kubernetes Audit", EventID: "audit-1"}
+	k2 := &event.Event{Time: t0, VendorProduct: "Kubernetes Audit", EventID: "audit-1"}
+	if as := run(g, a, b, k1, k2); len(as) != 1 {
+		t.Fatalf("%d alerts", len(as))
+	}
+	if st := g.Stats(); st.Duplicates != 1 || st.Events != 4 {
+		t.Errorf("stats %+v", st)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ingest"
+	"github.com/vigilsec/vigil/internal/sigma"
 )
 
 // A rule's own tests are a vigil extension: a top-level "tests" key in the
@@ -59,7 +60,7 @@ func Test(files []detect.File, cfg detect.Config) []Result {
 	for _, f := range files {
 		g, errs := detect.New(cfg, []detect.File{f})
 		for _, err := range errs {
-			out = append(out, Result{Rule: &detect.Rule{File: f.Name}, Test: "load", Err: err})
+			out = append(out, Result{Rule: &detect.Rule{Rule: &sigma.Rule{Title: f.Name}, File: f.Name}, Test: "load", Err: err})
 		}
 		for _, r := range g.Rules() {
 			out = append(out, testRule(cfg, f, r)...)

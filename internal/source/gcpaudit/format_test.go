@@ -83,6 +83,18 @@ func TestRepresentativeEvents(t *testing.T) {
 				"image_digest": "sha256:4c1c9e9f6a3b2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e", "tags": "data_access,INFO,gcr-push"},
 		},
 		{
+			name:   "GCR manifest: the image pushed",
+			record: strings.ReplaceAll(gcrPush, "containers/images/sha256:4c1c", "containers/repositories/library/team/web/manifest_sha256:4c1c"),
+			want: map[string]string{"registry": "gcr.io", "repository": "my-proj/team/web",
+				"image_digest": "sha256:4c1c9e9f6a3b2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e",
+				"image":        "gcr.io/my-proj/team/web@sha256:4c1c9e9f6a3b2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e", "tags": "data_access,INFO,gcr-push"},
+		},
+		{
+			name:   "GCR tag object",
+			record: strings.ReplaceAll(gcrPush, "containers/images/sha256:4c1c9e9f6a3b2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e", "containers/repositories/library/web/tag_v1.2"),
+			want:   map[string]string{"repository": "my-proj/web", "image_digest": "", "image": ""},
+		},
+		{
 			name:   "GCR regional bucket",
 			record: strings.ReplaceAll(gcrPush, "artifacts.my-proj", "eu.artifacts.my-proj"),
 			want:   map[string]string{"dataset": "Storage", "registry": "eu.gcr.io", "repository": "my-proj", "bucket_name": "eu.artifacts.my-proj.appspot.com"},

@@ -127,6 +127,7 @@ var (
 		{Field: "registry", From: "resourceName", Via: &gcrRegistry},
 		{Field: "repository", From: "resourceName", Via: &gcrRepository},
 		{Field: "image_digest", From: "resourceName", Via: &gcrDigest},
+		{Field: "image", From: "resourceName", Via: &gcrImageRef},
 	}
 	gcsACL = append(source.Spec{
 		{Field: "acl_permission", From: "serviceData.policyDelta.bindingDeltas.0.role | servicedata_v1_iam.policyDelta.bindingDeltas.0.role | request.policy.bindings.0.role"},

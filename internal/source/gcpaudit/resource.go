@@ -30,12 +30,17 @@ var (
 
 // Container Registry keeps each project's images in a Cloud Storage bucket:
 // artifacts.PROJECT.appspot.com for gcr.io, REGION.artifacts.PROJECT.appspot.com
-// for us.gcr.io, eu.gcr.io and asia.gcr.io. Layers and manifests are objects
-// containers/images/sha256:HEX, so a push is a storage.objects.create there.
+// for us.gcr.io, eu.gcr.io and asia.gcr.io. Blobs (layers, configs) are
+// objects containers/images/sha256:HEX; an image's manifest is
+// containers/repositories/library/IMAGE/manifest_sha256:HEX and its tags
+// containers/repositories/library/IMAGE/tag_TAG. A push is a series of
+// storage.objects.create there, the manifest last.
 
-// gcrImage returns the registry host, the project and the digest of an
-// object in a Container Registry bucket; ok is false for any other object.
-func gcrImage(resourceName string) (host, project, digest string, ok bool) {
+// gcrImage returns the registry host, the repository (PROJECT, or
+// PROJECT/IMAGE for manifest and tag objects) and the digest of an object in
+// a Container Registry bucket; ok is false for any other object.
+func gcrImage(resourceName string) (host, repository, digest string, ok bool) {
+	var project string
 	bucket, object := splitGCS(resourceName)
 	rest, isAppspot := strings.CutSuffix(bucket, ".appspot.com")
 	if !isAppspot || !strings.HasPrefix(object, "containers/") {
@@ -52,10 +57,29 @@ func gcrImage(resourceName string) (host, project, digest string, ok bool) {
 	if host == "" || project == "" {
 		return "", "", "", false
 	}
+	repository = project
 	if d, ok := strings.CutPrefix(object, "containers/images/"); ok && strings.HasPrefix(d, "sha256:") {
 		digest = d
 	}
-	return host, project, digest, true
+	if rest, ok := strings.CutPrefix(object, "containers/repositories/library/"); ok {
+		if i := strings.LastIndexByte(rest, '/'); i > 0 {
+			repository = project + "/" + rest[:i]
+			if d, ok := strings.CutPrefix(rest[i+1:], "manifest_"); ok && strings.HasPrefix(d, "sha256:") {
+				digest = d
+			}
+		}
+	}
+	return host, repository, digest, true
+}
+
+// gcrManifestImage returns HOST/PROJECT/IMAGE@sha256:HEX for a manifest
+// object, or "".
+func gcrManifestImage(resourceName string) string {
+	host, repo, digest, ok := gcrImage(resourceName)
+	if !ok || digest == "" || !strings.Contains(repo, "/") {
+		return ""
+	}
+	return host + "/" + repo + "@" + digest
 }
 
 var (
@@ -63,16 +87,19 @@ var (
 		host, _, _, _ := gcrImage(s)
 		return host
 	}}
-	// The bucket names only the project: images of gcr.io/PROJECT share it,
-	// so the repository is the project's (gcloud's --repository=gcr.io/PROJECT).
-	gcrRepository = source.Transform{Name: "PROJECT of a Container Registry bucket (the image name is not in the object path)", Fn: func(s string) string {
-		_, project, _, _ := gcrImage(s)
-		return project
+	// The bucket names only the project: blobs of every image of
+	// gcr.io/PROJECT share it, so a blob's repository is the project's
+	// (gcloud's --repository=gcr.io/PROJECT); manifests and tags name the
+	// image.
+	gcrRepository = source.Transform{Name: "PROJECT/IMAGE of a manifest or tag object containers/repositories/library/IMAGE/..., else PROJECT, in a Container Registry bucket", Fn: func(s string) string {
+		_, repo, _, _ := gcrImage(s)
+		return repo
 	}}
-	gcrDigest = source.Transform{Name: "sha256:HEX of object containers/images/sha256:HEX in a Container Registry bucket", Fn: func(s string) string {
+	gcrDigest = source.Transform{Name: "sha256:HEX of object containers/repositories/library/IMAGE/manifest_sha256:HEX (the image) or containers/images/sha256:HEX (a blob) in a Container Registry bucket", Fn: func(s string) string {
 		_, _, digest, _ := gcrImage(s)
 		return digest
 	}}
+	gcrImageRef = source.Transform{Name: "HOST/PROJECT/IMAGE@sha256:HEX of a manifest object in a Container Registry bucket", Fn: gcrManifestImage}
 )
 
 // Artifact Registry resource names:
