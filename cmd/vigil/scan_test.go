@@ -106,3 +106,22 @@ func TestRulesCommands(t *testing.T) {
 		t.Errorf("lint bad rule: exit %d\n%s", code, out)
 	}
 }
+
+// TestScanWholeCorpus scans every file of ../shared/corpus (logs, and the
+// Sigma rules themselves read as logs) with the builtin rules and every
+// corpus Sigma rule: it finishes, reads what it can, and does not crash.
+func TestScanWholeCorpus(t *testing.T) {
+	corpus := sourcetest.Corpus(t, "")
+	out, errs, code := run(t, "scan", "-q", "-o", "json",
+		"--rules", filepath.Join(corpus, "sigma", "cloud"),
+		"--rules", filepath.Join(corpus, "sigma", "application"),
+		"--rules", filepath.Join(corpus, "sigma", "linux"),
+		corpus)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "rules loaded") || strings.Count(out, "\n") == 0 {
+		t.Fatalf("no alerts or no summary:\n%s", errs)
+	}
+	t.Logf("%d alerts\n%s", strings.Count(out, "\n"), errs)
+}
