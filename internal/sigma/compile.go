@@ -383,7 +383,14 @@ func compare(f float64, op cmpOp, v float64) bool {
 }
 
 func (s *valueSet) cost() int {
-	n := 1 + 25*len(s.res) + 4*len(s.nets) + 2*len(s.cmps)
+	n := 1 + 4*len(s.nets) + 2*len(s.cmps)
+	for _, re := range s.res {
+		if re.lit != "" {
+			n += 3 // a substring test rejects most values before the expression runs
+		} else {
+			n += 25
+		}
+	}
 	if s.strs != nil {
 		n += s.strs.cost()
 	}
