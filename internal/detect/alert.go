@@ -24,6 +24,8 @@ type Alert struct {
 	// the value its condition tested (count, distinct values, sum...).
 	Count     int
 	Aggregate float64
+
+	one [1]*event.Event // Events of a single-event alert, allocated with it
 }
 
 // KV is one group-by field and its value.

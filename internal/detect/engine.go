@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"hash/maphash"
 	"sort"
 	"strings"
 	"time"
@@ -328,7 +329,10 @@ func (g *Engine) try(r *Rule, out func(*Alert)) {
 	g.stats.Matches++
 	r.Hits++
 	if !r.quiet {
-		g.emit(&Alert{Rule: r, Time: g.doc.E.Time, Events: []*event.Event{g.doc.E}}, out)
+		a := &Alert{Rule: r, Time: g.doc.E.Time}
+		a.one[0] = g.doc.E
+		a.Events = a.one[:]
+		g.emit(a, out)
 	}
 	for _, c := range r.feeds {
 		c.add(g, r, out)
@@ -348,7 +352,8 @@ func (g *Engine) emit(a *Alert, out func(*Alert)) {
 // (Other ids are not unique per record: a Kubernetes auditID is shared by
 // the stages of one request, Azure falls back to correlation ids.)
 type dedupe struct {
-	cur, prev map[dedupeKey]struct{}
+	cur, prev map[uint64]struct{}
+	seed      maphash.Seed
 }
 
 // dedupeKey is an event's id with its name and time: copies of one event
@@ -360,18 +365,35 @@ type dedupeKey struct {
 
 const dedupeGeneration = 1 << 18
 
-// check records id and reports whether it was seen before.
-func (d *dedupe) check(id dedupeKey) bool {
-	if _, ok := d.cur[id]; ok {
+// check records the key and reports whether it was seen before. Keys are
+// kept as 64-bit hashes (a false "seen" needs a collision among the
+// 2×2^18 keys held: about one in 10^8 over 10^9 events).
+func (d *dedupe) check(k dedupeKey) bool {
+	if d.cur == nil {
+		d.seed = maphash.MakeSeed()
+		d.cur = make(map[uint64]struct{}, 1024)
+	}
+	var h maphash.Hash
+	h.SetSeed(d.seed)
+	h.WriteString(k.id)
+	h.WriteByte(0)
+	h.WriteString(k.name)
+	var t [8]byte
+	for i := range t {
+		t[i] = byte(k.t >> (8 * i))
+	}
+	h.Write(t[:])
+	sum := h.Sum64()
+	if _, ok := d.cur[sum]; ok {
 		return true
 	}
-	if _, ok := d.prev[id]; ok {
+	if _, ok := d.prev[sum]; ok {
 		return true
 	}
-	if d.cur == nil || len(d.cur) >= dedupeGeneration {
-		d.prev, d.cur = d.cur, make(map[dedupeKey]struct{}, 1024)
+	if len(d.cur) >= dedupeGeneration {
+		d.prev, d.cur = d.cur, make(map[uint64]struct{}, dedupeGeneration)
 	}
-	d.cur[id] = struct{}{}
+	d.cur[sum] = struct{}{}
 	return false
 }
 
