@@ -49,12 +49,13 @@ func routes(r *Rule, e *event.Event) bool {
 	return cat == "" || datasetOf(cat) == e.Dataset
 }
 
-// TestIndexAgreesWithNaive runs every corpus cloud and Kubernetes rule
-// over every corpus record twice — through the engine's value index, and
-// by evaluating every routed rule — and requires the same matches.
+// TestIndexAgreesWithNaive runs the builtin rules and every corpus cloud
+// and Kubernetes rule over every corpus record and over examples/ twice —
+// through the engine's indexes, and by evaluating every routed rule — and
+// requires the same matches.
 func TestIndexAgreesWithNaive(t *testing.T) {
-	files := corpusRules(t, "cloud", "application/kubernetes")
-	g, errs := New(Config{}, files)
+	files := allRules(t)
+	g, errs := New(Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}}, files)
 	for _, err := range errs {
 		t.Errorf("corpus rule does not load: %v", err)
 	}
@@ -62,8 +63,8 @@ func TestIndexAgreesWithNaive(t *testing.T) {
 	for _, bs := range g.vendor {
 		for _, b := range bs {
 			for _, ix := range b.indexes {
-				for _, rs := range ix.rules {
-					indexed += len(rs)
+				for _, s := range ix.rules.slots {
+					indexed += len(s.rules)
 				}
 			}
 		}
@@ -77,6 +78,7 @@ func TestIndexAgreesWithNaive(t *testing.T) {
 	r := ingest.NewReader(ingest.Settings{Formats: components.Formats()})
 	r.ReadPaths([]string{
 		sourcetest.Corpus(t, "aws"), sourcetest.Corpus(t, "gcp"), sourcetest.Corpus(t, "azure"), sourcetest.Corpus(t, "kubernetes"),
+		filepath.Join(sourcetest.Root(), "examples"),
 	}, func(e *event.Event) {
 		doc.reset(e)
 		var hit []*Rule

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -171,16 +172,16 @@ func (g *Engine) compile(r *Rule) error {
 type bucket struct {
 	src     *source
 	indexes []*valueIndex
+	present []*presence
 	always  []*Rule
 }
 
-// valueIndex finds the rules that can match an event from the value of
-// one field: a rule whose detection requires field ∈ {v1, v2…} is
-// evaluated only for events carrying one of them.
-type valueIndex struct {
+// presence holds rules that need a field most events lack (an image
+// digest, a country): they are evaluated only for events that have it.
+type presence struct {
 	field string
 	get   sigma.Getter[*Doc]
-	rules map[string][]*Rule // by lower-case value
+	rules []*Rule
 }
 
 func (g *Engine) index() {
@@ -196,8 +197,10 @@ func (g *Engine) index() {
 			g.place(b)
 		}
 		field, values, ok := r.match.Prefilter(r.src.prefer)
-		if !ok {
-			b.always = append(b.always, r)
+		if !ok || slices.ContainsFunc(values, func(v string) bool { return !isASCII(v) }) {
+			// (The index folds ASCII case only: a value with other
+			// letters is left to the matcher, which folds them all.)
+			g.placeUnindexed(b, r)
 			continue
 		}
 		var ix *valueIndex
@@ -212,12 +215,14 @@ func (g *Engine) index() {
 				b.always = append(b.always, r)
 				continue
 			}
-			ix = &valueIndex{field: field, get: get, rules: map[string][]*Rule{}}
+			ix = &valueIndex{field: field, get: get}
+			if f := event.Lookup(field); !r.src.vendor && f != nil && f.Kind == event.KindString {
+				ix.model = f
+			}
 			b.indexes = append(b.indexes, ix)
 		}
 		for _, v := range values {
-			k := strings.ToLower(v)
-			ix.rules[k] = append(ix.rules[k], r)
+			ix.rules.add(v, r)
 		}
 	}
 	// Indexes in the logsource's order of preference, for stable results.
@@ -226,6 +231,37 @@ func (g *Engine) index() {
 			return rankOf(b.src.prefer, b.indexes[i].field) < rankOf(b.src.prefer, b.indexes[j].field)
 		})
 	}
+}
+
+// placeUnindexed files a rule no value index can hold: under a field it
+// requires that most events lack, else with the rules run for every event.
+func (g *Engine) placeUnindexed(b *bucket, r *Rule) {
+	if !b.src.vendor {
+		for _, f := range r.match.Requires() {
+			if !sparse(f) {
+				continue
+			}
+			for _, p := range b.present {
+				if p.field == f {
+					p.rules = append(p.rules, r)
+					return
+				}
+			}
+			if get, err := g.resolver(r.src).Field(f); err == nil {
+				b.present = append(b.present, &presence{field: f, get: get, rules: []*Rule{r}})
+				return
+			}
+		}
+	}
+	b.always = append(b.always, r)
+}
+
+// sparse reports whether most events leave a data-model field empty:
+// the fields of one dataset, and common fields only some sources or an
+// enrichment fill.
+func sparse(name string) bool {
+	f := event.Lookup(name)
+	return f != nil && (f.Group != "" || f.Name == "src_country" || f.Name == "src_asn" || f.Name == "credential_id")
 }
 
 func rankOf(prefer []string, f string) int {
@@ -277,6 +313,12 @@ func (g *Engine) Process(e *event.Event, out func(*Alert)) {
 func (g *Engine) run(b *bucket, out func(*Alert)) {
 	g.gen++
 	for _, ix := range b.indexes {
+		if ix.model != nil {
+			if s := ix.model.String(g.doc.E); s != "" {
+				g.candidates(ix, s, out)
+			}
+			continue
+		}
 		v := ix.get(&g.doc)
 		switch v.Kind {
 		case sigma.String, sigma.Number, sigma.Bool:
@@ -287,39 +329,28 @@ func (g *Engine) run(b *bucket, out func(*Alert)) {
 			}
 		}
 	}
+	for _, p := range b.present {
+		if p.get(&g.doc).Kind != sigma.Absent {
+			for _, r := range p.rules {
+				if r.seen != g.gen {
+					r.seen = g.gen
+					g.try(r, out)
+				}
+			}
+		}
+	}
 	for _, r := range b.always {
 		g.try(r, out)
 	}
 }
 
 func (g *Engine) candidates(ix *valueIndex, s string, out func(*Alert)) {
-	rules, ok := ix.rules[s]
-	if !ok && hasUpper(s) {
-		n := len(g.doc.buf)
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			g.doc.buf = append(g.doc.buf, c)
-		}
-		rules = ix.rules[string(g.doc.buf[n:])]
-	}
-	for _, r := range rules {
+	for _, r := range ix.rules.get(s) {
 		if r.seen != g.gen {
 			r.seen = g.gen
 			g.try(r, out)
 		}
 	}
-}
-
-func hasUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; 'A' <= c && c <= 'Z' {
-			return true
-		}
-	}
-	return false
 }
 
 func (g *Engine) try(r *Rule, out func(*Alert)) {
@@ -352,8 +383,9 @@ func (g *Engine) emit(a *Alert, out func(*Alert)) {
 // (Other ids are not unique per record: a Kubernetes auditID is shared by
 // the stages of one request, Azure falls back to correlation ids.)
 type dedupe struct {
-	cur, prev map[uint64]struct{}
+	cur, prev hashSet
 	seed      maphash.Seed
+	started   bool
 }
 
 // dedupeKey is an event's id with its name and time: copies of one event
@@ -369,32 +401,77 @@ const dedupeGeneration = 1 << 18
 // kept as 64-bit hashes (a false "seen" needs a collision among the
 // 2×2^18 keys held: about one in 10^8 over 10^9 events).
 func (d *dedupe) check(k dedupeKey) bool {
-	if d.cur == nil {
+	if !d.started {
+		d.started = true
 		d.seed = maphash.MakeSeed()
-		d.cur = make(map[uint64]struct{}, 1024)
 	}
-	var h maphash.Hash
-	h.SetSeed(d.seed)
-	h.WriteString(k.id)
-	h.WriteByte(0)
-	h.WriteString(k.name)
-	var t [8]byte
-	for i := range t {
-		t[i] = byte(k.t >> (8 * i))
+	// Three string hashes mixed: cheaper than streaming through a Hash.
+	sum := maphash.String(d.seed, k.id)
+	sum = (sum ^ maphash.String(d.seed, k.name)) * 0x9e3779b97f4a7c15
+	sum = (sum ^ uint64(k.t)) * 0xff51afd7ed558ccd
+	sum ^= sum >> 32
+	if sum == 0 {
+		sum = 1 // 0 marks an empty slot
 	}
-	h.Write(t[:])
-	sum := h.Sum64()
-	if _, ok := d.cur[sum]; ok {
+	if d.cur.has(sum) || d.prev.has(sum) {
 		return true
 	}
-	if _, ok := d.prev[sum]; ok {
-		return true
+	if d.cur.n >= dedupeGeneration {
+		d.prev, d.cur = d.cur, d.prev
+		d.cur.clear()
 	}
-	if len(d.cur) >= dedupeGeneration {
-		d.prev, d.cur = d.cur, make(map[uint64]struct{}, dedupeGeneration)
-	}
-	d.cur[sum] = struct{}{}
+	d.cur.add(sum)
 	return false
+}
+
+// hashSet is an open-addressing set of non-zero 64-bit hashes, kept at
+// most half full: cheaper than a map for keys that are already hashes.
+type hashSet struct {
+	slots []uint64
+	n     int
+}
+
+func (s *hashSet) has(h uint64) bool {
+	if len(s.slots) == 0 {
+		return false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case h:
+			return true
+		case 0:
+			return false
+		}
+	}
+}
+
+func (s *hashSet) add(h uint64) {
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		s.slots = make([]uint64, max(1024, 2*len(old)))
+		s.n = 0
+		for _, x := range old {
+			if x != 0 {
+				s.add(x)
+			}
+		}
+	}
+	mask := uint64(len(s.slots) - 1)
+	i := h & mask
+	for s.slots[i] != 0 {
+		if s.slots[i] == h {
+			return
+		}
+		i = (i + 1) & mask
+	}
+	s.slots[i] = h
+	s.n++
+}
+
+func (s *hashSet) clear() {
+	clear(s.slots)
+	s.n = 0
 }
 
 // Flush ends the input: correlations whose windows can still complete

@@ -28,7 +28,7 @@ var vendorSources = map[string]*source{
 	"aws/cloudtrail": {
 		products: []string{"AWS CloudTrail"},
 		vendor:   true,
-		prefer:   []string{"eventName", "eventSource", "userIdentity.type", "errorCode"},
+		prefer:   []string{"eventName", "errorCode", "eventSource", "userIdentity.type"},
 	},
 	"azure/activitylogs": {
 		products: []string{"Azure Activity Log"},
@@ -144,7 +144,9 @@ func sourceFor(ls sigma.Logsource) *source {
 
 // vigilPrefer are the data-model fields rules are indexed by, most
 // selective first.
-var vigilPrefer = []string{"event_name", "vendor_product", "vendor", "action", "user_type", "status", "dataset"}
+// Fields with few values come last: vendor "aws" holds nearly every AWS
+// event, status "failure" few.
+var vigilPrefer = []string{"event_name", "action", "tags", "user_type", "status", "dataset", "vendor_product", "vendor"}
 
 // datasetOf maps a vigil logsource category to its dataset ("" if none).
 func datasetOf(category string) event.Dataset {

@@ -10,6 +10,8 @@ type node[D any] interface {
 	cost() int
 	// prefilter: see Matcher.Prefilter.
 	prefilter(field string) ([]string, bool)
+	// requires: see Matcher.Requires.
+	requires(out []string) []string
 }
 
 // mkAnd builds a conjunction, flattening nested ones and ordering the
@@ -113,19 +115,62 @@ type valueNode[D any] struct {
 	get   Getter[D]
 	m     *fieldMatcher
 	eq    []string // see buildFieldMatcher
+	// lit, when set, is all m tests: one set of literals of one shape
+	// (the common "field: value", "field|contains: [...]"), matched
+	// without going through the general matcher.
+	lit *litSet
 }
 
 func (n *valueNode[D]) match(d D) bool {
 	v := n.get(d)
+	if n.lit != nil {
+		switch v.Kind {
+		case String, Number, Bool:
+			return n.lit.match(v.S)
+		case List:
+			for i := range v.L {
+				if k := v.L[i].Kind; (k == String || k == Number || k == Bool) && n.lit.match(v.L[i].S) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	return n.m.match(&v)
+}
+
+// onlyLiterals returns the literal set that is all m tests, if it is.
+func onlyLiterals(m *fieldMatcher) *litSet {
+	if m.neq || m.all || len(m.groups) != 1 {
+		return nil
+	}
+	g := m.groups[0]
+	if g.absent || g.null || len(g.nums) > 0 || len(g.res) > 0 || len(g.nets) > 0 || len(g.cmps) > 0 || g.strs == nil {
+		return nil
+	}
+	s := g.strs
+	if s.any || len(s.globs) > 0 {
+		return nil
+	}
+	var only *litSet
+	for _, l := range []*litSet{s.exact, s.prefix, s.suffix, s.contains} {
+		if l != nil {
+			if only != nil {
+				return nil
+			}
+			only = l
+		}
+	}
+	return only
 }
 
 func (n *valueNode[D]) cost() int { return 1 + n.m.cost() }
 
 // existsNode is field|exists: true or false.
 type existsNode[D any] struct {
-	get  Getter[D]
-	want bool
+	field string
+	get   Getter[D]
+	want  bool
 }
 
 func (n *existsNode[D]) match(d D) bool { return (n.get(d).Kind != Absent) == n.want }

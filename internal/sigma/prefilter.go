@@ -1,5 +1,7 @@
 package sigma
 
+import "slices"
+
 // Prefilter gives a necessary condition for the rule to match, for
 // indexing rules: the rule can only match an event whose field equals,
 // ignoring case, one of values (for a list-valued field: one of whose
@@ -21,6 +23,64 @@ func (m *Matcher[D]) Prefilter(prefer []string) (field string, values []string, 
 		}
 	}
 	return "", nil, false
+}
+
+// Requires returns fields that must be present for the rule to match: the
+// rule cannot match an event where one of them is absent. It is derived
+// like Prefilter: an entry that cannot match an absent field (a literal
+// value, a pattern, exists: true) requires its field; a conjunction
+// requires what any child requires; a disjunction what every branch does.
+func (m *Matcher[D]) Requires() []string {
+	return m.root.requires(nil)
+}
+
+func (n *valueNode[D]) requires(out []string) []string {
+	if n.field == "" || n.m.neq {
+		return out
+	}
+	for _, g := range n.m.groups {
+		if g.absent {
+			return out
+		}
+	}
+	return appendNew(out, n.field)
+}
+
+func (n *existsNode[D]) requires(out []string) []string {
+	if n.want && n.field != "" {
+		return appendNew(out, n.field)
+	}
+	return out
+}
+
+func (n *andNode[D]) requires(out []string) []string {
+	for _, k := range n.kids {
+		out = k.requires(out)
+	}
+	return out
+}
+
+func (n *orNode[D]) requires(out []string) []string {
+	common := n.kids[0].requires(nil)
+	for _, k := range n.kids[1:] {
+		theirs := k.requires(nil)
+		common = slices.DeleteFunc(common, func(f string) bool { return !slices.Contains(theirs, f) })
+	}
+	for _, f := range common {
+		out = appendNew(out, f)
+	}
+	return out
+}
+
+func (n *notNode[D]) requires(out []string) []string { return out }
+func (constNode[D]) requires(out []string) []string  { return out }
+func (n *refNode[D]) requires(out []string) []string { return out }
+
+func appendNew(out []string, f string) []string {
+	if slices.Contains(out, f) {
+		return out
+	}
+	return append(out, f)
 }
 
 func (n *valueNode[D]) prefilter(field string) ([]string, bool) {

@@ -3,6 +3,7 @@ package sigma
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -150,5 +151,32 @@ func TestCompileErrors(t *testing.T) {
 	bad.Detection.Selections["s"].Maps[0][0].Values[0].S = "b"
 	if _, err := Compile[doc](bad, anyResolver{}, Options{}); err == nil || !strings.Contains(err.Error(), `"t" is not a search identifier`) {
 		t.Errorf("hand-made rule: %v", err)
+	}
+}
+
+func TestRequires(t *testing.T) {
+	cases := []struct {
+		sel  string
+		want []string
+	}{
+		{"sel: {a: x, b|contains: y}\n    condition: sel", []string{"a", "b"}},
+		{"sel: {a|exists: true}\n    condition: sel", []string{"a"}},
+		{"sel: {a|exists: false}\n    condition: sel", nil},
+		{"sel: {a: null}\n    condition: sel", nil},
+		{"sel: {a: ''}\n    condition: sel", []string{"a"}},
+		{"sel: {a|neq: x}\n    condition: sel", nil},
+		{"sel: {a: x}\n    other: {b: y}\n    condition: sel or other", nil},
+		{"sel: {a: x, c: z}\n    other: {a: y}\n    condition: sel or other", []string{"a"}},
+		{"sel: {a: x}\n    other: {b: y}\n    condition: sel and not other", []string{"a"}},
+		{"sel: [{a: x}, {a: y, b: z}]\n    condition: sel", []string{"a"}},
+		{"sel: [foo, bar]\n    condition: sel", nil},
+	}
+	for _, c := range cases {
+		m := compileText(t, "title: t\nlogsource: {product: p}\ndetection:\n    "+c.sel+"\n", Options{})
+		got := m.Requires()
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q: requires %v, want %v", c.sel, got, c.want)
+		}
 	}
 }
