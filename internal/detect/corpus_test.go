@@ -4,12 +4,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/components"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ingest"
+	"github.com/vigilsec/vigil/internal/sigma"
 	"github.com/vigilsec/vigil/internal/source/sourcetest"
 )
 
@@ -106,5 +108,44 @@ func TestIndexAgreesWithNaive(t *testing.T) {
 	t.Logf("%d events, %d matches", g.Stats().Events, total)
 	if total == 0 {
 		t.Error("no corpus rule matched any corpus record")
+	}
+}
+
+// TestCopiedFieldsAgreeWithRecord checks every vendor field the engine
+// reads from the event instead of the record (source.copies) against the
+// record itself, on every corpus and example record of its logsource.
+func TestCopiedFieldsAgreeWithRecord(t *testing.T) {
+	checked := 0
+	for key, src := range vendorSources {
+		if len(src.copies) == 0 {
+			continue
+		}
+		var doc Doc
+		r := ingest.NewReader(ingest.Settings{Formats: components.Formats()})
+		r.ReadPaths([]string{sourcetest.Corpus(t, ""), filepath.Join(sourcetest.Root(), "examples")}, func(e *event.Event) {
+			if !slices.Contains(src.products, e.VendorProduct) {
+				return
+			}
+			doc.reset(e)
+			for name, c := range src.copies {
+				want := doc.path(splitPath(name))
+				got := copiedField(c, func(d *Doc) sigma.Value { return d.path(splitPath(name)) })(&doc)
+				switch {
+				case want.Kind == sigma.String && want.S != "":
+					if got.Kind != sigma.String || got.S != want.S {
+						t.Errorf("%s %s (event %s): %v %q from the event, %q in the record", key, name, e.EventID, got.Kind, got.S, want.S)
+					}
+				case want.Kind == sigma.Absent || want.Kind == sigma.Null || want.Kind == sigma.String:
+					if got.Kind != want.Kind || got.S != "" {
+						t.Errorf("%s %s (event %s): %v %q from the event, %v in the record", key, name, e.EventID, got.Kind, got.S, want.Kind)
+					}
+				}
+				checked++
+			}
+		})
+	}
+	t.Logf("%d values checked", checked)
+	if checked < 1000 {
+		t.Errorf("only %d values checked", checked)
 	}
 }

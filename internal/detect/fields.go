@@ -176,6 +176,9 @@ func (r vendorResolver) Field(name string) (sigma.Getter[*Doc], error) {
 		}
 	}
 	slot := r.slots.slot(r.src.key + "\x00" + name)
+	if c, ok := r.src.copies[name]; ok && byProduct == nil {
+		return copiedField(c, cached(slot, func(d *Doc) sigma.Value { return d.path(plain) })), nil
+	}
 	if byProduct == nil {
 		return cached(slot, func(d *Doc) sigma.Value { return d.path(plain) }), nil
 	}
@@ -191,6 +194,29 @@ func (r vendorResolver) Field(name string) (sigma.Getter[*Doc], error) {
 		}
 		return d.path(plain)
 	}), nil
+}
+
+// copiedField reads a vendor field the format copied into the event (see
+// source.copies), falling back to the record through raw.
+func copiedField(c copied, raw sigma.Getter[*Doc]) sigma.Getter[*Doc] {
+	if c.absentUnless != nil {
+		return func(d *Doc) sigma.Value {
+			if !c.absentUnless(d.E) {
+				return sigma.Value{}
+			}
+			return raw(d)
+		}
+	}
+	f := event.Lookup(c.field)
+	if f == nil || f.Kind != event.KindString {
+		panic("detect: copied vendor field maps to " + c.field + ", not a text field of the data model")
+	}
+	return func(d *Doc) sigma.Value {
+		if s := f.String(d.E); s != "" {
+			return sigma.Value{Kind: sigma.String, S: s}
+		}
+		return raw(d)
+	}
 }
 
 func (vendorResolver) Keywords() (sigma.Getter[*Doc], error) {

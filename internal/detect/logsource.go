@@ -21,6 +21,18 @@ type source struct {
 	aliases map[string]map[string]string
 	// prefer lists the fields worth indexing rules by, most selective first.
 	prefer []string
+	// copies are vendor fields the format copies into the event as they
+	// are: rules read them from the event, not by a walk of the record.
+	copies map[string]copied
+}
+
+// copied says where the event holds a vendor field: in a data-model
+// field (when set; else the record is read), or, with absentUnless, in
+// the record only for events that pass the test (errorCode is present
+// only on failures).
+type copied struct {
+	field        string
+	absentUnless func(*event.Event) bool
 }
 
 // vendorSources are the vendor logsources, by "product/service".
@@ -29,6 +41,16 @@ var vendorSources = map[string]*source{
 		products: []string{"AWS CloudTrail"},
 		vendor:   true,
 		prefer:   []string{"eventName", "errorCode", "eventSource", "userIdentity.type"},
+		copies: map[string]copied{
+			"eventName":                {field: "event_name"},
+			"eventID":                  {field: "event_id"},
+			"userAgent":                {field: "http_user_agent"},
+			"sourceIPAddress":          {field: "src"},
+			"awsRegion":                {field: "region"},
+			"userIdentity.type":        {field: "user_type"},
+			"userIdentity.accessKeyId": {field: "credential_id"},
+			"errorCode":                {absentUnless: failed},
+		},
 	},
 	"azure/activitylogs": {
 		products: []string{"Azure Activity Log"},
@@ -121,6 +143,8 @@ var vendorSources = map[string]*source{
 		}},
 	},
 }
+
+func failed(e *event.Event) bool { return e.Status == event.StatusFailure }
 
 func init() {
 	for k, s := range vendorSources {
