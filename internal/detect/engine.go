@@ -176,14 +176,6 @@ type bucket struct {
 	always  []*Rule
 }
 
-// presence holds rules that need a field most events lack (an image
-// digest, a country): they are evaluated only for events that have it.
-type presence struct {
-	field string
-	get   sigma.Getter[*Doc]
-	rules []*Rule
-}
-
 func (g *Engine) index() {
 	buckets := map[string]*bucket{}
 	for _, r := range g.rules {
@@ -256,14 +248,6 @@ func (g *Engine) placeUnindexed(b *bucket, r *Rule) {
 	b.always = append(b.always, r)
 }
 
-// sparse reports whether most events leave a data-model field empty:
-// the fields of one dataset, and common fields only some sources or an
-// enrichment fill.
-func sparse(name string) bool {
-	f := event.Lookup(name)
-	return f != nil && (f.Group != "" || f.Name == "src_country" || f.Name == "src_asn" || f.Name == "credential_id")
-}
-
 func rankOf(prefer []string, f string) int {
 	for i, p := range prefer {
 		if p == f {
@@ -315,28 +299,23 @@ func (g *Engine) run(b *bucket, out func(*Alert)) {
 	for _, ix := range b.indexes {
 		if ix.model != nil {
 			if s := ix.model.String(g.doc.E); s != "" {
-				g.candidates(ix, s, out)
+				g.tryOnce(ix.rules.get(s), out)
 			}
 			continue
 		}
 		v := ix.get(&g.doc)
 		switch v.Kind {
 		case sigma.String, sigma.Number, sigma.Bool:
-			g.candidates(ix, v.S, out)
+			g.tryOnce(ix.rules.get(v.S), out)
 		case sigma.List:
 			for _, x := range v.L {
-				g.candidates(ix, x.S, out)
+				g.tryOnce(ix.rules.get(x.S), out)
 			}
 		}
 	}
 	for _, p := range b.present {
 		if p.get(&g.doc).Kind != sigma.Absent {
-			for _, r := range p.rules {
-				if r.seen != g.gen {
-					r.seen = g.gen
-					g.try(r, out)
-				}
-			}
+			g.tryOnce(p.rules, out)
 		}
 	}
 	for _, r := range b.always {
@@ -344,8 +323,9 @@ func (g *Engine) run(b *bucket, out func(*Alert)) {
 	}
 }
 
-func (g *Engine) candidates(ix *valueIndex, s string, out func(*Alert)) {
-	for _, r := range ix.rules.get(s) {
+// tryOnce tries each rule not yet tried on this bucket run.
+func (g *Engine) tryOnce(rules []*Rule, out func(*Alert)) {
+	for _, r := range rules {
 		if r.seen != g.gen {
 			r.seen = g.gen
 			g.try(r, out)

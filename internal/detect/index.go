@@ -17,6 +17,22 @@ type valueIndex struct {
 	rules foldTable
 }
 
+// presence holds rules that need a field most events lack (an image
+// digest, a country): they are evaluated only for events that have it.
+type presence struct {
+	field string
+	get   sigma.Getter[*Doc]
+	rules []*Rule
+}
+
+// sparse reports whether most events leave a data-model field empty:
+// the fields of one dataset, and common fields only some sources or an
+// enrichment fill.
+func sparse(name string) bool {
+	f := event.Lookup(name)
+	return f != nil && (f.Group != "" || f.Name == "src_country" || f.Name == "src_asn" || f.Name == "credential_id")
+}
+
 // foldTable maps keys to rule lists ignoring ASCII case. A probe is hashed
 // and compared with its case folded on the fly, so it is neither copied
 // nor lowered first. Open addressing, at most half full.
