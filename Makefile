@@ -2,15 +2,17 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test vet fmt-check docs fuzz bench
+.PHONY: all build test test-deps vet fmt-check docs fuzz bench
 
 all: build
 
 build:
 	$(GO) build -o bin/vigil ./cmd/vigil
 
-# test installs what the tests need (Go modules) and runs every check and test.
-test:
+# test installs what the tests need (Go modules; runc and busybox-static for
+# the runtime sensor's container tests, from Debian, when running as root)
+# and runs every check and test.
+test: test-deps
 	$(GO) mod download
 	$(MAKE) fmt-check vet
 	$(GO) test -count=1 -timeout 30m $(PKGS)
@@ -38,3 +40,10 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./internal/ingest/
+
+# test-deps installs the Debian packages the sensor tests run containers with.
+test-deps:
+	@if [ "$$(id -u)" = 0 ] && { ! command -v runc >/dev/null || [ ! -x /bin/busybox ]; }; then \
+		echo "installing runc and busybox-static"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc busybox-static >/dev/null; \
+	fi
