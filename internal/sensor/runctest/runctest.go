@@ -275,17 +275,16 @@ func Start(t testing.TB, o Options) *Container {
 
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if data, err := os.ReadFile(pidFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
-			pid, err := strconv.Atoi(string(bytes.TrimSpace(data)))
-			if err != nil {
-				t.Fatalf("runctest: pid file of %s: %v", o.ID, err)
-			}
+		exited := c.Exited()
+		if pid, ok := readPID(pidFile); ok {
 			c.pid = pid
 			return c
 		}
+		if exited {
+			t.Fatalf("runctest: container %s exited before it started: %v\nstderr: %s", o.ID, c.waitErr, c.Stderr())
+		}
 		select {
 		case <-c.done:
-			t.Fatalf("runctest: container %s exited before it started: %v\nstderr: %s", o.ID, c.waitErr, c.Stderr())
 		case <-time.After(5 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -459,24 +458,40 @@ func (c *Container) startExec(args []string) (*Process, error) {
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if data, err := os.ReadFile(pidFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
-			p.pid, _ = strconv.Atoi(string(bytes.TrimSpace(data)))
+		exited := p.exited()
+		if pid, ok := readPID(pidFile); ok {
+			p.pid = pid
 			return p, nil
+		}
+		if exited {
+			return nil, fmt.Errorf("runc exec %s %q: %v: %s", c.ID, args, p.err, strings.TrimSpace(p.stderr.String()))
 		}
 		select {
 		case <-p.done:
-			// A process that ran to completion before its pid file was
-			// read still leaves the file.
-			if data, err := os.ReadFile(pidFile); err == nil {
-				p.pid, _ = strconv.Atoi(string(bytes.TrimSpace(data)))
-				return p, nil
-			}
-			return nil, fmt.Errorf("runc exec %s %q: %v: %s", c.ID, args, p.err, strings.TrimSpace(p.stderr.String()))
 		case <-time.After(2 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			return nil, fmt.Errorf("runc exec %s %q: no process within 20s", c.ID, args)
 		}
+	}
+}
+
+// readPID reads a pid file runc wrote; runc writes it whole with a rename.
+func readPID(path string) (int, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(data)))
+	return pid, err == nil && pid > 0
+}
+
+func (p *Process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
 }
 
