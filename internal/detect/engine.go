@@ -3,7 +3,6 @@ package detect
 import (
 	"fmt"
 	"hash/maphash"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -58,6 +57,14 @@ type Engine struct {
 	vigilAll *bucket
 	byDS     map[event.Dataset]*bucket
 
+	// route caches the buckets of the last event's product and dataset:
+	// events come in runs of one kind.
+	route struct {
+		product string
+		dataset event.Dataset
+		vendor  []*bucket
+		vigil   *bucket
+	}
 	doc   Doc
 	gen   uint64
 	seen  dedupe
@@ -100,7 +107,7 @@ func New(cfg Config, files []File) (*Engine, []error) {
 		rules, perrs := sigma.ParseFile(f.Name, f.Data)
 		errs = append(errs, perrs...)
 		for _, sr := range rules {
-			r := &Rule{Rule: sr, File: f.Name, Builtin: f.Builtin}
+			r := &Rule{Rule: sr, File: f.Name, Builtin: f.Builtin, level: strings.ToLower(sr.Level)}
 			if sr.Correlation != nil {
 				corrRules = append(corrRules, r)
 				continue
@@ -120,6 +127,10 @@ func New(cfg Config, files []File) (*Engine, []error) {
 		g.rules = append(g.rules, r)
 	}
 	g.index()
+	g.route.vendor, g.route.vigil = g.vendor[""], g.byDS[""]
+	if g.route.vigil == nil {
+		g.route.vigil = g.vigilAll
+	}
 	g.doc.size(g.slots.n)
 	g.stats.RulesLoaded = len(g.rules)
 	for _, r := range g.rules {
@@ -178,43 +189,39 @@ type bucket struct {
 
 func (g *Engine) index() {
 	buckets := map[string]*bucket{}
+	get := func(src *source) *bucket {
+		b := buckets[src.key]
+		if b == nil {
+			b = &bucket{src: src}
+			buckets[src.key] = b
+			g.place(b)
+		}
+		return b
+	}
+	// Rules of vigil's logsource without a category apply to every
+	// dataset: they are filed in each dataset's bucket as well as in the
+	// bucket for events without one, so an event runs one vigil bucket
+	// and probes each index once.
+	var every []*Rule
+	for _, r := range g.rules {
+		if r.match != nil && r.src != nil && r.src.key == "vigil/" {
+			every = append(every, r)
+		}
+	}
+	if len(every) > 0 {
+		for _, d := range event.Datasets {
+			get(sourceFor(sigma.Logsource{Product: "vigil", Category: string(d)}))
+		}
+	}
 	for _, r := range g.rules {
 		if r.match == nil || r.src == nil {
 			continue
 		}
-		b := buckets[r.src.key]
-		if b == nil {
-			b = &bucket{src: r.src}
-			buckets[r.src.key] = b
-			g.place(b)
-		}
-		field, values, ok := r.match.Prefilter(r.src.prefer)
-		if !ok || slices.ContainsFunc(values, func(v string) bool { return !isASCII(v) }) {
-			// (The index folds ASCII case only: a value with other
-			// letters is left to the matcher, which folds them all.)
-			g.placeUnindexed(b, r)
-			continue
-		}
-		var ix *valueIndex
-		for _, x := range b.indexes {
-			if x.field == field {
-				ix = x
+		g.file(get(r.src), r)
+		if r.src.key == "vigil/" {
+			for _, d := range event.Datasets {
+				g.file(g.byDS[d], r)
 			}
-		}
-		if ix == nil {
-			get, err := g.resolver(r.src).Field(field)
-			if err != nil {
-				b.always = append(b.always, r)
-				continue
-			}
-			ix = &valueIndex{field: field, get: get}
-			if f := event.Lookup(field); !r.src.vendor && f != nil && f.Kind == event.KindString {
-				ix.model = f
-			}
-			b.indexes = append(b.indexes, ix)
-		}
-		for _, v := range values {
-			ix.rules.add(v, r)
 		}
 	}
 	// Indexes in the logsource's order of preference, for stable results.
@@ -222,6 +229,37 @@ func (g *Engine) index() {
 		sort.SliceStable(b.indexes, func(i, j int) bool {
 			return rankOf(b.src.prefer, b.indexes[i].field) < rankOf(b.src.prefer, b.indexes[j].field)
 		})
+	}
+}
+
+// file adds r to bucket b: under the literal values of its most
+// selective field when it has one, else by the fields it requires.
+func (g *Engine) file(b *bucket, r *Rule) {
+	field, values, ok := r.match.Prefilter(r.src.prefer)
+	if !ok {
+		g.placeUnindexed(b, r)
+		return
+	}
+	var ix *valueIndex
+	for _, x := range b.indexes {
+		if x.field == field {
+			ix = x
+		}
+	}
+	if ix == nil {
+		get, err := g.resolver(r.src).Field(field)
+		if err != nil {
+			b.always = append(b.always, r)
+			return
+		}
+		ix = &valueIndex{field: field, get: get}
+		if f := event.Lookup(field); !r.src.vendor && f != nil && f.Kind == event.KindString {
+			ix.model = f
+		}
+		b.indexes = append(b.indexes, ix)
+	}
+	for _, v := range values {
+		ix.rules.add(v, r)
 	}
 }
 
@@ -282,14 +320,19 @@ func (g *Engine) Process(e *event.Event, out func(*Alert)) {
 		return
 	}
 	g.doc.reset(e)
-	for _, b := range g.vendor[e.VendorProduct] {
+	if e.VendorProduct != g.route.product || e.Dataset != g.route.dataset {
+		g.route.product, g.route.dataset = e.VendorProduct, e.Dataset
+		g.route.vendor, g.route.vigil = g.vendor[e.VendorProduct], g.byDS[e.Dataset]
+		if g.route.vigil == nil {
+			g.route.vigil = g.vigilAll
+		}
+	}
+	for _, b := range g.route.vendor {
 		g.run(b, out)
 	}
-	if b := g.byDS[e.Dataset]; b != nil {
+	if b := g.route.vigil; b != nil {
+		// The dataset's rules and vigil's rules for every dataset.
 		g.run(b, out)
-	}
-	if g.vigilAll != nil {
-		g.run(g.vigilAll, out)
 	}
 	g.doc.E = nil
 }
@@ -351,7 +394,7 @@ func (g *Engine) try(r *Rule, out func(*Alert)) {
 }
 
 func (g *Engine) emit(a *Alert, out func(*Alert)) {
-	g.stats.Alerts[strings.ToLower(a.Rule.Level)]++
+	g.stats.Alerts[a.Rule.level]++
 	a.Rule.Alerts++
 	out(a)
 }

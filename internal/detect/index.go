@@ -1,6 +1,9 @@
 package detect
 
 import (
+	"unicode"
+	"unicode/utf8"
+
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sigma"
 )
@@ -33,62 +36,117 @@ func sparse(name string) bool {
 	return f != nil && (f.Group != "" || f.Name == "src_country" || f.Name == "src_asn" || f.Name == "credential_id")
 }
 
-// foldTable maps keys to rule lists ignoring ASCII case. A probe is hashed
-// and compared with its case folded on the fly, so it is neither copied
-// nor lowered first. Open addressing, at most half full.
+// foldTable maps keys to rule lists ignoring case. A probe is hashed and
+// compared with its case folded on the fly, so it is neither copied nor
+// lowered first. Keys are stored folded (see foldRune). Open addressing,
+// at most half full.
 type foldTable struct {
 	slots []foldSlot
 	n     int
 }
 
 type foldSlot struct {
-	key   string // lower case
+	key   string // folded
 	hash  uint64
 	rules []*Rule
 }
 
-// foldHash is FNV-1a over the key with ASCII letters lowered.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// foldHash is FNV-1a over the folded key. ASCII text, the common case, is
+// hashed byte by byte; the rest of a key from its first other byte on is
+// hashed rune by rune.
 func foldHash(s string) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			return foldHashRunes(h, s[i:])
+		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
 		h ^= uint64(c)
-		h *= 1099511628211
+		h *= fnvPrime
 	}
 	return h
 }
 
-// equalFoldASCII compares s with a lower-case key, folding s's ASCII case.
-func equalFoldASCII(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
+func foldHashRunes(h uint64, s string) uint64 {
+	var buf [utf8.UTFMax]byte
+	for _, r := range s {
+		for _, c := range utf8.AppendRune(buf[:0], foldRune(r)) {
+			h ^= uint64(c)
+			h *= fnvPrime
+		}
 	}
+	return h
+}
+
+// foldRune maps every rune of a Unicode simple-folding orbit to one
+// member: a lower-case ASCII letter when the orbit holds one (so 'K', 'k'
+// and the Kelvin sign meet), else the orbit's smallest rune. Text equal
+// under any case folding the matcher does folds to the same runes, so the
+// table finds every rule whose value could match (the matcher then
+// decides). Invalid UTF-8 reads as utf8.RuneError.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	}
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	if 'A' <= m && m <= 'Z' {
+		m += 'a' - 'A'
+	}
+	return m
+}
+
+// equalFold compares s with a folded key, folding s on the fly.
+func equalFold(s, key string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			return equalFoldRunes(s[i:], key[min(i, len(key)):])
+		}
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		if c != lower[i] {
+		if i >= len(key) || c != key[i] {
 			return false
 		}
 	}
-	return true
+	return len(s) == len(key)
 }
 
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
+func equalFoldRunes(s, key string) bool {
+	for _, r := range s {
+		k, n := utf8.DecodeRuneInString(key)
+		if n == 0 || foldRune(r) != k {
+			return false
 		}
+		key = key[n:]
+	}
+	return key == ""
+}
+
+// fold returns s folded as the table stores keys.
+func fold(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		b = utf8.AppendRune(b, foldRune(r))
 	}
 	return string(b)
 }
 
-// add files r under key (ASCII keys only: see index).
+// add files r under key.
 func (t *foldTable) add(key string, r *Rule) {
 	if p := t.slot(key, foldHash(key)); p != nil {
 		p.rules = append(p.rules, r)
@@ -104,7 +162,7 @@ func (t *foldTable) add(key string, r *Rule) {
 			}
 		}
 	}
-	t.insert(foldSlot{key: lowerASCII(key), hash: foldHash(key), rules: []*Rule{r}})
+	t.insert(foldSlot{key: fold(key), hash: foldHash(key), rules: []*Rule{r}})
 }
 
 func (t *foldTable) insert(s foldSlot) {
@@ -117,7 +175,7 @@ func (t *foldTable) insert(s foldSlot) {
 	t.n++
 }
 
-// get returns the rules filed under s, ignoring ASCII case.
+// get returns the rules filed under s, ignoring case.
 func (t *foldTable) get(s string) []*Rule {
 	if p := t.slot(s, foldHash(s)); p != nil {
 		return p.rules
@@ -131,19 +189,9 @@ func (t *foldTable) slot(s string, h uint64) *foldSlot {
 	}
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; t.slots[i].rules != nil; i = (i + 1) & mask {
-		if p := &t.slots[i]; p.hash == h && equalFoldASCII(s, p.key) {
+		if p := &t.slots[i]; p.hash == h && equalFold(s, p.key) {
 			return p
 		}
 	}
 	return nil
-}
-
-// isASCII reports whether every byte of s is ASCII.
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

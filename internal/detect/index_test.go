@@ -37,3 +37,32 @@ func TestFoldTable(t *testing.T) {
 		t.Error("empty table found a key")
 	}
 }
+
+func TestFoldTableUnicode(t *testing.T) {
+	var tab foldTable
+	en := &Rule{File: "en dash"}
+	fr := &Rule{File: "fr"}
+	key := &Rule{File: "key"}
+	stop := &Rule{File: "stop"}
+	tab.add("Update application – Certificates and secrets management", en)
+	tab.add("Événement", fr)
+	tab.add("Key", key)
+	tab.add("STOP", stop)
+	for probe, want := range map[string]*Rule{
+		"update APPLICATION – certificates and secrets management": en,
+		"ÉVÉNEMENT": fr,
+		"événement": fr,
+		"\u212aey":  key,  // Kelvin sign
+		"ſtop":      stop, // long s
+		"kEY":       key,
+	} {
+		if got := tab.get(probe); len(got) != 1 || got[0] != want {
+			t.Errorf("%q: got %v, want %s", probe, got, want.File)
+		}
+	}
+	for _, miss := range []string{"Update application - Certificates and secrets management", "Evenement", "événemen", "événementé", "ke", "\xffey", "Ke\xff"} {
+		if got := tab.get(miss); got != nil {
+			t.Errorf("%q: got %d rules, want none", miss, len(got))
+		}
+	}
+}

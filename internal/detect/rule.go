@@ -23,6 +23,8 @@ type Rule struct {
 	quiet bool
 	// corr is set for correlation rules.
 	corr *correlation
+	// level is Level in lower case, as Stats counts alerts.
+	level string
 
 	// Hits counts the rule's matches (single events), Alerts its alerts.
 	Hits, Alerts int
