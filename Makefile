@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test test-deps vet fmt-check docs fuzz bench
+.PHONY: all build test test-deps vet fmt-check docs fuzz bench bpf
 
 all: build
 
@@ -47,3 +47,12 @@ test-deps:
 		echo "installing runc and busybox-static"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc busybox-static >/dev/null; \
 	fi
+
+# bpf regenerates bpf/vmlinux.h from the running kernel's BTF and the
+# sensor's eBPF objects and Go bindings (needs clang-19, llvm-19, bpftool
+# and libbpf-dev; the generated files are committed).
+BPF_CC ?= clang-19
+BPF_STRIP ?= llvm-strip-19
+bpf:
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > bpf/vmlinux.h
+	BPF2GO_CC=$(BPF_CC) BPF2GO_STRIP=$(BPF_STRIP) $(GO) generate ./internal/sensor/kernel

@@ -1,0 +1,143 @@
+/* Record layout shared by the BPF programs and the Go decoder (via bpf2go). */
+#pragma once
+
+/* Record kinds. */
+enum event_kind {
+	EV_EXEC = 1,
+	EV_FORK,
+	EV_EXIT,
+	EV_OPEN,
+	EV_RENAME,
+	EV_UNLINK,
+	EV_CHMOD,
+	EV_CONNECT,
+	EV_ACCEPT,
+	EV_BIND,
+	EV_LISTEN,
+	EV_DUP,
+	EV_PTRACE,
+	EV_MEMFD,
+	EV_SETID,
+	EV_MOUNT,
+	EV_UNSHARE,
+	EV_SETNS,
+	EV_MODULE,
+	EV_BPF,
+	EV_MAX,
+};
+
+/* Flags on a path string (path_flags; the second path of a record uses bits << 8). */
+enum path_flag {
+	PATH_TRUNCATED = 1,    /* the walk hit its depth or size limit */
+	PATH_DELETED = 2,      /* the inode has no links left (unlinked, memfd) */
+	PATH_DISCONNECTED = 4, /* the dentry is not reachable from a root (pseudo file) */
+	PATH_TMPFS = 8,        /* the file lives on tmpfs/shmem */
+	PATH_FROM_FD = 16,     /* the path was resolved from the open file itself */
+};
+
+/* Flags on an exec record (exec_body.flags). */
+enum exec_flag {
+	EXEC_ARGS_TRUNCATED = 1 << 16,
+};
+
+/* File types of an fd (fd_info.type). */
+enum fd_type {
+	FD_NONE = 0,
+	FD_REG,
+	FD_DIR,
+	FD_CHR,
+	FD_BLK,
+	FD_FIFO,
+	FD_SOCK,
+	FD_LNK,
+	FD_OTHER,
+};
+
+/* Every record starts with this header. */
+struct event_header {
+	__u64 ktime;     /* CLOCK_BOOTTIME ns */
+	__u64 cgroup_id; /* cgroup v2 id */
+	__s64 ret;       /* syscall return value, 0 for scheduler events */
+	__u16 kind;      /* enum event_kind */
+	__u16 nr;        /* syscall number, 0 for scheduler events */
+	__u32 size;      /* bytes in the whole record */
+	__u32 tgid;
+	__u32 tid;
+	__u32 ppid;      /* tgid of real_parent */
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 auid;      /* loginuid, 4294967295 when unset */
+	__u32 mntns;
+	__u32 pidns;
+	__u32 netns;
+	char comm[16];
+};
+
+/* An open file descriptor: its type and, for sockets, the addresses. */
+struct fd_info {
+	__u8 type;       /* enum fd_type */
+	__u8 pad;
+	__u16 family;    /* socket address family */
+	__u16 sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... */
+	__u16 lport;     /* local port, host order */
+	__u16 rport;     /* peer port, host order */
+	__u16 pad2;
+	__u32 rdev;      /* device number of a character/block device */
+	__u8 laddr[16];  /* local address (4 bytes for AF_INET) */
+	__u8 raddr[16];  /* peer address */
+};
+
+/* EV_EXEC; strings: filename, exe path, args, cwd. */
+struct exec_body {
+	__u64 ino;
+	__s64 mtime_sec;
+	__s64 ctime_sec;
+	__u32 mtime_nsec;
+	__u32 ctime_nsec;
+	__u32 dev;
+	__u32 nlink;
+	__u32 mode;
+	__u32 flags;    /* exe path flags | cwd path flags << 8 | exec_flag */
+	__u32 args_len; /* size of the whole argument area */
+	__u32 pad;
+	struct fd_info stdio[3];
+};
+
+/* EV_FORK. */
+struct fork_body {
+	__u32 child_tgid;
+	__u32 pad;
+};
+
+/* EV_EXIT. */
+struct exit_body {
+	__u32 code; /* wait status: exit code << 8 | signal */
+	__u32 pad;
+};
+
+/* EV_OPEN, EV_RENAME, EV_UNLINK, EV_CHMOD; strings: name, dir, new name, new dir. */
+struct file_body {
+	__s32 fd;         /* the fd opened, chmod'ed (fchmod), or the dirfd */
+	__u32 flags;      /* open flags, AT_* flags or rename flags */
+	__u32 mode;       /* open/chmod mode */
+	__u32 path_flags; /* enum path_flag, new path's << 8 */
+	__u64 ino;        /* inode of the file when known */
+	__u32 dev;
+	__u32 imode;      /* inode mode when known */
+};
+
+/* EV_CONNECT, EV_ACCEPT, EV_BIND, EV_LISTEN, EV_DUP; strings: unix socket path. */
+struct net_body {
+	__s32 fd;  /* socket fd (dup: old fd) */
+	__s32 fd2; /* accept: new fd; dup: new fd */
+	struct fd_info sock;
+};
+
+/* Other syscalls: raw arguments plus per-kind strings. */
+struct sys_body {
+	__u64 args[6];
+	__u64 aux;        /* setns: inode of the fd; bpf: prog type | insn count << 32 */
+	__u32 path_flags;
+	__u32 aux2;       /* bpf: expected attach type */
+};

@@ -1,0 +1,717 @@
+//go:build ignore
+
+/*
+ * The runtime sensor's kernel side: scheduler tracepoints for exec, fork and
+ * exit, and one sys_exit hook that reports a few watched syscalls. Every
+ * hook has a tp_btf and a raw_tp version sharing one body.
+ */
+#include "lib/common.h"
+#include "lib/path.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* x86_64 syscall numbers. */
+#define NR_dup 32
+#define NR_dup2 33
+#define NR_connect 42
+#define NR_accept 43
+#define NR_bind 49
+#define NR_listen 50
+#define NR_open 2
+#define NR_rename 82
+#define NR_rmdir 84
+#define NR_creat 85
+#define NR_unlink 87
+#define NR_chmod 90
+#define NR_fchmod 91
+#define NR_ptrace 101
+#define NR_setuid 105
+#define NR_setgid 106
+#define NR_setreuid 113
+#define NR_setregid 114
+#define NR_setresuid 117
+#define NR_setresgid 119
+#define NR_setfsuid 122
+#define NR_setfsgid 123
+#define NR_mount 165
+#define NR_init_module 175
+#define NR_openat 257
+#define NR_unlinkat 263
+#define NR_renameat 264
+#define NR_fchmodat 268
+#define NR_unshare 272
+#define NR_accept4 288
+#define NR_dup3 292
+#define NR_setns 308
+#define NR_finit_module 313
+#define NR_renameat2 316
+#define NR_memfd_create 319
+#define NR_bpf 321
+#define NR_openat2 437
+#define NR_fchmodat2 452
+
+#define O_ACCMODE 3
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define AT_REMOVEDIR 0x200
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define DEBUGFS_MAGIC 0x64626720
+#define TRACEFS_MAGIC 0x74726163
+
+#define BPF_PROG_LOAD 5
+
+/* A basename (NUL-padded) whose read-only opens are reported. */
+struct name_key {
+	char name[32];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct name_key);
+	__type(value, __u8);
+} sensitive_names SEC(".maps");
+
+/* Bit n is set when some sensitive name is n bytes long. */
+volatile const __u64 sensitive_len_mask = 0;
+
+/* Make the record types visible to bpf2go. */
+struct record_types {
+	struct event_header h;
+	struct exec_body exec;
+	struct fork_body fork;
+	struct exit_body exit;
+	struct file_body file;
+	struct net_body net;
+	struct sys_body sys;
+	struct name_key key;
+	enum event_kind kind;
+	enum path_flag path_flag;
+	enum exec_flag exec_flag;
+	enum fd_type fd_type;
+};
+const struct record_types *unused_record_types __attribute__((unused));
+
+#define HDR sizeof(struct event_header)
+
+/* begin returns the scratch buffer with the header filled, or NULL when the task is ignored. */
+static __always_inline __u8 *begin(struct task_struct *t, __u16 kind, __u16 nr, long ret)
+{
+	if (ignored(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	__u8 *b = scratch_buf();
+	if (!b)
+		return NULL;
+	fill_header((void *)b, t, kind, nr, ret);
+	return b;
+}
+
+/* ---- scheduler events ---- */
+
+static __always_inline int on_exec(struct linux_binprm *bprm)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u8 *b = begin(t, EV_EXEC, 0, 0);
+	if (!b)
+		return 0;
+	struct exec_body *e = (void *)(b + HDR);
+	__builtin_memset(e, 0, sizeof(*e));
+	struct mm_struct *mm = t->mm;
+	struct file *exe = mm->exe_file;
+	__u32 pflags = 0;
+	if (exe) {
+		struct inode *inode = exe->f_inode;
+		e->ino = inode->i_ino;
+		e->dev = inode->i_sb->s_dev;
+		e->mtime_sec = inode->i_mtime_sec;
+		e->mtime_nsec = inode->i_mtime_nsec;
+		e->ctime_sec = inode->i_ctime_sec;
+		e->ctime_nsec = inode->i_ctime_nsec;
+		e->nlink = inode->__i_nlink;
+		e->mode = inode->i_mode;
+	}
+	__u64 astart = mm->arg_start, aend = mm->arg_end;
+	__u64 alen = aend > astart ? aend - astart : 0;
+	e->args_len = alen;
+	fd_fill(&e->stdio[0], t, 0);
+	fd_fill(&e->stdio[1], t, 1);
+	fd_fill(&e->stdio[2], t, 2);
+
+	__u32 off = HDR + sizeof(*e);
+	off = put_kstr(b, off, kcast(bprm, struct linux_binprm)->filename, 1024);
+	if (exe)
+		off = put_path(b, off, &exe->f_path, &pflags, 0);
+	else
+		off = put_empty(b, off);
+	__u32 n = alen < STR_MAX ? alen : STR_MAX - 1;
+	n = room(off, n);
+	if (alen > n)
+		pflags |= EXEC_ARGS_TRUNCATED;
+	n &= STR_MAX - 1;
+	if (bpf_probe_read_user(b + at(off + 2), n, (void *)astart) < 0)
+		n = 0;
+	put_u16(b, off, n);
+	off += 2 + n;
+	struct fs_struct *fs = t->fs;
+	off = put_path(b, off, &fs->pwd, &pflags, 8);
+	e->flags = pflags;
+	submit(b, off, EV_EXEC);
+	return 0;
+}
+
+static __always_inline int on_fork(struct task_struct *child)
+{
+	child = kcast(child, struct task_struct);
+	if (child->pid != child->tgid)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u8 *b = begin(t, EV_FORK, 0, 0);
+	if (!b)
+		return 0;
+	struct fork_body *f = (void *)(b + HDR);
+	f->child_tgid = child->tgid;
+	f->pad = 0;
+	submit(b, HDR + sizeof(*f), EV_FORK);
+	return 0;
+}
+
+static __always_inline int on_exit(__u64 group_dead)
+{
+	if (!(group_dead & 0xff))
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u8 *b = begin(t, EV_EXIT, 0, 0);
+	if (!b)
+		return 0;
+	struct exit_body *x = (void *)(b + HDR);
+	x->code = t->exit_code;
+	x->pad = 0;
+	submit(b, HDR + sizeof(*x), EV_EXIT);
+	return 0;
+}
+
+/* ---- syscalls ---- */
+
+static __always_inline int pseudo_fs(__u64 magic)
+{
+	return magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP_SUPER_MAGIC ||
+	       magic == CGROUP2_SUPER_MAGIC || magic == DEBUGFS_MAGIC || magic == TRACEFS_MAGIC;
+}
+
+static __always_inline int sensitive(struct dentry *d)
+{
+	__u32 len = d->d_name.len;
+	if (len >= 32 || !(sensitive_len_mask & (1ULL << len)))
+		return 0;
+	struct name_key k = {};
+	bpf_probe_read_kernel(k.name, len & 31, d->d_name.name);
+	return bpf_map_lookup_elem(&sensitive_names, &k) != NULL;
+}
+
+static __always_inline int on_open(struct pt_regs *regs, struct task_struct *t, long nr, long ret)
+{
+	long dirfd = AT_FDCWD;
+	const char *upath;
+	__u32 flags, mode;
+	switch (nr) {
+	case NR_open:
+		upath = (void *)regs->di;
+		flags = regs->si;
+		mode = regs->dx;
+		break;
+	case NR_creat:
+		upath = (void *)regs->di;
+		flags = O_CREAT | O_TRUNC | 1;
+		mode = regs->si;
+		break;
+	case NR_openat:
+		dirfd = (int)regs->di;
+		upath = (void *)regs->si;
+		flags = regs->dx;
+		mode = regs->r10;
+		break;
+	default: { /* openat2 */
+		__u64 how[2] = {};
+		dirfd = (int)regs->di;
+		upath = (void *)regs->si;
+		bpf_probe_read_user(how, sizeof(how), (void *)regs->dx);
+		flags = how[0];
+		mode = how[1];
+	}
+	}
+	int write = (flags & O_ACCMODE) != 0 || (flags & (O_CREAT | O_TRUNC));
+	struct file *f = NULL;
+	if (ret >= 0) {
+		f = fd_file(t, ret);
+		if (!f)
+			return 0;
+		struct inode *inode = f->f_inode;
+		if ((inode->i_mode & S_IFMT) != S_IFREG)
+			return 0;
+		if (write) {
+			if (pseudo_fs(inode->i_sb->s_magic))
+				return 0;
+		} else if (!sensitive(f->f_path.dentry)) {
+			return 0;
+		}
+	} else if (!write) {
+		return 0;
+	}
+
+	__u8 *b = begin(t, EV_OPEN, nr, ret);
+	if (!b)
+		return 0;
+	struct file_body *fb = (void *)(b + HDR);
+	__u32 pflags = 0;
+	fb->fd = ret;
+	fb->flags = flags;
+	fb->mode = mode;
+	__u32 off = HDR + sizeof(*fb);
+	if (f) {
+		struct inode *inode = f->f_inode;
+		fb->ino = inode->i_ino;
+		fb->dev = inode->i_sb->s_dev;
+		fb->imode = inode->i_mode;
+		off = put_empty(b, off);
+		off = put_file_path(b, off, f, &pflags, 0);
+	} else {
+		fb->ino = 0;
+		fb->dev = 0;
+		fb->imode = 0;
+		off = put_at_path(b, off, t, dirfd, upath, &pflags, 0);
+	}
+	fb->path_flags = pflags;
+	submit(b, off, EV_OPEN);
+	return 0;
+}
+
+static __always_inline int on_file_op(struct pt_regs *regs, struct task_struct *t, long nr, long ret)
+{
+	long dirfd = AT_FDCWD, newdirfd = AT_FDCWD, fd = -1;
+	const char *p1 = NULL, *p2 = NULL;
+	__u32 flags = 0, mode = 0;
+	__u16 kind;
+	switch (nr) {
+	case NR_rename:
+		kind = EV_RENAME;
+		p1 = (void *)regs->di;
+		p2 = (void *)regs->si;
+		break;
+	case NR_renameat:
+	case NR_renameat2:
+		kind = EV_RENAME;
+		dirfd = (int)regs->di;
+		p1 = (void *)regs->si;
+		newdirfd = (int)regs->dx;
+		p2 = (void *)regs->r10;
+		if (nr == NR_renameat2)
+			flags = regs->r8;
+		break;
+	case NR_unlink:
+		kind = EV_UNLINK;
+		p1 = (void *)regs->di;
+		break;
+	case NR_rmdir:
+		kind = EV_UNLINK;
+		p1 = (void *)regs->di;
+		flags = AT_REMOVEDIR;
+		break;
+	case NR_unlinkat:
+		kind = EV_UNLINK;
+		dirfd = (int)regs->di;
+		p1 = (void *)regs->si;
+		flags = regs->dx;
+		break;
+	case NR_chmod:
+		kind = EV_CHMOD;
+		p1 = (void *)regs->di;
+		mode = regs->si;
+		break;
+	case NR_fchmod:
+		kind = EV_CHMOD;
+		fd = (int)regs->di;
+		mode = regs->si;
+		break;
+	default: /* fchmodat, fchmodat2 */
+		kind = EV_CHMOD;
+		dirfd = (int)regs->di;
+		p1 = (void *)regs->si;
+		mode = regs->dx;
+		if (nr == NR_fchmodat2)
+			flags = regs->r10;
+		break;
+	}
+	if (kind == EV_CHMOD) {
+		if (!(mode & 06111))
+			return 0;
+	} else if (ret != 0) {
+		return 0;
+	}
+	__u8 *b = begin(t, kind, nr, ret);
+	if (!b)
+		return 0;
+	struct file_body *fb = (void *)(b + HDR);
+	__u32 pflags = 0;
+	fb->fd = p1 ? dirfd : fd;
+	fb->flags = flags;
+	fb->mode = mode;
+	fb->ino = 0;
+	fb->dev = 0;
+	fb->imode = 0;
+	__u32 off = HDR + sizeof(*fb);
+	if (p1) {
+		off = put_at_path(b, off, t, dirfd, p1, &pflags, 0);
+	} else {
+		struct file *f = fd_file(t, fd);
+		off = put_empty(b, off);
+		if (f) {
+			fb->ino = f->f_inode->i_ino;
+			fb->imode = f->f_inode->i_mode;
+			off = put_file_path(b, off, f, &pflags, 0);
+		} else {
+			off = put_empty(b, off);
+		}
+	}
+	if (p2)
+		off = put_at_path(b, off, t, newdirfd, p2, &pflags, 8);
+	fb->path_flags = pflags;
+	submit(b, off, kind);
+	return 0;
+}
+
+/* read_sockaddr fills fi's remote (or local) address from a user sockaddr; returns the family. */
+static __always_inline __u16 read_sockaddr(struct fd_info *fi, const void *uaddr, int local)
+{
+	__u8 sa[28] = {};
+	if (bpf_probe_read_user(sa, sizeof(sa), uaddr) < 0 && bpf_probe_read_user(sa, 16, uaddr) < 0)
+		return 0;
+	__u16 family = *(__u16 *)sa;
+	__u16 port = (__u16)sa[2] << 8 | sa[3];
+	__u8 *addr = local ? fi->laddr : fi->raddr;
+	if (family == AF_INET) {
+		__builtin_memcpy(addr, sa + 4, 4);
+	} else if (family == AF_INET6) {
+		__builtin_memcpy(addr, sa + 8, 16);
+	} else {
+		return family;
+	}
+	if (local)
+		fi->lport = port;
+	else
+		fi->rport = port;
+	fi->family = family;
+	return family;
+}
+
+static __always_inline int on_net(struct pt_regs *regs, struct task_struct *t, long nr, long ret)
+{
+	__u16 kind;
+	long fd, fd2 = -1;
+	const void *uaddr = NULL;
+	__u64 alen = 0;
+	switch (nr) {
+	case NR_connect:
+	case NR_bind:
+		kind = nr == NR_connect ? EV_CONNECT : EV_BIND;
+		fd = (int)regs->di;
+		uaddr = (void *)regs->si;
+		alen = regs->dx;
+		break;
+	case NR_listen:
+		kind = EV_LISTEN;
+		fd = (int)regs->di;
+		break;
+	case NR_accept:
+	case NR_accept4:
+		if (ret < 0)
+			return 0;
+		kind = EV_ACCEPT;
+		fd = (int)regs->di;
+		fd2 = ret;
+		break;
+	default: /* dup, dup2, dup3 */
+		kind = EV_DUP;
+		fd = (int)regs->di;
+		fd2 = nr == NR_dup ? ret : (int)regs->si;
+		if (ret < 0 || fd2 < 0 || fd2 > 2)
+			return 0;
+		break;
+	}
+	struct file *f = fd_file(t, fd2 >= 0 ? fd2 : fd);
+	if (!f || (f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return 0;
+	__u16 family = kcast(f->private_data, struct socket)->sk->__sk_common.skc_family;
+	if (uaddr) {
+		__u16 ufamily = 0;
+		bpf_probe_read_user(&ufamily, 2, uaddr);
+		if (ufamily != AF_INET && ufamily != AF_INET6 && ufamily != AF_UNIX)
+			return 0;
+	} else if (family != AF_INET && family != AF_INET6 && !(family == AF_UNIX && kind != EV_ACCEPT)) {
+		return 0;
+	}
+
+	__u8 *b = begin(t, kind, nr, ret);
+	if (!b)
+		return 0;
+	struct net_body *nb = (void *)(b + HDR);
+	__builtin_memset(nb, 0, sizeof(*nb));
+	nb->fd = fd;
+	nb->fd2 = fd2;
+	nb->sock.type = FD_SOCK;
+	sock_fill(&nb->sock, f);
+	__u32 off = HDR + sizeof(*nb);
+	if (uaddr) {
+		__u16 ufamily = read_sockaddr(&nb->sock, uaddr, kind == EV_BIND);
+		if (ufamily == AF_UNIX && alen > 2) {
+			__u32 n = alen - 2 < 108 ? alen - 2 : 108;
+			n &= 127;
+			nb->sock.family = AF_UNIX;
+			if (bpf_probe_read_user(b + at(off + 2), n, uaddr + 2) < 0)
+				n = 0;
+			put_u16(b, off, n);
+			off += 2 + n;
+		} else {
+			off = put_empty(b, off);
+		}
+	} else {
+		off = put_empty(b, off);
+	}
+	submit(b, off, kind);
+	return 0;
+}
+
+#define PTRACE_POKETEXT 4
+#define PTRACE_POKEDATA 5
+#define PTRACE_POKEUSER 6
+#define PTRACE_SETREGS 13
+#define PTRACE_SETFPREGS 15
+#define PTRACE_ATTACH 16
+#define PTRACE_SETREGSET 0x4205
+#define PTRACE_SEIZE 0x4206
+
+static __always_inline int on_sys(struct pt_regs *regs, struct task_struct *t, long nr, long ret)
+{
+	__u16 kind;
+	switch (nr) {
+	case NR_ptrace:
+		switch (regs->di) {
+		case PTRACE_POKETEXT:
+		case PTRACE_POKEDATA:
+		case PTRACE_POKEUSER:
+		case PTRACE_SETREGS:
+		case PTRACE_SETFPREGS:
+		case PTRACE_ATTACH:
+		case PTRACE_SETREGSET:
+		case PTRACE_SEIZE:
+			break;
+		default:
+			return 0;
+		}
+		kind = EV_PTRACE;
+		break;
+	case NR_memfd_create:
+		kind = EV_MEMFD;
+		break;
+	case NR_mount:
+		kind = EV_MOUNT;
+		break;
+	case NR_unshare:
+		kind = EV_UNSHARE;
+		break;
+	case NR_setns:
+		kind = EV_SETNS;
+		break;
+	case NR_init_module:
+	case NR_finit_module:
+		kind = EV_MODULE;
+		break;
+	case NR_bpf:
+		if (regs->di != BPF_PROG_LOAD)
+			return 0;
+		kind = EV_BPF;
+		break;
+	default:
+		kind = EV_SETID;
+		break;
+	}
+	__u8 *b = begin(t, kind, nr, ret);
+	if (!b)
+		return 0;
+	struct sys_body *sb = (void *)(b + HDR);
+	sb->args[0] = regs->di;
+	sb->args[1] = regs->si;
+	sb->args[2] = regs->dx;
+	sb->args[3] = regs->r10;
+	sb->args[4] = regs->r8;
+	sb->args[5] = regs->r9;
+	sb->aux = 0;
+	sb->aux2 = 0;
+	__u32 pflags = 0;
+	__u32 off = HDR + sizeof(*sb);
+	switch (kind) {
+	case EV_MEMFD:
+		off = put_ustr(b, off, (void *)regs->di, 256);
+		break;
+	case EV_MOUNT:
+		off = put_ustr(b, off, (void *)regs->di, 256);
+		off = put_at_path(b, off, t, AT_FDCWD, (void *)regs->si, &pflags, 0);
+		off = put_ustr(b, off, (void *)regs->dx, 64);
+		break;
+	case EV_SETNS: {
+		struct file *f = fd_file(t, (int)regs->di);
+		if (f)
+			sb->aux = f->f_inode->i_ino;
+		break;
+	}
+	case EV_MODULE:
+		if (nr == NR_finit_module) {
+			struct file *f = fd_file(t, (int)regs->di);
+			off = put_empty(b, off);
+			if (f)
+				off = put_file_path(b, off, f, &pflags, 0);
+			else
+				off = put_empty(b, off);
+		}
+		break;
+	case EV_BPF: {
+		__u8 attr[72] = {};
+		bpf_probe_read_user(attr, sizeof(attr), (void *)regs->si);
+		sb->aux = *(__u32 *)attr | (__u64) * (__u32 *)(attr + 4) << 32;
+		sb->aux2 = *(__u32 *)(attr + 68);
+		__u32 o = at(off + 2);
+		__builtin_memcpy(b + o, attr + 48, 16);
+		__u32 n = 0;
+		for (; n < 15; n++)
+			if (!attr[48 + n])
+				break;
+		put_u16(b, off, n);
+		off += 2 + n;
+		break;
+	}
+	}
+	sb->path_flags = pflags;
+	submit(b, off, kind);
+	return 0;
+}
+
+static __always_inline int on_sys_exit(void *raw_regs, long ret)
+{
+	struct pt_regs *regs = kcast(raw_regs, struct pt_regs);
+	long nr = regs->orig_ax;
+	int class;
+	switch (nr) {
+	case NR_open:
+	case NR_openat:
+	case NR_creat:
+	case NR_openat2:
+		class = 0;
+		break;
+	case NR_rename:
+	case NR_renameat:
+	case NR_renameat2:
+	case NR_unlink:
+	case NR_unlinkat:
+	case NR_rmdir:
+	case NR_chmod:
+	case NR_fchmod:
+	case NR_fchmodat:
+	case NR_fchmodat2:
+		class = 1;
+		break;
+	case NR_connect:
+	case NR_accept:
+	case NR_accept4:
+	case NR_bind:
+	case NR_listen:
+	case NR_dup:
+	case NR_dup2:
+	case NR_dup3:
+		class = 2;
+		break;
+	case NR_ptrace:
+	case NR_memfd_create:
+	case NR_setuid:
+	case NR_setgid:
+	case NR_setreuid:
+	case NR_setregid:
+	case NR_setresuid:
+	case NR_setresgid:
+	case NR_setfsuid:
+	case NR_setfsgid:
+	case NR_mount:
+	case NR_unshare:
+	case NR_setns:
+	case NR_init_module:
+	case NR_finit_module:
+	case NR_bpf:
+		class = 3;
+		break;
+	default:
+		return 0;
+	}
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (t->thread_info.status & TS_COMPAT)
+		return 0;
+	switch (class) {
+	case 0:
+		return on_open(regs, t, nr, ret);
+	case 1:
+		return on_file_op(regs, t, nr, ret);
+	case 2:
+		return on_net(regs, t, nr, ret);
+	default:
+		return on_sys(regs, t, nr, ret);
+	}
+}
+
+SEC("tp_btf/sys_exit")
+int tp_sys_exit(__u64 *ctx)
+{
+	return on_sys_exit((void *)ctx[0], ctx[1]);
+}
+
+SEC("raw_tp/sys_exit")
+int raw_sys_exit(__u64 *ctx)
+{
+	return on_sys_exit((void *)ctx[0], ctx[1]);
+}
+
+SEC("tp_btf/sched_process_exec")
+int tp_exec(__u64 *ctx)
+{
+	return on_exec((void *)ctx[2]);
+}
+
+SEC("raw_tp/sched_process_exec")
+int raw_exec(__u64 *ctx)
+{
+	return on_exec((void *)ctx[2]);
+}
+
+SEC("tp_btf/sched_process_fork")
+int tp_fork(__u64 *ctx)
+{
+	return on_fork((void *)ctx[1]);
+}
+
+SEC("raw_tp/sched_process_fork")
+int raw_fork(__u64 *ctx)
+{
+	return on_fork((void *)ctx[1]);
+}
+
+SEC("tp_btf/sched_process_exit")
+int tp_exit(__u64 *ctx)
+{
+	return on_exit(ctx[1]);
+}
+
+SEC("raw_tp/sched_process_exit")
+int raw_exit(__u64 *ctx)
+{
+	return on_exit(ctx[1]);
+}

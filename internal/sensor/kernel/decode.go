@@ -1,0 +1,557 @@
+package kernel
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"path"
+	"time"
+)
+
+// Layout of the records written by bpf/sensor.bpf.c (bpf/lib/events.h).
+// layout_test.go checks every offset against the bpf2go-generated types.
+const (
+	hdrSize   = 88
+	offKtime  = 0
+	offCgroup = 8
+	offRet    = 16
+	offKind   = 24
+	offNr     = 26
+	offSize   = 28
+	offTGID   = 32
+	offTID    = 36
+	offPPID   = 40
+	offUID    = 44
+	offGID    = 48
+	offEUID   = 52
+	offAUID   = 56
+	offMntNS  = 60
+	offPidNS  = 64
+	offNetNS  = 68
+	offComm   = 72
+	commLen   = 16
+
+	fdInfoSize  = 48
+	offFDType   = 0
+	offFDFamily = 2
+	offFDSock   = 4
+	offFDLPort  = 6
+	offFDRPort  = 8
+	offFDRdev   = 12
+	offFDLAddr  = 16
+	offFDRAddr  = 32
+
+	execBodySize   = 200
+	offExecIno     = 0
+	offExecMtime   = 8
+	offExecCtime   = 16
+	offExecMtimeNs = 24
+	offExecCtimeNs = 28
+	offExecDev     = 32
+	offExecNlink   = 36
+	offExecMode    = 40
+	offExecFlags   = 44
+	offExecArgsLen = 48
+	offExecStdio   = 56
+
+	forkBodySize = 8
+	exitBodySize = 8
+
+	fileBodySize    = 32
+	offFileFD       = 0
+	offFileFlags    = 4
+	offFileMode     = 8
+	offFilePathFlag = 12
+	offFileIno      = 16
+	offFileDev      = 24
+
+	netBodySize = 56
+	offNetFD    = 0
+	offNetFD2   = 4
+	offNetSock  = 8
+
+	sysBodySize    = 64
+	offSysArgs     = 0
+	offSysAux      = 48
+	offSysPathFlag = 56
+	offSysAux2     = 60
+)
+
+// Flags the kernel sets on paths (enum path_flag) and exec records (enum exec_flag).
+const (
+	pathTruncated    = 1
+	pathDeleted      = 2
+	pathDisconnected = 4
+	pathTmpfs        = 8
+	pathFromFD       = 16
+
+	execArgsTruncated = 1 << 16
+)
+
+// A DecodeError says why a record from the kernel could not be decoded.
+type DecodeError struct {
+	Kind   Kind // the kind the record claimed, 0 if unknown
+	Len    int  // the record's length
+	Reason string
+}
+
+func (e *DecodeError) Error() string {
+	if e.Kind == 0 {
+		return fmt.Sprintf("kernel record (%d bytes): %s", e.Len, e.Reason)
+	}
+	return fmt.Sprintf("kernel record %s (%d bytes): %s", e.Kind, e.Len, e.Reason)
+}
+
+var le = binary.LittleEndian
+
+// bodySizes is the fixed body size of each kind.
+var bodySizes = [kindEnd]int{
+	KindExec: execBodySize, KindFork: forkBodySize, KindExit: exitBodySize,
+	KindOpen: fileBodySize, KindRename: fileBodySize, KindUnlink: fileBodySize, KindChmod: fileBodySize,
+	KindConnect: netBodySize, KindAccept: netBodySize, KindBind: netBodySize, KindListen: netBodySize, KindDup: netBodySize,
+	KindPtrace: sysBodySize, KindMemfd: sysBodySize, KindSetID: sysBodySize, KindMount: sysBodySize,
+	KindUnshare: sysBodySize, KindSetns: sysBodySize, KindModule: sysBodySize, KindBPF: sysBodySize,
+}
+
+// span is where a string lies in Record.text.
+type span struct{ start, end int }
+
+// Decode fills r from one raw record. bootWall is the wall-clock time of
+// boot (CLOCK_BOOTTIME zero) in Unix ns. Strings in r never share memory
+// with b.
+func Decode(b []byte, r *Record, bootWall int64) error {
+	if len(b) < hdrSize {
+		return &DecodeError{Len: len(b), Reason: fmt.Sprintf("shorter than the %d-byte header", hdrSize)}
+	}
+	kind := Kind(le.Uint16(b[offKind:]))
+	if kind == 0 || kind >= kindEnd {
+		return &DecodeError{Len: len(b), Reason: fmt.Sprintf("unknown kind %d", kind)}
+	}
+	if size := le.Uint32(b[offSize:]); int(size) != len(b) {
+		return &DecodeError{Kind: kind, Len: len(b), Reason: fmt.Sprintf("header says %d bytes", size)}
+	}
+	need := hdrSize + bodySizes[kind]
+	if len(b) < need {
+		return &DecodeError{Kind: kind, Len: len(b), Reason: fmt.Sprintf("shorter than header and body (%d bytes)", need)}
+	}
+	r.Kind = kind
+	r.Syscall = Syscall(le.Uint16(b[offNr:]))
+	r.BootNS = le.Uint64(b[offKtime:])
+	r.Time = time.Unix(0, bootWall+int64(r.BootNS))
+	r.Ret = int64(le.Uint64(b[offRet:]))
+	r.TGID = le.Uint32(b[offTGID:])
+	r.TID = le.Uint32(b[offTID:])
+	r.PPID = le.Uint32(b[offPPID:])
+	r.UID = le.Uint32(b[offUID:])
+	r.GID = le.Uint32(b[offGID:])
+	r.EUID = le.Uint32(b[offEUID:])
+	r.AUID = le.Uint32(b[offAUID:])
+	r.CgroupID = le.Uint64(b[offCgroup:])
+	r.MntNS = le.Uint32(b[offMntNS:])
+	r.PidNS = le.Uint32(b[offPidNS:])
+	r.NetNS = le.Uint32(b[offNetNS:])
+
+	r.text = r.text[:0]
+	r.spans = r.spans[:0]
+	comm := b[offComm : offComm+commLen]
+	if i := bytes.IndexByte(comm, 0); i >= 0 {
+		comm = comm[:i]
+	}
+	r.add(comm)
+
+	body := b[hdrSize:need]
+	s := strings{b: b, off: need, kind: kind}
+	var err error
+	switch kind {
+	case KindExec:
+		err = r.decodeExec(body, &s)
+	case KindFork:
+		r.Fork = Fork{ChildTGID: le.Uint32(body)}
+	case KindExit:
+		r.Exit = exitStatus(le.Uint32(body))
+	case KindOpen, KindRename, KindUnlink, KindChmod:
+		err = r.decodeFile(body, &s)
+	case KindConnect, KindAccept, KindBind, KindListen, KindDup:
+		err = r.decodeNet(body, &s)
+	default:
+		err = r.decodeSys(body, &s)
+	}
+	if err != nil {
+		return err
+	}
+	if s.off != len(b) {
+		return &DecodeError{Kind: kind, Len: len(b), Reason: fmt.Sprintf("%d bytes left after the last string", len(b)-s.off)}
+	}
+	all := string(r.text)
+	r.Comm = r.str(all, 0)
+	switch kind {
+	case KindExec:
+		e := &r.Exec
+		e.Filename, e.ExePath, e.Cwd = r.str(all, 1), r.str(all, 2), r.str(all, 3)
+		for i := 4; i < len(r.spans); i++ {
+			e.Args = append(e.Args, r.str(all, i))
+		}
+		e.Memfd = e.Tmpfs && e.Deleted && len(e.ExePath) > 7 && e.ExePath[:7] == "/memfd:"
+	case KindOpen, KindRename, KindUnlink, KindChmod:
+		r.File.Path = r.str(all, 1)
+		if kind == KindRename {
+			r.File.NewPath = r.str(all, 2)
+		}
+	case KindConnect, KindAccept, KindBind, KindListen, KindDup:
+		r.Net.UnixPath = r.str(all, 1)
+	case KindMemfd:
+		r.Memfd.Name = r.str(all, 1)
+	case KindMount:
+		r.Mount.Source, r.Mount.Target, r.Mount.FSType = r.str(all, 1), r.str(all, 2), r.str(all, 3)
+	case KindModule:
+		r.Module.Path = r.str(all, 1)
+	case KindBPF:
+		r.BPF.ProgName = r.str(all, 1)
+	}
+	return nil
+}
+
+// add appends a string to the record's text.
+func (r *Record) add(s []byte) {
+	start := len(r.text)
+	r.text = append(r.text, s...)
+	r.spans = append(r.spans, span{start, len(r.text)})
+}
+
+// begin and end bracket a string built in place in the record's text.
+func (r *Record) begin() int { return len(r.text) }
+func (r *Record) end(start int) {
+	r.spans = append(r.spans, span{start, len(r.text)})
+}
+
+func (r *Record) str(all string, i int) string {
+	sp := r.spans[i]
+	return all[sp.start:sp.end]
+}
+
+// strings reads the length-prefixed strings after a record's body.
+type strings struct {
+	b    []byte
+	off  int
+	kind Kind
+}
+
+func (s *strings) next() ([]byte, error) {
+	if len(s.b)-s.off < 2 {
+		return nil, &DecodeError{Kind: s.kind, Len: len(s.b), Reason: fmt.Sprintf("string length at %d past the end", s.off)}
+	}
+	n := int(le.Uint16(s.b[s.off:]))
+	s.off += 2
+	if len(s.b)-s.off < n {
+		return nil, &DecodeError{Kind: s.kind, Len: len(s.b), Reason: fmt.Sprintf("%d-byte string at %d past the end", n, s.off)}
+	}
+	v := s.b[s.off : s.off+n]
+	s.off += n
+	return v, nil
+}
+
+func (r *Record) decodeExec(body []byte, s *strings) error {
+	e := &r.Exec
+	args := e.Args[:0]
+	*e = Exec{Args: args}
+	e.Inode = le.Uint64(body[offExecIno:])
+	e.MTime = time.Unix(int64(le.Uint64(body[offExecMtime:])), int64(le.Uint32(body[offExecMtimeNs:])))
+	e.CTime = time.Unix(int64(le.Uint64(body[offExecCtime:])), int64(le.Uint32(body[offExecCtimeNs:])))
+	e.Dev = mkdev(le.Uint32(body[offExecDev:]))
+	e.Nlink = le.Uint32(body[offExecNlink:])
+	e.Mode = le.Uint32(body[offExecMode:])
+	flags := le.Uint32(body[offExecFlags:])
+	e.ArgsTruncated = flags&execArgsTruncated != 0
+	e.PathTruncated = flags&(pathTruncated|pathTruncated<<8) != 0
+	e.Tmpfs = flags&pathTmpfs != 0
+	e.Deleted = flags&pathDeleted != 0
+	for i := range e.Stdio {
+		e.Stdio[i] = fdInfo(body[offExecStdio+i*fdInfoSize:])
+	}
+
+	filename, err := s.next()
+	if err != nil {
+		return err
+	}
+	exe, err := s.next()
+	if err != nil {
+		return err
+	}
+	argv, err := s.next()
+	if err != nil {
+		return err
+	}
+	cwd, err := s.next()
+	if err != nil {
+		return err
+	}
+	r.add(filename)
+	start := r.begin()
+	if len(exe) > 0 || flags&pathFromFD != 0 {
+		r.text = appendPath(r.text, exe)
+		if e.Deleted {
+			r.text = append(r.text, " (deleted)"...)
+		}
+	}
+	r.end(start)
+	start = r.begin()
+	r.text = appendPath(r.text, cwd)
+	r.end(start)
+	if len(argv) > 0 && argv[len(argv)-1] == 0 {
+		argv = argv[:len(argv)-1]
+	}
+	for len(argv) > 0 {
+		i := bytes.IndexByte(argv, 0)
+		if i < 0 {
+			r.add(argv)
+			break
+		}
+		r.add(argv[:i])
+		argv = argv[i+1:]
+	}
+	return nil
+}
+
+func (r *Record) decodeFile(body []byte, s *strings) error {
+	f := &r.File
+	pflags := le.Uint32(body[offFilePathFlag:])
+	*f = File{
+		FD:            int32(le.Uint32(body[offFileFD:])),
+		Flags:         le.Uint32(body[offFileFlags:]),
+		Mode:          le.Uint32(body[offFileMode:]),
+		Inode:         le.Uint64(body[offFileIno:]),
+		PathTruncated: pflags&(pathTruncated|pathTruncated<<8) != 0,
+		FromFD:        pflags&pathFromFD != 0,
+		Deleted:       pflags&pathDeleted != 0,
+	}
+	if dev := le.Uint32(body[offFileDev:]); dev != 0 {
+		f.Dev = mkdev(dev)
+	}
+	switch r.Kind {
+	case KindOpen:
+		f.Op = OpOpen
+	case KindRename:
+		f.Op = OpRename
+	case KindUnlink:
+		f.Op = OpUnlink
+		if f.Flags&0x200 != 0 {
+			f.Op = OpRmdir
+		}
+	case KindChmod:
+		f.Op = OpChmod
+	}
+	if err := r.atPath(s); err != nil {
+		return err
+	}
+	if r.Kind == KindRename {
+		return r.atPath(s)
+	}
+	return nil
+}
+
+// atPath reads a name and the directory it is relative to, and adds the joined path.
+func (r *Record) atPath(s *strings) error {
+	name, err := s.next()
+	if err != nil {
+		return err
+	}
+	dir, err := s.next()
+	if err != nil {
+		return err
+	}
+	start := r.begin()
+	if len(name) > 0 && name[0] == '/' {
+		r.text = append(r.text, name...)
+	} else {
+		r.text = appendPath(r.text, dir)
+		if len(name) > 0 {
+			if len(r.text)-start > 1 {
+				r.text = append(r.text, '/')
+			}
+			r.text = append(r.text, name...)
+		}
+	}
+	if p := r.text[start:]; needsClean(p) {
+		c := path.Clean(string(p))
+		r.text = append(r.text[:start], c...)
+	}
+	r.end(start)
+	return nil
+}
+
+func (r *Record) decodeNet(body []byte, s *strings) error {
+	sock := fdInfo(body[offNetSock:])
+	r.Net = Net{
+		FD:       int32(le.Uint32(body[offNetFD:])),
+		NewFD:    int32(le.Uint32(body[offNetFD2:])),
+		Family:   sock.Family,
+		SockType: sock.SockType,
+		Local:    sock.Local,
+		Remote:   sock.Remote,
+	}
+	p, err := s.next()
+	if err != nil {
+		return err
+	}
+	start := r.begin()
+	if len(p) > 0 && p[0] == 0 {
+		r.text = append(r.text, '@')
+		r.text = append(r.text, bytes.TrimRight(p[1:], "\x00")...)
+	} else {
+		if i := bytes.IndexByte(p, 0); i >= 0 {
+			p = p[:i]
+		}
+		r.text = append(r.text, p...)
+	}
+	r.end(start)
+	return nil
+}
+
+func (r *Record) decodeSys(body []byte, s *strings) error {
+	var a [6]uint64
+	for i := range a {
+		a[i] = le.Uint64(body[offSysArgs+8*i:])
+	}
+	aux := le.Uint64(body[offSysAux:])
+	pflags := le.Uint32(body[offSysPathFlag:])
+	switch r.Kind {
+	case KindPtrace:
+		r.Ptrace = Ptrace{Request: a[0], PID: int32(a[1]), Addr: a[2], Data: a[3]}
+	case KindMemfd:
+		r.Memfd = Memfd{Flags: uint32(a[1])}
+		return r.addNext(s)
+	case KindSetID:
+		r.SetID = setID(r.Syscall, a)
+	case KindMount:
+		r.Mount = Mount{Flags: a[3], PathTruncated: pflags&pathTruncated != 0}
+		if err := r.addNext(s); err != nil {
+			return err
+		}
+		if err := r.atPath(s); err != nil {
+			return err
+		}
+		return r.addNext(s)
+	case KindUnshare:
+		r.Unshare = Unshare{Flags: a[0]}
+	case KindSetns:
+		r.Setns = Setns{FD: int32(a[0]), NSType: a[1], NSInode: aux}
+	case KindModule:
+		if r.Syscall == 175 {
+			r.Module = Module{FD: -1, Len: a[1]}
+			r.add(nil)
+			return nil
+		}
+		r.Module = Module{FD: int32(a[0]), Flags: uint32(a[2])}
+		return r.atPath(s)
+	case KindBPF:
+		r.BPF = BPF{Cmd: uint32(a[0]), ProgType: uint32(aux), InsnCount: uint32(aux >> 32), AttachType: le.Uint32(body[offSysAux2:])}
+		return r.addNext(s)
+	}
+	return nil
+}
+
+func (r *Record) addNext(s *strings) error {
+	v, err := s.next()
+	if err != nil {
+		return err
+	}
+	r.add(v)
+	return nil
+}
+
+func setID(nr Syscall, a [6]uint64) SetID {
+	id := SetID{Real: NoChange, Effective: NoChange, Saved: NoChange, FS: NoChange}
+	switch nr {
+	case 106, 114, 119, 123:
+		id.Group = true
+	}
+	switch nr {
+	case 105, 106: // setuid, setgid
+		id.Effective = uint32(a[0])
+	case 113, 114: // setreuid, setregid
+		id.Real, id.Effective = uint32(a[0]), uint32(a[1])
+	case 117, 119: // setresuid, setresgid
+		id.Real, id.Effective, id.Saved = uint32(a[0]), uint32(a[1]), uint32(a[2])
+	case 122, 123: // setfsuid, setfsgid
+		id.FS = uint32(a[0])
+	}
+	return id
+}
+
+func exitStatus(code uint32) Exit {
+	if sig := code & 0x7f; sig != 0 {
+		return Exit{Signal: int(sig), Core: code&0x80 != 0}
+	}
+	return Exit{Code: int(code >> 8 & 0xff)}
+}
+
+func fdInfo(b []byte) FD {
+	fd := FD{
+		Type:     FDType(b[offFDType]),
+		Family:   le.Uint16(b[offFDFamily:]),
+		SockType: le.Uint16(b[offFDSock:]),
+	}
+	lport, rport := le.Uint16(b[offFDLPort:]), le.Uint16(b[offFDRPort:])
+	switch fd.Family {
+	case 2: // AF_INET
+		fd.Local = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[offFDLAddr:offFDLAddr+4])), lport)
+		fd.Remote = netip.AddrPortFrom(netip.AddrFrom4([4]byte(b[offFDRAddr:offFDRAddr+4])), rport)
+	case 10: // AF_INET6
+		fd.Local = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[offFDLAddr:offFDLAddr+16])), lport)
+		fd.Remote = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[offFDRAddr:offFDRAddr+16])), rport)
+	}
+	if fd.Type == FDChar || fd.Type == FDBlock {
+		fd.Rdev = mkdev(le.Uint32(b[offFDRdev:]))
+	}
+	return fd
+}
+
+// mkdev turns a kernel dev_t (major << 20 | minor) into the user-space encoding.
+func mkdev(dev uint32) uint64 {
+	major, minor := uint64(dev>>20), uint64(dev&0xfffff)
+	return (major&0xfffff000)<<32 | (major&0xfff)<<8 | (minor&0xffffff00)<<12 | minor&0xff
+}
+
+// appendPath appends "/cn/.../c0" for components "c0\0c1\0...cn\0" (leaf first).
+func appendPath(dst, comps []byte) []byte {
+	end := len(comps)
+	if end > 0 && comps[end-1] == 0 {
+		end--
+	}
+	if end <= 0 {
+		return append(dst, '/')
+	}
+	for end > 0 {
+		i := bytes.LastIndexByte(comps[:end], 0)
+		dst = append(dst, '/')
+		dst = append(dst, comps[i+1:end]...)
+		end = i
+	}
+	return dst
+}
+
+// needsClean reports whether p has "//", "/./", "/../" or a trailing "/", "/." or "/..".
+func needsClean(p []byte) bool {
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		return true
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		rest := p[i+1:]
+		if len(rest) > 0 && rest[0] == '/' {
+			return true
+		}
+		if len(rest) > 0 && rest[0] == '.' {
+			if len(rest) == 1 || rest[1] == '/' {
+				return true
+			}
+			if rest[1] == '.' && (len(rest) == 2 || rest[2] == '/') {
+				return true
+			}
+		}
+	}
+	return len(p) > 0 && p[0] != '/'
+}

@@ -1,0 +1,2 @@
+// Package kernel loads the runtime sensor's eBPF programs and decodes the records they send.
+package kernel

@@ -1,0 +1,297 @@
+package kernel
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Kind says what a Record reports.
+type Kind uint16
+
+// Record kinds. The values are the kernel's enum event_kind.
+const (
+	KindExec    Kind = iota + 1 // a process ran a new program (sched_process_exec)
+	KindFork                    // a new process (not a thread) was created
+	KindExit                    // a process ended (its last thread exited)
+	KindOpen                    // a regular file was opened for write/create/truncate, or a sensitive file was opened
+	KindRename                  // rename, renameat, renameat2 succeeded
+	KindUnlink                  // unlink, unlinkat, rmdir succeeded
+	KindChmod                   // chmod family call setting an execute, setuid or setgid bit
+	KindConnect                 // connect on an AF_INET, AF_INET6 or AF_UNIX socket
+	KindAccept                  // accept or accept4 returned an AF_INET/AF_INET6 connection
+	KindBind                    // bind to an AF_INET, AF_INET6 or AF_UNIX address
+	KindListen                  // listen on an AF_INET, AF_INET6 or AF_UNIX socket
+	KindDup                     // dup, dup2 or dup3 put a socket on fd 0, 1 or 2
+	KindPtrace                  // ptrace attach, seize, poke or register write
+	KindMemfd                   // memfd_create
+	KindSetID                   // setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid
+	KindMount                   // mount
+	KindUnshare                 // unshare
+	KindSetns                   // setns
+	KindModule                  // init_module or finit_module
+	KindBPF                     // bpf(BPF_PROG_LOAD)
+	kindEnd
+)
+
+var kindNames = [...]string{
+	KindExec: "exec", KindFork: "fork", KindExit: "exit", KindOpen: "open", KindRename: "rename",
+	KindUnlink: "unlink", KindChmod: "chmod", KindConnect: "connect", KindAccept: "accept",
+	KindBind: "bind", KindListen: "listen", KindDup: "dup", KindPtrace: "ptrace", KindMemfd: "memfd",
+	KindSetID: "setid", KindMount: "mount", KindUnshare: "unshare", KindSetns: "setns",
+	KindModule: "module", KindBPF: "bpf",
+}
+
+func (k Kind) String() string {
+	if k > 0 && k < kindEnd {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Record is one event from the kernel. Only the kind-specific struct that
+// matches Kind is filled; the others keep whatever an earlier Read left.
+type Record struct {
+	Kind    Kind
+	Syscall Syscall   // the syscall reported (x86-64 number); 0 for exec, fork and exit
+	Time    time.Time // wall-clock time of the event
+	BootNS  uint64    // CLOCK_BOOTTIME of the event, ns
+	Ret     int64     // the syscall's return value (negative errno on failure); 0 for exec, fork and exit
+
+	TGID     uint32 // process id
+	TID      uint32 // thread id
+	PPID     uint32 // process id of the real parent
+	UID      uint32 // real user id
+	GID      uint32 // real group id
+	EUID     uint32 // effective user id
+	AUID     uint32 // login (audit) user id; NoAUID when unset
+	CgroupID uint64 // cgroup v2 id
+	MntNS    uint32 // mount namespace inode number
+	PidNS    uint32 // pid namespace inode number
+	NetNS    uint32 // network namespace inode number
+	Comm     string // the thread's command name (after exec: the new program's)
+
+	Exec    Exec    // KindExec
+	Fork    Fork    // KindFork
+	Exit    Exit    // KindExit
+	File    File    // KindOpen, KindRename, KindUnlink, KindChmod
+	Net     Net     // KindConnect, KindAccept, KindBind, KindListen, KindDup
+	Ptrace  Ptrace  // KindPtrace
+	Memfd   Memfd   // KindMemfd
+	SetID   SetID   // KindSetID
+	Mount   Mount   // KindMount
+	Unshare Unshare // KindUnshare
+	Setns   Setns   // KindSetns
+	Module  Module  // KindModule
+	BPF     BPF     // KindBPF
+
+	text  []byte // the record's strings before they become one string
+	spans []span // where each string lies in text
+}
+
+// NoAUID is the AUID of a process that never logged in.
+const NoAUID = 1<<32 - 1
+
+// Exec describes a program started by execve/execveat.
+type Exec struct {
+	Filename      string   // the path given to execve, as the kernel saw it ("/dev/fd/3" for fexecve)
+	ExePath       string   // the executable's full path; "/memfd:name (deleted)" for a memfd
+	Args          []string // argv
+	ArgsTruncated bool     // argv was longer than the 4 KiB captured
+	Cwd           string   // the working directory's full path
+	PathTruncated bool     // ExePath or Cwd hit the kernel's depth or size limit
+
+	Inode uint64    // the executable's inode number
+	Dev   uint64    // the device it is on (unix.Mkdev encoding)
+	Mode  uint32    // its mode (type and permission bits)
+	Nlink uint32    // its link count (0 when deleted)
+	MTime time.Time // its modification time
+	CTime time.Time // its status change time
+
+	Memfd   bool // the executable is a memfd (runs from memory)
+	Tmpfs   bool // the executable lives on tmpfs/shmem
+	Deleted bool // the executable has no links left
+
+	Stdio [3]FD // what fds 0, 1 and 2 are
+}
+
+// FDType is the type of file behind a file descriptor.
+type FDType uint8
+
+// File types of FD.Type. The values are the kernel's enum fd_type.
+const (
+	FDNone    FDType = iota // not open
+	FDRegular               // regular file
+	FDDir                   // directory
+	FDChar                  // character device (terminals among them)
+	FDBlock                 // block device
+	FDPipe                  // pipe or FIFO
+	FDSocket                // socket
+	FDSymlink               // symbolic link (O_PATH)
+	FDOther                 // anything else (anonymous inodes, ...)
+)
+
+var fdTypeNames = [...]string{"none", "regular", "dir", "char", "block", "pipe", "socket", "symlink", "other"}
+
+func (t FDType) String() string {
+	if int(t) < len(fdTypeNames) {
+		return fdTypeNames[t]
+	}
+	return "fdtype(" + strconv.Itoa(int(t)) + ")"
+}
+
+// FD describes an open file descriptor.
+type FD struct {
+	Type     FDType
+	Family   uint16         // socket address family (unix.AF_INET, ...)
+	SockType uint16         // socket type (unix.SOCK_STREAM, ...)
+	Local    netip.AddrPort // socket's local address (AF_INET, AF_INET6)
+	Remote   netip.AddrPort // socket's peer address (AF_INET, AF_INET6)
+	Rdev     uint64         // device number of a character or block device (unix.Mkdev encoding)
+}
+
+// TTY reports whether the fd is a terminal (a tty, pts or console device).
+func (f FD) TTY() bool {
+	if f.Type != FDChar {
+		return false
+	}
+	major := f.Rdev >> 8 & 0xfff
+	return major == 4 || major == 5 || major >= 136 && major <= 143
+}
+
+// Fork describes a new process.
+type Fork struct {
+	ChildTGID uint32 // the new process's id; the record's TGID is the parent
+}
+
+// Exit describes the end of a process.
+type Exit struct {
+	Code   int // exit code (when Signal is 0)
+	Signal int // the signal that killed the process, or 0
+	Core   bool
+}
+
+// FileOp is what happened to a file.
+type FileOp uint8
+
+// File operations.
+const (
+	OpOpen FileOp = iota + 1
+	OpRename
+	OpUnlink
+	OpRmdir
+	OpChmod
+)
+
+func (o FileOp) String() string {
+	switch o {
+	case OpOpen:
+		return "open"
+	case OpRename:
+		return "rename"
+	case OpUnlink:
+		return "unlink"
+	case OpRmdir:
+		return "rmdir"
+	case OpChmod:
+		return "chmod"
+	}
+	return "fileop(" + strconv.Itoa(int(o)) + ")"
+}
+
+// File describes a file operation.
+type File struct {
+	Op            FileOp
+	Path          string // full path (for rename: the old path)
+	NewPath       string // rename's new path
+	PathTruncated bool   // a path hit the kernel's depth or size limit
+	FromFD        bool   // Path was resolved from the open file itself (opens, fchmod)
+	Deleted       bool   // the file had no links left when reported
+	FD            int32  // the fd opened (open), the fd changed (fchmod), or the directory fd (AT_FDCWD = -100)
+	Flags         uint32 // open flags, AT_* flags (unlinkat, fchmodat2) or RENAME_* flags
+	Mode          uint32 // open's create mode or chmod's new mode
+	Inode         uint64 // inode number, when known
+	Dev           uint64 // device (unix.Mkdev encoding), when known
+}
+
+// Write reports whether an open asked for writing, creating or truncating.
+func (f File) Write() bool {
+	return f.Flags&3 != 0 || f.Flags&(0100|01000) != 0
+}
+
+// Net describes a socket operation.
+type Net struct {
+	FD       int32          // the socket (dup: the old fd)
+	NewFD    int32          // accept: the new connection's fd; dup: the new fd (0, 1 or 2); else -1
+	Family   uint16         // unix.AF_INET, unix.AF_INET6 or unix.AF_UNIX
+	SockType uint16         // unix.SOCK_STREAM, ...
+	Local    netip.AddrPort // local address (bind: the address asked for)
+	Remote   netip.AddrPort // peer address (connect: the address asked for)
+	UnixPath string         // connect/bind of AF_UNIX: the path ("@name" for an abstract socket)
+}
+
+// Ptrace describes a ptrace request.
+type Ptrace struct {
+	Request uint64 // PTRACE_ATTACH, PTRACE_SEIZE, PTRACE_POKE*, PTRACE_SET*REGS*
+	PID     int32  // target thread id
+	Addr    uint64
+	Data    uint64
+}
+
+// Memfd describes memfd_create.
+type Memfd struct {
+	Name  string
+	Flags uint32 // MFD_* flags
+}
+
+// SetID describes a set*id call: the ids it asked for. Ids the call does
+// not set, or asks to leave ("-1"), are NoChange. The record's header holds
+// the credentials after the call.
+type SetID struct {
+	Group     bool // a set*gid call: the fields are group ids
+	Real      uint32
+	Effective uint32
+	Saved     uint32
+	FS        uint32
+}
+
+// NoChange marks an id a SetID call leaves as it is.
+const NoChange = 1<<32 - 1
+
+// Mount describes mount(2).
+type Mount struct {
+	Source        string
+	Target        string // full path
+	FSType        string
+	Flags         uint64 // MS_* flags
+	PathTruncated bool
+}
+
+// Unshare describes unshare(2).
+type Unshare struct {
+	Flags uint64 // CLONE_* flags
+}
+
+// Setns describes setns(2).
+type Setns struct {
+	FD      int32
+	NSType  uint64 // CLONE_NEW* flag asked for, 0 for any
+	NSInode uint64 // inode number of the fd: the namespace joined (for a pidfd: the pidfd's inode)
+}
+
+// Module describes init_module or finit_module.
+type Module struct {
+	Path  string // finit_module: the module file's full path
+	FD    int32  // finit_module: the module file's fd, else -1
+	Len   uint64 // init_module: the image size
+	Flags uint32 // finit_module flags
+}
+
+// BPF describes bpf(BPF_PROG_LOAD).
+type BPF struct {
+	Cmd        uint32
+	ProgType   uint32 // BPF_PROG_TYPE_*
+	InsnCount  uint32
+	ProgName   string
+	AttachType uint32 // expected_attach_type
+}
