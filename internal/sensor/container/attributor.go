@@ -50,9 +50,11 @@ type Config struct {
 	RetryInterval time.Duration
 	// MaxLookups is how many metadata lookups run at once; default 4.
 	MaxLookups int
-	// MaxCgroups bounds the cgroup id cache and the hierarchy walk;
-	// default 16384.
+	// MaxCgroups bounds the cgroup id cache; default 16384.
 	MaxCgroups int
+	// MaxWalk bounds the cgroups indexed by one walk of the hierarchy;
+	// default 65536.
+	MaxWalk int
 	// MaxContainers bounds the containers remembered; default 4096.
 	MaxContainers int
 	// RewalkInterval is the least time between two walks of the cgroup
@@ -90,6 +92,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxCgroups <= 0 {
 		c.MaxCgroups = 16384
+	}
+	if c.MaxWalk <= 0 {
+		c.MaxWalk = 65536
 	}
 	if c.MaxContainers <= 0 {
 		c.MaxContainers = 4096
@@ -608,7 +613,7 @@ func (a *Attributor) pidCgroup(pid uint32) (string, uint64, time.Time, error) {
 }
 
 // walk indexes every directory of the cgroup v2 hierarchy by inode, up to
-// MaxCgroups of them.
+// MaxWalk of them.
 func (a *Attributor) walk(now time.Time) {
 	a.walks.Add(1)
 	a.lastWalk = now
@@ -631,7 +636,7 @@ func (a *Attributor) walk(now time.Time) {
 			rel = "/"
 		}
 		walked[st.Ino] = rel
-		if len(walked) >= a.cfg.MaxCgroups {
+		if len(walked) >= a.cfg.MaxWalk {
 			return filepath.SkipAll
 		}
 		return nil
