@@ -87,6 +87,8 @@ const (
 	pathFromFD       = 16
 
 	execArgsTruncated = 1 << 16
+
+	nsecMask = 1<<30 - 1
 )
 
 // A DecodeError says why a record from the kernel could not be decoded.
@@ -161,7 +163,7 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 	r.add(comm)
 
 	body := b[hdrSize:need]
-	s := strings{b: b, off: need, kind: kind}
+	s := strReader{b: b, off: need, kind: kind}
 	var err error
 	switch kind {
 	case KindExec:
@@ -230,14 +232,14 @@ func (r *Record) str(all string, i int) string {
 	return all[sp.start:sp.end]
 }
 
-// strings reads the length-prefixed strings after a record's body.
-type strings struct {
+// strReader reads the length-prefixed strings after a record's body.
+type strReader struct {
 	b    []byte
 	off  int
 	kind Kind
 }
 
-func (s *strings) next() ([]byte, error) {
+func (s *strReader) next() ([]byte, error) {
 	if len(s.b)-s.off < 2 {
 		return nil, &DecodeError{Kind: s.kind, Len: len(s.b), Reason: fmt.Sprintf("string length at %d past the end", s.off)}
 	}
@@ -251,13 +253,14 @@ func (s *strings) next() ([]byte, error) {
 	return v, nil
 }
 
-func (r *Record) decodeExec(body []byte, s *strings) error {
+func (r *Record) decodeExec(body []byte, s *strReader) error {
 	e := &r.Exec
 	args := e.Args[:0]
 	*e = Exec{Args: args}
 	e.Inode = le.Uint64(body[offExecIno:])
-	e.MTime = time.Unix(int64(le.Uint64(body[offExecMtime:])), int64(le.Uint32(body[offExecMtimeNs:])))
-	e.CTime = time.Unix(int64(le.Uint64(body[offExecCtime:])), int64(le.Uint32(body[offExecCtimeNs:])))
+	// The top bits of the kernel's nanoseconds are flags (multigrain timestamps).
+	e.MTime = time.Unix(int64(le.Uint64(body[offExecMtime:])), int64(le.Uint32(body[offExecMtimeNs:])&nsecMask))
+	e.CTime = time.Unix(int64(le.Uint64(body[offExecCtime:])), int64(le.Uint32(body[offExecCtimeNs:])&nsecMask))
 	e.Dev = mkdev(le.Uint32(body[offExecDev:]))
 	e.Nlink = le.Uint32(body[offExecNlink:])
 	e.Mode = le.Uint32(body[offExecMode:])
@@ -313,7 +316,7 @@ func (r *Record) decodeExec(body []byte, s *strings) error {
 	return nil
 }
 
-func (r *Record) decodeFile(body []byte, s *strings) error {
+func (r *Record) decodeFile(body []byte, s *strReader) error {
 	f := &r.File
 	pflags := le.Uint32(body[offFilePathFlag:])
 	*f = File{
@@ -351,7 +354,7 @@ func (r *Record) decodeFile(body []byte, s *strings) error {
 }
 
 // atPath reads a name and the directory it is relative to, and adds the joined path.
-func (r *Record) atPath(s *strings) error {
+func (r *Record) atPath(s *strReader) error {
 	name, err := s.next()
 	if err != nil {
 		return err
@@ -380,7 +383,7 @@ func (r *Record) atPath(s *strings) error {
 	return nil
 }
 
-func (r *Record) decodeNet(body []byte, s *strings) error {
+func (r *Record) decodeNet(body []byte, s *strReader) error {
 	sock := fdInfo(body[offNetSock:])
 	r.Net = Net{
 		FD:       int32(le.Uint32(body[offNetFD:])),
@@ -408,7 +411,7 @@ func (r *Record) decodeNet(body []byte, s *strings) error {
 	return nil
 }
 
-func (r *Record) decodeSys(body []byte, s *strings) error {
+func (r *Record) decodeSys(body []byte, s *strReader) error {
 	var a [6]uint64
 	for i := range a {
 		a[i] = le.Uint64(body[offSysArgs+8*i:])
@@ -451,7 +454,7 @@ func (r *Record) decodeSys(body []byte, s *strings) error {
 	return nil
 }
 
-func (r *Record) addNext(s *strings) error {
+func (r *Record) addNext(s *strReader) error {
 	v, err := s.next()
 	if err != nil {
 		return err

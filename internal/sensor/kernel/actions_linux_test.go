@@ -1,0 +1,188 @@
+//go:build linux && amd64
+
+package kernel
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"golang.org/x/sys/unix"
+)
+
+// runAction is what a re-executed test binary does; each action makes the
+// syscalls one test expects records of.
+func runAction(name string, args []string) error {
+	switch name {
+	case "write-rel":
+		// Opens a new file for write by a path relative to the working directory.
+		if err := os.Mkdir("sub", 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile("sub/out.txt", []byte("x"), 0o644)
+	case "read":
+		// Reads an ordinary file, then each path in args.
+		for _, p := range append([]string{"ordinary.txt"}, args...) {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			f.Close()
+		}
+		return nil
+	case "fileops":
+		if err := os.WriteFile("a", nil, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename("a", "b"); err != nil {
+			return err
+		}
+		if err := os.Chmod("b", 0o640); err != nil {
+			return err
+		}
+		if err := os.Chmod("b", 0o755); err != nil {
+			return err
+		}
+		return os.Remove("b")
+	case "net":
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		c, err := net.Dial("tcp4", ln.Addr().String())
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		a, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		a.Close()
+		fmt.Println(ln.Addr().String(), c.LocalAddr().String())
+		return nil
+	case "revshell":
+		// Connects to args[0], puts the socket on stdin and stdout and runs a shell.
+		c, err := net.Dial("tcp4", args[0])
+		if err != nil {
+			return err
+		}
+		f, err := c.(*net.TCPConn).File()
+		if err != nil {
+			return err
+		}
+		for _, fd := range []int{0, 1} {
+			if err := unix.Dup3(int(f.Fd()), fd, 0); err != nil {
+				return err
+			}
+		}
+		return syscall.Exec("/bin/busybox", []string{"sh", "-c", "exit 0"}, os.Environ())
+	case "ptrace":
+		runtime.LockOSThread()
+		pid, err := strconv.Atoi(args[0])
+		if err != nil {
+			return err
+		}
+		if err := unix.PtraceAttach(pid); err != nil {
+			return err
+		}
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+			return err
+		}
+		return unix.PtraceDetach(pid)
+	case "memfd":
+		fd, err := unix.MemfdCreate("vigiltest", 0)
+		if err != nil {
+			return err
+		}
+		src, err := os.Open("/bin/busybox")
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(os.NewFile(uintptr(fd), "memfd"), src); err != nil {
+			return err
+		}
+		return syscall.Exec("/proc/self/fd/"+strconv.Itoa(fd), []string{"true"}, os.Environ())
+	case "setuid":
+		runtime.LockOSThread()
+		if _, _, e := unix.RawSyscall(unix.SYS_SETUID, 65534, 0, 0); e != 0 {
+			return e
+		}
+		return nil
+	case "unshare":
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWUTS); err != nil {
+			return err
+		}
+		fd, err := unix.Open("/proc/self/ns/net", unix.O_RDONLY, 0)
+		if err != nil {
+			return err
+		}
+		return unix.Setns(fd, unix.CLONE_NEWNET)
+	case "mount":
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			return err
+		}
+		if err := unix.Mount("", "/", "", unix.MS_PRIVATE|unix.MS_REC, ""); err != nil {
+			return err
+		}
+		if err := os.Mkdir("mnt", 0o755); err != nil {
+			return err
+		}
+		return unix.Mount("vigiltest", "mnt", "tmpfs", unix.MS_NOSUID, "size=1m")
+	case "finit":
+		if err := os.WriteFile("bad.ko", []byte("not a kernel module"), 0o644); err != nil {
+			return err
+		}
+		f, err := os.Open("bad.ko")
+		if err != nil {
+			return err
+		}
+		if err := unix.FinitModule(int(f.Fd()), "", 0); err == nil {
+			return fmt.Errorf("finit_module of junk succeeded")
+		}
+		return nil
+	case "bpf":
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+			Name:         "vigil_test",
+			Type:         ebpf.SocketFilter,
+			Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+			License:      "GPL",
+		})
+		if err != nil {
+			return err
+		}
+		return prog.Close()
+	case "writeloop":
+		// Opens files for write n times, cycling over 16 names.
+		n, err := strconv.Atoi(args[0])
+		if err != nil {
+			return err
+		}
+		var names [16][]byte
+		for i := range names {
+			names[i] = []byte("f" + strconv.Itoa(i) + "\x00")
+		}
+		cwd := unix.AT_FDCWD
+		for i := 0; i < n; i++ {
+			fd, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(cwd), uintptr(unsafe.Pointer(&names[i%16][0])),
+				unix.O_WRONLY|unix.O_CREAT, 0o644, 0, 0)
+			if e != 0 {
+				return e
+			}
+			unix.Syscall(unix.SYS_CLOSE, fd, 0, 0)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown action %q", name)
+}
