@@ -157,10 +157,7 @@ func ruleError(r *Rule, format string, args ...any) error {
 
 // resolver returns the field resolver of a logsource.
 func (g *Engine) resolver(src *source) sigma.Resolver[*Doc] {
-	if src.vendor {
-		return vendorResolver{src: src, slots: &g.slots}
-	}
-	return modelResolver{}
+	return src.resolver(&g.slots)
 }
 
 func (g *Engine) compile(r *Rule) error {
@@ -297,7 +294,7 @@ func rankOf(prefer []string, f string) int {
 
 // place registers a bucket on the routes of its logsource.
 func (g *Engine) place(b *bucket) {
-	if !b.src.vendor {
+	if b.src.products == nil {
 		cat := strings.TrimPrefix(b.src.key, "vigil/")
 		if cat == "" {
 			g.vigilAll = b
@@ -328,7 +325,9 @@ func (g *Engine) Process(e *event.Event, out func(*Alert)) {
 		}
 	}
 	for _, b := range g.route.vendor {
-		g.run(b, out)
+		if b.src.accepts(e) {
+			g.run(b, out)
+		}
 	}
 	if b := g.route.vigil; b != nil {
 		// The dataset's rules and vigil's rules for every dataset.

@@ -16,6 +16,14 @@ type source struct {
 	products []string
 	// vendor: rules read the vendor record (event.Record) by path.
 	vendor bool
+	// names, when set, narrows the products' events to those with one of
+	// these event names (a Linux category: process_creation is execve).
+	names map[string]bool
+	// model maps the field names rules use (Sigma's, such as Image or
+	// CommandLine) to data-model fields, for a logsource whose events
+	// are the data model's own (the runtime sensor's); other names are
+	// read as data-model fields.
+	model map[string]string
 	// aliases maps field names rules use (ECS-style, Log Analytics
 	// columns) to paths in the vendor record, per vendor_product ("" = any).
 	aliases map[string]map[string]string
@@ -146,7 +154,116 @@ var vendorSources = map[string]*source{
 
 func failed(e *event.Event) bool { return e.Status == event.StatusFailure }
 
+// accepts reports whether an event of one of the source's products is
+// meant for its rules.
+func (s *source) accepts(e *event.Event) bool {
+	return s.names == nil || s.names[e.EventName]
+}
+
+// resolver reads fields as the source's rules name them.
+func (s *source) resolver(slots *slots) sigma.Resolver[*Doc] {
+	switch {
+	case s.vendor:
+		return vendorResolver{src: s, slots: slots}
+	case s.model != nil:
+		return aliasResolver{names: s.model}
+	}
+	return modelResolver{}
+}
+
+// aliasResolver reads data-model fields under other names.
+type aliasResolver struct{ names map[string]string }
+
+func (r aliasResolver) Field(name string) (sigma.Getter[*Doc], error) {
+	if to, ok := r.names[name]; ok {
+		if to == "" {
+			return nil, &fieldError{name: name, why: "is not recorded by vigil's sensor"}
+		}
+		if get, ok := computed[to]; ok {
+			return get, nil
+		}
+		name = to
+	}
+	return modelResolver{}.Field(name)
+}
+
+func (aliasResolver) Keywords() (sigma.Getter[*Doc], error) { return modelResolver{}.Keywords() }
+
+// linuxSources are the Linux logsources the runtime sensor feeds, by
+// Sigma category, with Sigma's field names for Linux (as Sysmon for
+// Linux writes them) mapped to the data model.
+var linuxSources = map[string][]string{
+	"process_creation":   {"execve"},
+	"network_connection": {"connect", "accept"},
+	"file_event":         {"create", "write", "rename"},
+	"file_rename":        {"rename"},
+	"file_delete":        {"unlink"},
+	"file_access":        {"read"},
+	"file_change":        {"chmod"},
+}
+
+var linuxFields = map[string]string{
+	"Image":               "process_path",
+	"CommandLine":         "process",
+	"CurrentDirectory":    "process_current_directory",
+	"ProcessId":           "process_id",
+	"ParentProcessId":     "parent_process_id",
+	"ParentImage":         "parent_process_path",
+	"ParentCommandLine":   "parent_process",
+	"User":                "src_user",
+	"LogonId":             "process_login_id",
+	"TargetFilename":      "file_path",
+	"SourceFilename":      "file_source_path",
+	"DestinationIp":       "dest_ip",
+	"DestinationPort":     "dest_port",
+	"SourceIp":            "src_ip",
+	"SourcePort":          "src_port",
+	"Protocol":            "transport",
+	"Initiated":           "initiated",
+	"DestinationHostname": "dest_host",
+	"ContainerId":         "container_id",
+	"ContainerName":       "container_name",
+	"ContainerImage":      "image",
+}
+
+// computed are fields derived from the data model for a Sigma name.
+var computed = map[string]sigma.Getter[*Doc]{
+	// Initiated: true for a connection the process made, false for one
+	// it accepted.
+	"initiated": func(d *Doc) sigma.Value {
+		if d.E.Network == nil {
+			return sigma.Value{}
+		}
+		switch d.E.Network.Direction {
+		case "outbound":
+			return sigma.Value{Kind: sigma.Bool, S: "true"}
+		case "inbound":
+			return sigma.Value{Kind: sigma.Bool, S: "false"}
+		}
+		return sigma.Value{}
+	},
+	// dest_host: the sensor sees addresses, not names; a rule on the
+	// name can match only where the destination was given as one.
+	"dest_host": func(d *Doc) sigma.Value {
+		if d.E.Dest == "" {
+			return sigma.Value{}
+		}
+		return sigma.Value{Kind: sigma.String, S: d.E.Dest}
+	},
+}
+
+// SensorProduct is the vendor_product of the runtime sensor's events.
+const SensorProduct = "vigil sensor"
+
 func init() {
+	for cat, names := range linuxSources {
+		src := &source{products: []string{SensorProduct}, names: map[string]bool{}, model: linuxFields,
+			prefer: []string{"Image", "TargetFilename", "DestinationPort", "DestinationIp"}}
+		for _, n := range names {
+			src.names[n] = true
+		}
+		vendorSources["linux/"+cat] = src
+	}
 	for k, s := range vendorSources {
 		s.key = k
 	}
@@ -162,6 +279,9 @@ func sourceFor(ls sigma.Logsource) *source {
 			return &source{key: "vigil/" + cat, prefer: vigilPrefer}
 		}
 		return nil
+	}
+	if p == "linux" && ls.Service == "" {
+		return vendorSources["linux/"+strings.ToLower(ls.Category)]
 	}
 	return vendorSources[p+"/"+strings.ToLower(ls.Service)]
 }

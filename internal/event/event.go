@@ -12,6 +12,7 @@ const (
 	VendorAzure      = "azure"
 	VendorGCP        = "gcp"
 	VendorKubernetes = "kubernetes"
+	VendorLinux      = "linux"
 )
 
 // Dataset is one of the data model's datasets.
@@ -28,10 +29,12 @@ const (
 	Security       Dataset = "Security"
 	Container      Dataset = "Container"
 	Vulnerability  Dataset = "Vulnerability"
+	Process        Dataset = "Process"
+	File           Dataset = "File"
 )
 
 // Datasets lists every dataset in documentation order.
-var Datasets = []Dataset{Compute, Storage, NetworkTraffic, Authentication, Management, Database, Security, Container, Vulnerability}
+var Datasets = []Dataset{Compute, Storage, NetworkTraffic, Authentication, Management, Database, Security, Container, Vulnerability, Process, File}
 
 // DatasetDoc says what each dataset holds.
 var DatasetDoc = map[Dataset]string{
@@ -44,6 +47,8 @@ var DatasetDoc = map[Dataset]string{
 	Security:       "IAM users, roles, policies and keys; KMS and encryption; firewalls and security groups; security services.",
 	Container:      "Registry pushes and pulls; Kubernetes workloads created, updated, exec'd into, and other cluster API activity.",
 	Vulnerability:  "Vulnerability findings on images and hosts from registry scanners.",
+	Process:        "Processes seen by the runtime sensor: executions, forks and exits, and what processes do to themselves and the system (ptrace, privilege and namespace changes, mounts, kernel module and BPF loads, memfd).",
+	File:           "Files seen by the runtime sensor: created, written, truncated, renamed, deleted, made executable, and reads of sensitive files.",
 }
 
 // Status values.
@@ -85,6 +90,9 @@ type Event struct {
 	Auth      *AuthFields
 	Container *ContainerFields
 	Vuln      *VulnFields
+	// Proc is the acting process of a runtime sensor event (any dataset).
+	Proc *ProcessFields
+	File *FileFields
 
 	// Raw is the original record, kept only when the reader is asked to.
 	Raw []byte
@@ -158,6 +166,38 @@ type ContainerFields struct {
 	Namespace     string
 	Workload      string
 	ContainerName string
+	ContainerID   string
+	Runtime       string
+}
+
+// ProcessFields describe the process behind a runtime sensor event.
+type ProcessFields struct {
+	PID              int64
+	CommandLine      string
+	Path             string // the program as executed, absolute
+	Name             string // base name of Path
+	Exe              string // the executable file (symlinks resolved; /memfd:... for memfd)
+	CurrentDirectory string
+	UserID           string
+	GroupID          string
+	LoginID          string // audit login uid, when set
+	ParentPID        int64
+	ParentCommand    string
+	ParentPath       string
+	ParentName       string
+	Ancestors        string // paths of the ancestors beyond the parent, nearest first
+	Stdin, Stdout    string // socket, tty, pipe, file, null or none
+	ExeDrift         string // "true" when the executable was written after the container started
+	ExeFileless      string // "true" when it runs from memfd or a deleted file
+	SyscallArgs      string
+}
+
+// FileFields describe the file a runtime sensor event acted on.
+type FileFields struct {
+	Path       string
+	Name       string
+	SourcePath string // a rename's old path; a mount's source
+	Mode       string // octal permissions set by chmod or create
 }
 
 // VulnFields holds the Vulnerability dataset's fields.
@@ -221,6 +261,22 @@ func (e *Event) V() *VulnFields {
 		e.Vuln = new(VulnFields)
 	}
 	return e.Vuln
+}
+
+// P returns the process group, allocating it.
+func (e *Event) P() *ProcessFields {
+	if e.Proc == nil {
+		e.Proc = new(ProcessFields)
+	}
+	return e.Proc
+}
+
+// F returns the File group, allocating it.
+func (e *Event) F() *FileFields {
+	if e.File == nil {
+		e.File = new(FileFields)
+	}
+	return e.File
 }
 
 // AddTag appends t unless it is already present.

@@ -339,7 +339,9 @@ func init() {
 	gA := func(e *Event) *AuthFields { return e.Auth }
 	gK := func(e *Event) *ContainerFields { return e.Container }
 	gV := func(e *Event) *VulnFields { return e.Vuln }
-	C, S, N, A, K, V := (*Event).C, (*Event).S, (*Event).N, (*Event).A, (*Event).K, (*Event).V
+	gP := func(e *Event) *ProcessFields { return e.Proc }
+	gF := func(e *Event) *FileFields { return e.File }
+	C, S, N, A, K, V, P, F := (*Event).C, (*Event).S, (*Event).N, (*Event).A, (*Event).K, (*Event).V, (*Event).P, (*Event).F
 
 	Fields = []*Field{
 		{Name: "time", Kind: KindTime, Doc: "When the event happened, UTC, RFC 3339.",
@@ -349,7 +351,7 @@ func init() {
 				}
 				return e.Time.UTC().Format(time.RFC3339Nano)
 			}},
-		common("vendor", "aws, azure, gcp or kubernetes.", func(e *Event) *string { return &e.Vendor }),
+		common("vendor", "aws, azure, gcp, kubernetes or linux (runtime sensor).", func(e *Event) *string { return &e.Vendor }),
 		common("vendor_product", "The product that logged the event, e.g. AWS CloudTrail.", func(e *Event) *string { return &e.VendorProduct }),
 		{Name: "dataset", Kind: KindString, Doc: "The data model dataset.",
 			str:    func(e *Event) string { return string(e.Dataset) },
@@ -418,7 +420,9 @@ func init() {
 		groupStr(Container, "cluster", "Kubernetes cluster.", gK, K, func(g *ContainerFields) *string { return &g.Cluster }),
 		groupStr(Container, "namespace", "Kubernetes namespace.", gK, K, func(g *ContainerFields) *string { return &g.Namespace }),
 		groupStr(Container, "workload", "Kubernetes object acted on, as resource/name (e.g. pods/web-1).", gK, K, func(g *ContainerFields) *string { return &g.Workload }),
-		groupStr(Container, "container_name", "Container name within a pod.", gK, K, func(g *ContainerFields) *string { return &g.ContainerName }),
+		groupStr(Container, "container_name", "Container name (within a pod, for Kubernetes).", gK, K, func(g *ContainerFields) *string { return &g.ContainerName }),
+		groupStr(Container, "container_id", "Container id (runtime sensor); unset for host processes.", gK, K, func(g *ContainerFields) *string { return &g.ContainerID }),
+		groupStr(Container, "container_runtime", "docker, containerd, cri-o, podman or runc (runtime sensor).", gK, K, func(g *ContainerFields) *string { return &g.Runtime }),
 
 		groupStr(Vulnerability, "cve", "CVE or advisory id.", gV, V, func(g *VulnFields) *string { return &g.CVE }),
 		groupStr(Vulnerability, "severity", "critical, high, medium, low, informational or unknown.", gV, V, func(g *VulnFields) *string { return &g.Severity }),
@@ -436,13 +440,40 @@ func init() {
 		groupStr(Vulnerability, "resource_uri", "The scanned image or host.", gV, V, func(g *VulnFields) *string { return &g.ResourceURI }),
 		groupStr(Vulnerability, "occurrence", "The finding's own id or name (e.g. a Grafeas occurrence name).", gV, V, func(g *VulnFields) *string { return &g.Occurrence }),
 		groupStr(Vulnerability, "notification_time", "When the scanner reported the finding, RFC 3339.", gV, V, func(g *VulnFields) *string { return &g.NotificationTime }),
+
+		groupInt(Process, "process_id", "Process id (in the host's pid namespace).", gP, P, func(g *ProcessFields) *int64 { return &g.PID }),
+		groupStr(Process, "process", "Command line, arguments separated by spaces.", gP, P, func(g *ProcessFields) *string { return &g.CommandLine }),
+		groupStr(Process, "process_path", "The program as executed, an absolute path (/bin/sh even where sh is a link to busybox).", gP, P, func(g *ProcessFields) *string { return &g.Path }),
+		groupStr(Process, "process_name", "Base name of process_path.", gP, P, func(g *ProcessFields) *string { return &g.Name }),
+		groupStr(Process, "process_exe", "The executable file run, links resolved; /memfd:name (deleted) for a memfd.", gP, P, func(g *ProcessFields) *string { return &g.Exe }),
+		groupStr(Process, "process_current_directory", "Working directory.", gP, P, func(g *ProcessFields) *string { return &g.CurrentDirectory }),
+		groupStr(Process, "process_user_id", "User id.", gP, P, func(g *ProcessFields) *string { return &g.UserID }),
+		groupStr(Process, "process_group_id", "Group id.", gP, P, func(g *ProcessFields) *string { return &g.GroupID }),
+		groupStr(Process, "process_login_id", "Audit login user id, when the session has one.", gP, P, func(g *ProcessFields) *string { return &g.LoginID }),
+		groupInt(Process, "parent_process_id", "Parent's process id.", gP, P, func(g *ProcessFields) *int64 { return &g.ParentPID }),
+		groupStr(Process, "parent_process", "Parent's command line.", gP, P, func(g *ProcessFields) *string { return &g.ParentCommand }),
+		groupStr(Process, "parent_process_path", "Parent's program.", gP, P, func(g *ProcessFields) *string { return &g.ParentPath }),
+		groupStr(Process, "parent_process_name", "Base name of parent_process_path.", gP, P, func(g *ProcessFields) *string { return &g.ParentName }),
+		groupStr(Process, "process_ancestors", "Programs of the ancestors beyond the parent, nearest first, separated by spaces.", gP, P, func(g *ProcessFields) *string { return &g.Ancestors }),
+		groupStr(Process, "process_stdin", "What standard input is: socket, tty, pipe, file, null or none.", gP, P, func(g *ProcessFields) *string { return &g.Stdin }),
+		groupStr(Process, "process_stdout", "What standard output is: socket, tty, pipe, file, null or none.", gP, P, func(g *ProcessFields) *string { return &g.Stdout }),
+		groupStr(Process, "process_exe_drift", "true when the executable was created or changed after its container started.", gP, P, func(g *ProcessFields) *string { return &g.ExeDrift }),
+		groupStr(Process, "process_exe_fileless", "true when the executable is a memfd or a deleted file.", gP, P, func(g *ProcessFields) *string { return &g.ExeFileless }),
+		groupStr(Process, "syscall_args", "Arguments of operations without fields of their own (ptrace request and target, new user ids, mount type and flags, namespaces, BPF command).", gP, P, func(g *ProcessFields) *string { return &g.SyscallArgs }),
+
+		groupStr(File, "file_path", "The file acted on (a rename's new path; a mount's target).", gF, F, func(g *FileFields) *string { return &g.Path }),
+		groupStr(File, "file_name", "Base name of file_path.", gF, F, func(g *FileFields) *string { return &g.Name }),
+		groupStr(File, "file_source_path", "A rename's old path; a mount's source.", gF, F, func(g *FileFields) *string { return &g.SourcePath }),
+		groupStr(File, "file_mode", "Permissions set, in octal (chmod, create).", gF, F, func(g *FileFields) *string { return &g.Mode }),
 	}
 	byName = make(map[string]*Field, len(Fields))
 	repeats := map[string]bool{"vendor_product": true, "tags": true, "event_name": true, "action": true, "status": true,
 		"src": true, "src_ip": true, "src_user": true, "user_type": true, "account": true, "region": true,
 		"http_user_agent": true, "credential_id": true, "role": true, "identity_provider": true, "registry": true,
 		"repository": true, "cluster": true, "namespace": true, "bucket_name": true, "instance_type": true, "image_id": true,
-		"transport": true, "direction": true, "vpc": true, "dvc": true, "rule": true, "severity": true, "package": true}
+		"transport": true, "direction": true, "vpc": true, "dvc": true, "rule": true, "severity": true, "package": true,
+		"process_path": true, "process_name": true, "process_exe": true, "parent_process_path": true, "parent_process_name": true,
+		"container_id": true, "container_name": true, "container_runtime": true, "image": true}
 	for _, f := range Fields {
 		f.Repeats = repeats[f.Name]
 		if f.Kind == KindTime {
