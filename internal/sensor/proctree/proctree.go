@@ -1,0 +1,507 @@
+// Package proctree keeps a user-space process tree, fed by fork, exec and
+// exit observations, so that an event's process and its ancestors stay
+// known after they exit.
+//
+// Each process the tree learns of is a node with a serial number; a pid
+// used again after its process exited is a new node, and children keep the
+// parent they were forked by (not the process they were reparented to). An
+// exited process stays for Config.Grace, and longer while children it has
+// are still in the tree; the whole tree is bounded by Config.MaxProcs, the
+// oldest exited processes (then the oldest live ones) evicted first.
+//
+// A Tree is safe for one writer (Fork, Exec, Exit, Seed, Reap) and any
+// number of concurrent readers (Lookup, AppendLineage, Stats).
+package proctree
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Fork is the observation that process PPID created process PID (a new
+// thread group, not a thread).
+type Fork struct {
+	PID, PPID int32
+	Time      time.Time
+}
+
+// Exec is the observation that process PID executed a program.
+type Exec struct {
+	PID, PPID int32
+	Time      time.Time
+	Exe       string
+	// Argv is kept, not copied: the caller must not change it afterwards.
+	Argv     []string
+	Cwd      string
+	UID, GID uint32
+	// CgroupID and ContainerID are the process's cgroup v2 id and
+	// container id, when known (0 and "" keep what the tree has).
+	CgroupID    uint64
+	ContainerID string
+}
+
+// Exit is the observation that process PID exited.
+type Exit struct {
+	PID  int32
+	Time time.Time
+	Code int32
+}
+
+// Process is what the tree knows of one process. Its strings and Argv are
+// shared and never changed; a Process is a copy and does not change when
+// the tree does.
+type Process struct {
+	PID  int32
+	PPID int32
+	// Serial identifies the process among all the tree has known: a pid
+	// used again is a new serial.
+	Serial uint64
+	// Start is when the process was forked (from /proc for seeded ones);
+	// zero when neither its fork nor /proc was seen.
+	Start time.Time
+	// ExecTime is the last exec seen; zero when none was (the process
+	// runs what its parent ran, or was seeded).
+	ExecTime    time.Time
+	Exe         string
+	Argv        []string
+	Cwd         string
+	UID, GID    uint32
+	CgroupID    uint64
+	ContainerID string
+	Exited      bool
+	ExitTime    time.Time
+	ExitCode    int32
+	// Seeded is set for a process read from /proc rather than observed.
+	Seeded bool
+}
+
+// Config configures a Tree. Zero fields take the defaults named.
+type Config struct {
+	// Grace is how long an exited process stays (more while it has
+	// children in the tree); default 30s.
+	Grace time.Duration
+	// MaxProcs bounds the processes kept, live and exited; default
+	// 65536.
+	MaxProcs int
+	// MaxDepth bounds a lineage: the process and its ancestors; default
+	// 16.
+	MaxDepth int
+	// ProcRoot is procfs's mount point for Seed; default /proc.
+	ProcRoot string
+	// ReadMissing reads a parent the tree does not know from
+	// /proc/<ppid> when a fork or exec names it.
+	ReadMissing bool
+	// OnError, if set, is told of each malformed /proc file; each is
+	// counted in Stats.ProcErrors too.
+	OnError func(error)
+}
+
+func (c *Config) setDefaults() {
+	if c.Grace <= 0 {
+		c.Grace = 30 * time.Second
+	}
+	if c.MaxProcs <= 0 {
+		c.MaxProcs = 65536
+	}
+	if c.MaxDepth <= 0 {
+		c.MaxDepth = 16
+	}
+	if c.ProcRoot == "" {
+		c.ProcRoot = "/proc"
+	}
+}
+
+// Stats counts what a Tree holds and did.
+type Stats struct {
+	Processes    int    // processes held
+	Live         int    // of them, not exited
+	Exited       int    // of them, exited and within the grace period or holding children
+	Evictions    uint64 // processes dropped for MaxProcs
+	Reaped       uint64 // exited processes dropped after the grace period
+	PIDReuse     uint64 // processes replaced by a new one with the same pid
+	UnknownExits uint64 // exits of pids the tree did not know
+	ProcErrors   uint64 // malformed /proc files met while seeding
+}
+
+// Tree is a process tree.
+type Tree struct {
+	cfg Config
+
+	mu     sync.RWMutex
+	pids   map[int32]*node
+	live   list // not exited
+	exited list // exited, no children: reaped after Grace, in exit order
+	held   list // exited, with children in the tree
+	serial uint64
+	free   *node
+
+	evictions, reaped, reuse, unknownExits, procErrors atomic.Uint64
+}
+
+type listID uint8
+
+const (
+	inNone listID = iota
+	inLive
+	inExited
+	inHeld
+)
+
+type node struct {
+	p      Process
+	parent *node
+	// children, as a list through the children's sibling links.
+	firstChild, nextSib, prevSib *node
+	// the list (live, exited or held) the node is in.
+	prev, next *node
+	in         listID
+}
+
+type list struct {
+	head, tail *node
+	n          int
+}
+
+func (l *list) push(n *node, id listID) {
+	n.prev, n.next, n.in = l.tail, nil, id
+	if l.tail != nil {
+		l.tail.next = n
+	} else {
+		l.head = n
+	}
+	l.tail = n
+	l.n++
+}
+
+func (l *list) remove(n *node) {
+	if n.prev != nil {
+		n.prev.next = n.next
+	} else {
+		l.head = n.next
+	}
+	if n.next != nil {
+		n.next.prev = n.prev
+	} else {
+		l.tail = n.prev
+	}
+	n.prev, n.next, n.in = nil, nil, inNone
+	l.n--
+}
+
+// New returns an empty Tree.
+func New(cfg Config) *Tree {
+	cfg.setDefaults()
+	return &Tree{cfg: cfg, pids: make(map[int32]*node)}
+}
+
+func (t *Tree) listOf(id listID) *list {
+	switch id {
+	case inLive:
+		return &t.live
+	case inExited:
+		return &t.exited
+	case inHeld:
+		return &t.held
+	}
+	return nil
+}
+
+func (t *Tree) move(n *node, to listID) {
+	if l := t.listOf(n.in); l != nil {
+		l.remove(n)
+	}
+	t.listOf(to).push(n, to)
+}
+
+func (t *Tree) size() int { return t.live.n + t.exited.n + t.held.n }
+
+// newNode takes a node from the free list or allocates one, evicting the
+// oldest process first when the tree is full.
+func (t *Tree) newNode() *node {
+	for t.size() >= t.cfg.MaxProcs {
+		victim := t.exited.head
+		if victim == nil {
+			victim = t.held.head
+		}
+		if victim == nil {
+			victim = t.live.head
+		}
+		t.evictions.Add(1)
+		t.drop(victim)
+	}
+	n := t.free
+	if n != nil {
+		t.free = n.next
+		*n = node{}
+	} else {
+		n = new(node)
+	}
+	t.serial++
+	n.p.Serial = t.serial
+	return n
+}
+
+// drop removes a node from the tree: its children lose their parent link,
+// and its parent, if exited and left without children, becomes reapable.
+func (t *Tree) drop(n *node) {
+	if cur := t.pids[n.p.PID]; cur == n {
+		delete(t.pids, n.p.PID)
+	}
+	if l := t.listOf(n.in); l != nil {
+		l.remove(n)
+	}
+	for c := n.firstChild; c != nil; {
+		next := c.nextSib
+		c.parent, c.nextSib, c.prevSib = nil, nil, nil
+		c = next
+	}
+	n.firstChild = nil
+	if p := n.parent; p != nil {
+		t.unlinkChild(p, n)
+		if p.firstChild == nil && p.in == inHeld {
+			t.move(p, inExited)
+		}
+	}
+	*n = node{next: t.free}
+	t.free = n
+}
+
+func (t *Tree) linkChild(p, c *node) {
+	c.parent = p
+	c.prevSib, c.nextSib = nil, p.firstChild
+	if p.firstChild != nil {
+		p.firstChild.prevSib = c
+	}
+	p.firstChild = c
+}
+
+func (t *Tree) unlinkChild(p, c *node) {
+	if c.prevSib != nil {
+		c.prevSib.nextSib = c.nextSib
+	} else {
+		p.firstChild = c.nextSib
+	}
+	if c.nextSib != nil {
+		c.nextSib.prevSib = c.prevSib
+	}
+	c.parent, c.prevSib, c.nextSib = nil, nil, nil
+}
+
+// setParent links n under p unless that would make a cycle.
+func (t *Tree) setParent(n, p *node) {
+	if p == nil || p == n || n.parent != nil {
+		return
+	}
+	for a, i := p, 0; a != nil; a, i = a.parent, i+1 {
+		if a == n || i > 4*t.cfg.MaxDepth {
+			return
+		}
+	}
+	t.linkChild(p, n)
+}
+
+// parentFor finds the node of a process that existed at time at with pid
+// ppid: the current one unless it started after at.
+func (t *Tree) parentFor(ppid int32, at time.Time) *node {
+	if ppid <= 0 {
+		return nil
+	}
+	p := t.pids[ppid]
+	if p != nil && (p.p.Start.IsZero() || at.IsZero() || !p.p.Start.After(at)) {
+		return p
+	}
+	if p == nil && t.cfg.ReadMissing {
+		if proc, err := readProc(t.cfg.ProcRoot, ppid, bootTime()); err == nil {
+			n := t.addSeeded(proc)
+			if pp := t.pids[proc.PPID]; pp != nil && pp != n {
+				t.setParent(n, pp)
+			}
+			return n
+		}
+	}
+	return nil
+}
+
+func (t *Tree) addSeeded(proc Process) *node {
+	n := t.newNode()
+	serial := n.p.Serial
+	n.p = proc
+	n.p.Serial = serial
+	n.p.Seeded = true
+	t.pids[proc.PID] = n
+	t.live.push(n, inLive)
+	return n
+}
+
+// markExited moves a node to the exited list, or the held one while it
+// has children.
+func (t *Tree) markExited(n *node, at time.Time, code int32) {
+	n.p.Exited, n.p.ExitTime, n.p.ExitCode = true, at, code
+	if n.firstChild != nil {
+		t.move(n, inHeld)
+	} else {
+		t.move(n, inExited)
+	}
+}
+
+// Fork records a new process, which runs what its parent runs until it
+// execs.
+func (t *Tree) Fork(f Fork) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reap(f.Time)
+	if old := t.pids[f.PID]; old != nil {
+		sameExec := old.p.Start.IsZero() && (old.p.ExecTime.IsZero() || !f.Time.After(old.p.ExecTime))
+		if !old.p.Exited && (sameExec || old.p.Start.Equal(f.Time)) {
+			// The process's exec was seen before its fork, or the fork
+			// is seen twice.
+			old.p.Start = f.Time
+			t.setParent(old, t.parentFor(f.PPID, f.Time))
+			if old.p.PPID == 0 {
+				old.p.PPID = f.PPID
+			}
+			return
+		}
+		if !old.p.Exited {
+			// Its exit was missed: the pid is in use again.
+			t.markExited(old, f.Time, 0)
+		}
+		t.reuse.Add(1)
+	}
+	parent := t.parentFor(f.PPID, f.Time)
+	n := t.newNode()
+	if parent != nil {
+		serial := n.p.Serial
+		pp := parent.p
+		n.p = Process{Serial: serial, Exe: pp.Exe, Argv: pp.Argv, Cwd: pp.Cwd, UID: pp.UID, GID: pp.GID,
+			CgroupID: pp.CgroupID, ContainerID: pp.ContainerID}
+		t.linkChild(parent, n)
+	}
+	n.p.PID, n.p.PPID, n.p.Start = f.PID, f.PPID, f.Time
+	t.pids[f.PID] = n
+	t.live.push(n, inLive)
+}
+
+// Exec records that a process executed a program. An exec of a pid the
+// tree does not know (or whose process exited before) starts a new
+// process.
+func (t *Tree) Exec(e Exec) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reap(e.Time)
+	n := t.pids[e.PID]
+	if n != nil && n.p.Exited && (e.Time.IsZero() || e.Time.After(n.p.ExitTime)) {
+		t.reuse.Add(1)
+		n = nil
+	}
+	if n == nil {
+		n = t.newNode()
+		n.p.PID, n.p.PPID = e.PID, e.PPID
+		t.pids[e.PID] = n
+		t.live.push(n, inLive)
+		t.setParent(n, t.parentFor(e.PPID, e.Time))
+	} else if n.parent == nil {
+		t.setParent(n, t.parentFor(e.PPID, e.Time))
+		if n.p.PPID == 0 {
+			n.p.PPID = e.PPID
+		}
+	}
+	p := &n.p
+	p.ExecTime, p.Exe, p.Argv, p.Cwd, p.UID, p.GID = e.Time, e.Exe, e.Argv, e.Cwd, e.UID, e.GID
+	if e.CgroupID != 0 {
+		p.CgroupID = e.CgroupID
+	}
+	if e.ContainerID != "" {
+		p.ContainerID = e.ContainerID
+	}
+}
+
+// Exit records that a process exited. It stays in the tree for Grace, and
+// while it has children there.
+func (t *Tree) Exit(x Exit) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reap(x.Time)
+	n := t.pids[x.PID]
+	if n == nil {
+		t.unknownExits.Add(1)
+		return
+	}
+	if n.p.Exited {
+		return
+	}
+	t.markExited(n, x.Time, x.Code)
+}
+
+// Reap drops the processes that exited Grace before now and have no
+// children left in the tree. Fork, Exec and Exit reap with their own time;
+// Reap is for when no observations arrive.
+func (t *Tree) Reap(now time.Time) {
+	t.mu.Lock()
+	t.reap(now)
+	t.mu.Unlock()
+}
+
+func (t *Tree) reap(now time.Time) {
+	if now.IsZero() {
+		return
+	}
+	cutoff := now.Add(-t.cfg.Grace)
+	for n := t.exited.head; n != nil && !n.p.ExitTime.After(cutoff); n = t.exited.head {
+		if n.firstChild != nil {
+			t.move(n, inHeld)
+			continue
+		}
+		t.reaped.Add(1)
+		t.drop(n)
+	}
+}
+
+// Lookup returns the process with pid and its ancestors, the process
+// first, at most MaxDepth of them; nil when the pid is unknown.
+func (t *Tree) Lookup(pid int32) []Process {
+	return t.AppendLineage(nil, pid)
+}
+
+// AppendLineage appends the process with pid and its ancestors, the
+// process first, at most MaxDepth of them, to dst. With room in dst it
+// does not allocate.
+func (t *Tree) AppendLineage(dst []Process, pid int32) []Process {
+	t.mu.RLock()
+	for n, i := t.pids[pid], 0; n != nil && i < t.cfg.MaxDepth; n, i = n.parent, i+1 {
+		dst = append(dst, n.p)
+	}
+	t.mu.RUnlock()
+	return dst
+}
+
+// Get returns the process with pid.
+func (t *Tree) Get(pid int32) (Process, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if n := t.pids[pid]; n != nil {
+		return n.p, true
+	}
+	return Process{}, false
+}
+
+// Len is the number of processes in the tree.
+func (t *Tree) Len() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.size()
+}
+
+// Stats returns the counters.
+func (t *Tree) Stats() Stats {
+	t.mu.RLock()
+	s := Stats{Processes: t.size(), Live: t.live.n, Exited: t.exited.n + t.held.n}
+	t.mu.RUnlock()
+	s.Evictions = t.evictions.Load()
+	s.Reaped = t.reaped.Load()
+	s.PIDReuse = t.reuse.Load()
+	s.UnknownExits = t.unknownExits.Load()
+	s.ProcErrors = t.procErrors.Load()
+	return s
+}
