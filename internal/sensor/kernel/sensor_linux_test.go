@@ -3,6 +3,7 @@
 package kernel
 
 import (
+	"flag"
 	"net"
 	"net/netip"
 	"os"
@@ -369,4 +370,26 @@ func TestRawTP(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+var capture = flag.Bool("capture", false, "save one raw record of each kind under testdata/records")
+
+// TestZCapture runs after the other tests and, with -capture, saves the
+// raw records they produced as seeds for FuzzDecode and TestDecodeSamples.
+func TestZCapture(t *testing.T) {
+	if !*capture {
+		t.Skip("run with -capture to refresh testdata/records")
+	}
+	h := sensorHub(t)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := os.MkdirAll("testdata/records", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for k, b := range h.raw {
+		if err := os.WriteFile(filepath.Join("testdata/records", k.String()+".bin"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("saved %d records", len(h.raw))
 }
