@@ -15,6 +15,7 @@ import (
 	"github.com/vigilsec/vigil/internal/source/gcpvuln"
 	"github.com/vigilsec/vigil/internal/source/inspector"
 	"github.com/vigilsec/vigil/internal/source/k8saudit"
+	"github.com/vigilsec/vigil/internal/source/sensorevent"
 )
 
 // Formats returns every format in detection order: a record goes to the
@@ -34,6 +35,7 @@ func Formats() []source.Format {
 		azuresignin.New(),
 		azureactivity.New(),
 		awsvpcflow.New(),
+		sensorevent.New(),
 	}
 }
 
