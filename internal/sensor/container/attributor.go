@@ -499,6 +499,12 @@ func (a *Attributor) metadata(ctx context.Context, c *Container) (*Metadata, err
 	type source func(context.Context, string) (*Metadata, error)
 	cri := source(a.cri.status)
 	docker := source(a.docker.inspect)
+	if len(a.cfg.CRISockets) == 0 {
+		cri = nil
+	}
+	if len(a.cfg.DockerSockets) == 0 {
+		docker = nil
+	}
 	var sources []source
 	switch c.Runtime {
 	case RuntimeDocker:
@@ -513,6 +519,9 @@ func (a *Attributor) metadata(ctx context.Context, c *Container) (*Metadata, err
 	var m *Metadata
 	var errs []error
 	for _, s := range sources {
+		if s == nil {
+			continue
+		}
 		got, err := s(ctx, c.ID)
 		if err == nil {
 			m = got

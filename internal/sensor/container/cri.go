@@ -39,6 +39,9 @@ type criClient struct {
 }
 
 func firstSocket(paths []string) (string, error) {
+	if len(paths) == 0 {
+		return "", fmt.Errorf("no sockets configured")
+	}
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err == nil && fi.Mode()&os.ModeSocket != 0 {

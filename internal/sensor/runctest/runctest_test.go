@@ -139,3 +139,14 @@ func TestUniqueID(t *testing.T) {
 		t.Errorf("ids %q %q", a, b)
 	}
 }
+
+func TestBusyboxMustBeStatic(t *testing.T) {
+	saved := Busybox
+	defer func() { Busybox = saved }()
+	Busybox = []string{"/nonexistent/busybox", "/bin/ls"}
+	_, err := findBusybox()
+	if err == nil || !strings.Contains(err.Error(), "no static busybox") ||
+		!strings.Contains(err.Error(), "/nonexistent/busybox") || !strings.Contains(err.Error(), "/bin/ls is dynamically linked") {
+		t.Errorf("findBusybox with no static busybox: %v", err)
+	}
+}
