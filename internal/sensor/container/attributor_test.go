@@ -665,3 +665,23 @@ func BenchmarkParsePath(b *testing.B) {
 		ParsePath(p)
 	}
 }
+
+func TestPodmanMetadataFromCompatibleSocket(t *testing.T) {
+	cid := id2
+	path, cgid := testCgroup(t, "machine.slice/libpod-"+cid+".scope/container")
+	pid := runIn(t, path)
+	sock := serveDocker(t, cid, fmt.Sprintf(dockerInspectSample, cid))
+	podman := filepath.Join(filepath.Dir(sock), "podman.sock")
+	if err := os.Rename(sock, podman); err != nil {
+		t.Fatal(err)
+	}
+	a := newAttributor(t, Config{DockerSockets: []string{"/nonexistent/docker.sock", podman}, RuncRoots: []string{t.TempDir()}})
+	info := a.Lookup(cgid, uint32(pid))
+	if info.Runtime != RuntimePodman || info.ID != cid || info.CgroupPath != path {
+		t.Fatalf("Lookup = %+v", info)
+	}
+	m := info.Container.WaitMetadata(10 * time.Second)
+	if m == nil || m.Err != nil || m.Name != "shop-web-1" || m.Image != "alpine:3.20" {
+		t.Fatalf("metadata %+v", m)
+	}
+}

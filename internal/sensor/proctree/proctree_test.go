@@ -489,3 +489,23 @@ func BenchmarkLookupDeep(b *testing.B) {
 		buf = tr.AppendLineage(buf[:0], 110)
 	}
 }
+
+// BenchmarkForkExecExitLookupFullGrace keeps every exited process for the
+// default 30 s grace period at one process per simulated millisecond, so
+// the tree holds 30,000 exited processes in steady state.
+func BenchmarkForkExecExitLookupFullGrace(b *testing.B) {
+	tr := New(Config{})
+	shell(tr)
+	argv := []string{"curl", "-s", "http://169.254.169.254/"}
+	buf := make([]Process, 0, 16)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pid := int32(1000 + i%4000000)
+		now := at(100 + i)
+		tr.Fork(Fork{PID: pid, PPID: 20, Time: now})
+		tr.Exec(Exec{PID: pid, PPID: 20, Time: now, Exe: "/usr/bin/curl", Argv: argv})
+		buf = tr.AppendLineage(buf[:0], pid)
+		tr.Exit(Exit{PID: pid, Time: now})
+	}
+}
