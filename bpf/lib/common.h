@@ -262,7 +262,8 @@ static __always_inline void submit(__u8 *b, __u32 size32, __u32 kind)
 	h->size = size;
 	if (wakeup_bytes) {
 		__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-		flags = avail + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+		/* Wake the reader once, when pending data crosses the threshold. */
+		flags = avail < wakeup_bytes && avail + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	}
 	if (bpf_ringbuf_output(&events, b, size, flags) < 0) {
 		__u64 *c = bpf_map_lookup_elem(&lost, &kind);

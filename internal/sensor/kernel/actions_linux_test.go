@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/cilium/ebpf"
@@ -163,26 +164,78 @@ func runAction(name string, args []string) error {
 			return err
 		}
 		return prog.Close()
-	case "writeloop":
-		// Opens files for write n times, cycling over 16 names.
-		n, err := strconv.Atoi(args[0])
+	case "loop":
+		// Runs args[1] operations of kind args[0] and prints the ns they took.
+		n, err := strconv.Atoi(args[1])
 		if err != nil {
 			return err
 		}
-		var names [16][]byte
-		for i := range names {
-			names[i] = []byte("f" + strconv.Itoa(i) + "\x00")
+		start := time.Now()
+		if err := loop(args[0], n); err != nil {
+			return err
 		}
+		fmt.Println(time.Since(start).Nanoseconds())
+		return nil
+	}
+	return fmt.Errorf("unknown action %q", name)
+}
+
+// loop runs n operations of one kind for the overhead benchmarks.
+func loop(kind string, n int) error {
+	switch kind {
+	case "exec":
+		for i := 0; i < n; i++ {
+			pid, err := syscall.ForkExec("/bin/busybox", []string{"true"}, &syscall.ProcAttr{})
+			if err != nil {
+				return err
+			}
+			var ws syscall.WaitStatus
+			if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+				return err
+			}
+		}
+	case "open-read", "open-write":
+		flags := unix.O_RDONLY
+		if kind == "open-write" {
+			flags = unix.O_WRONLY
+		}
+		if err := os.WriteFile("bench.txt", []byte("x"), 0o644); err != nil {
+			return err
+		}
+		name := []byte("bench.txt\x00")
 		cwd := unix.AT_FDCWD
 		for i := 0; i < n; i++ {
-			fd, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(cwd), uintptr(unsafe.Pointer(&names[i%16][0])),
-				unix.O_WRONLY|unix.O_CREAT, 0o644, 0, 0)
+			fd, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(cwd), uintptr(unsafe.Pointer(&name[0])), uintptr(flags), 0, 0, 0)
 			if e != 0 {
 				return e
 			}
 			unix.Syscall(unix.SYS_CLOSE, fd, 0, 0)
 		}
-		return nil
+	case "connect":
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		addr := ln.Addr().String()
+		for i := 0; i < n; i++ {
+			c, err := net.Dial("tcp4", addr)
+			if err != nil {
+				return err
+			}
+			c.Close()
+		}
+	default:
+		return fmt.Errorf("unknown loop %q", kind)
 	}
-	return fmt.Errorf("unknown action %q", name)
+	return nil
 }

@@ -22,6 +22,7 @@ import (
 type Sensor struct {
 	coll   *ebpf.Collection
 	links  []link.Link
+	btf    bool // the tp_btf programs are loaded, not the raw_tp ones
 	hooks  []Hook
 	reader *ringbuf.Reader
 	lost   *ebpf.Map
@@ -83,22 +84,17 @@ func Open(cfg Config) (*Sensor, error) {
 	s.coll = coll
 	s.lost = coll.Maps["lost"]
 
+	s.btf = useBTF
+	if err := s.attach(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	for _, a := range attachments {
-		h := Hook{Name: a.tracepoint, Kind: HookRawTP}
-		var l link.Link
+		kind := HookRawTP
 		if useBTF {
-			h.Kind = HookTPBTF
-			l, err = link.AttachTracing(link.TracingOptions{Program: coll.Programs[a.tpBTF]})
-		} else {
-			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.tracepoint, Program: coll.Programs[a.rawTP]})
+			kind = HookTPBTF
 		}
-		if err != nil {
-			s.Close()
-			return nil, fmt.Errorf("sensor: attaching %s/%s: %w", h.Kind, a.tracepoint, err)
-		}
-		h.Active = true
-		s.links = append(s.links, l)
-		s.hooks = append(s.hooks, h)
+		s.hooks = append(s.hooks, Hook{Name: a.tracepoint, Kind: kind, Active: true})
 	}
 	if !useBTF {
 		s.hooks = append(s.hooks, Hook{Name: "sys_exit", Kind: HookTPBTF, Err: probes[HookTPBTF]})
@@ -116,6 +112,34 @@ func Open(cfg Config) (*Sensor, error) {
 	s.reader.SetDeadline(time.Now().Add(s.latency))
 	s.bootWall = bootWall()
 	return s, nil
+}
+
+// attach attaches every program.
+func (s *Sensor) attach() error {
+	for _, a := range attachments {
+		var l link.Link
+		var err error
+		if s.btf {
+			l, err = link.AttachTracing(link.TracingOptions{Program: s.coll.Programs[a.tpBTF]})
+		} else {
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.tracepoint, Program: s.coll.Programs[a.rawTP]})
+		}
+		if err != nil {
+			return fmt.Errorf("sensor: attaching %s: %w", a.tracepoint, err)
+		}
+		s.links = append(s.links, l)
+	}
+	return nil
+}
+
+// detach detaches every program; attach brings them back.
+func (s *Sensor) detach() error {
+	var errs []error
+	for _, l := range s.links {
+		errs = append(errs, l.Close())
+	}
+	s.links = nil
+	return errors.Join(errs...)
 }
 
 // unavailable marks a hook kind the sensor does not use: nil when the kernel would accept it.
