@@ -76,6 +76,58 @@ struct {
 	__type(value, __u8);
 } sensitive_names SEC(".maps");
 
+/* A process's write-open of one file, for suppressing repeats. */
+struct open_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 tgid;
+	__u32 flags;
+	__u32 pad;
+};
+
+/* open_seen[key] is when that write-open was last reported (boot ns). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct open_key);
+	__type(value, __u64);
+} open_seen SEC(".maps");
+
+/* A write-open repeated within this many ns is not reported again; 0 reports every one. */
+volatile const __u64 open_dedup_ns = 0;
+
+/* suppressed[kind] counts records not sent because they repeated a recent one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EV_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} suppressed SEC(".maps");
+
+/* repeated reports whether this write-open repeats one reported less than open_dedup_ns ago. */
+static __always_inline int repeated(struct inode *inode, __u32 flags)
+{
+	if (!open_dedup_ns)
+		return 0;
+	struct open_key k = {
+		.ino = inode->i_ino,
+		.dev = inode->i_sb->s_dev,
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.flags = flags & (O_ACCMODE | O_CREAT | O_TRUNC),
+	};
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 *last = bpf_map_lookup_elem(&open_seen, &k);
+	if (last && now - *last < open_dedup_ns) {
+		__u32 kind = EV_OPEN;
+		__u64 *c = bpf_map_lookup_elem(&suppressed, &kind);
+		if (c)
+			(*c)++;
+		return 1;
+	}
+	bpf_map_update_elem(&open_seen, &k, &now, BPF_ANY);
+	return 0;
+}
+
 /* Bit n is set when some sensitive name is n bytes long. */
 volatile const __u64 sensitive_len_mask = 0;
 
@@ -89,6 +141,7 @@ struct record_types {
 	struct net_body net;
 	struct sys_body sys;
 	struct name_key key;
+	struct open_key open_key;
 	enum event_kind kind;
 	enum path_flag path_flag;
 	enum exec_flag exec_flag;
@@ -253,7 +306,7 @@ static __always_inline int on_open(struct pt_regs *regs, struct task_struct *t, 
 		if ((inode->i_mode & S_IFMT) != S_IFREG)
 			return 0;
 		if (write) {
-			if (pseudo_fs(inode->i_sb->s_magic))
+			if (pseudo_fs(inode->i_sb->s_magic) || repeated(inode, flags))
 				return 0;
 		} else if (!sensitive(f->f_path.dentry)) {
 			return 0;

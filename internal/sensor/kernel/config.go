@@ -25,6 +25,11 @@ type Config struct {
 	// MaxLatency bounds how long a record waits in the ring buffer when
 	// fewer than WakeupBytes are pending. 0 means 20 ms.
 	MaxLatency time.Duration
+	// OpenDedup is how long a process's repeated write-open of the same
+	// file (same inode and access flags) is not reported again; such opens
+	// are counted in Stats.Suppressed. 0 means 1 s; negative reports every
+	// open.
+	OpenDedup time.Duration
 	// ForceRawTP loads the raw_tp programs even when tp_btf works.
 	ForceRawTP bool
 }
@@ -46,6 +51,7 @@ type Stats struct {
 	DecodeErrors uint64          // records that could not be decoded
 	Lost         map[Kind]uint64 // records dropped in the kernel because the ring buffer was full
 	LostTotal    uint64
+	Suppressed   map[Kind]uint64 // records not sent because they repeated a recent one (see Config.OpenDedup)
 }
 
 func (c *Config) fill() error {
@@ -65,6 +71,9 @@ func (c *Config) fill() error {
 	}
 	if c.WakeupBytes == 0 {
 		c.WakeupBytes = 64 << 10
+	}
+	if c.OpenDedup == 0 {
+		c.OpenDedup = time.Second
 	}
 	if c.MaxLatency == 0 {
 		c.MaxLatency = 20 * time.Millisecond

@@ -26,6 +26,7 @@ type Sensor struct {
 	hooks  []Hook
 	reader *ringbuf.Reader
 	lost   *ebpf.Map
+	supp   *ebpf.Map
 
 	bootWall int64
 	latency  time.Duration
@@ -83,6 +84,7 @@ func Open(cfg Config) (*Sensor, error) {
 	}
 	s.coll = coll
 	s.lost = coll.Maps["lost"]
+	s.supp = coll.Maps["suppressed"]
 
 	s.btf = useBTF
 	if err := s.attach(); err != nil {
@@ -176,6 +178,7 @@ func load(cfg Config, btf bool) (*ebpf.Collection, error) {
 		"self_tgid":          uint32(os.Getpid()),
 		"wakeup_bytes":       wakeup,
 		"sensitive_len_mask": mask,
+		"open_dedup_ns":      uint64(max(cfg.OpenDedup, 0)),
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("sensor: setting %s: %w", name, err)
@@ -277,10 +280,19 @@ func (s *Sensor) Read(r *Record) error {
 
 // Stats returns counters since Open.
 func (s *Sensor) Stats() Stats {
-	st := Stats{Records: s.records.Load(), DecodeErrors: s.decodeErrors.Load(), Lost: map[Kind]uint64{}}
+	st := Stats{Records: s.records.Load(), DecodeErrors: s.decodeErrors.Load()}
+	st.Lost, st.LostTotal = perKind(s.lost)
+	st.Suppressed, _ = perKind(s.supp)
+	return st
+}
+
+// perKind sums a per-CPU array of counters indexed by kind.
+func perKind(m *ebpf.Map) (map[Kind]uint64, uint64) {
+	out := map[Kind]uint64{}
+	var total uint64
 	var perCPU []uint64
 	for k := Kind(1); k < kindEnd; k++ {
-		if err := s.lost.Lookup(uint32(k), &perCPU); err != nil {
+		if err := m.Lookup(uint32(k), &perCPU); err != nil {
 			continue
 		}
 		var n uint64
@@ -288,11 +300,11 @@ func (s *Sensor) Stats() Stats {
 			n += c
 		}
 		if n > 0 {
-			st.Lost[k] = n
-			st.LostTotal += n
+			out[k] = n
+			total += n
 		}
 	}
-	return st
+	return out, total
 }
 
 // Close detaches the programs and stops Read. It is safe to call twice.

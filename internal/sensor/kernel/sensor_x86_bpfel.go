@@ -145,6 +145,15 @@ type sensorNetBody struct {
 	Sock sensorFdInfo
 }
 
+type sensorOpenKey struct {
+	_     structs.HostLayout
+	Ino   uint64
+	Dev   uint32
+	Tgid  uint32
+	Flags uint32
+	Pad   uint32
+}
+
 type sensorPathFlag uint32
 
 const (
@@ -227,14 +236,17 @@ type sensorMapSpecs struct {
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	IgnorePids     *ebpf.MapSpec `ebpf:"ignore_pids"`
 	Lost           *ebpf.MapSpec `ebpf:"lost"`
+	OpenSeen       *ebpf.MapSpec `ebpf:"open_seen"`
 	Scratch        *ebpf.MapSpec `ebpf:"scratch"`
 	SensitiveNames *ebpf.MapSpec `ebpf:"sensitive_names"`
+	Suppressed     *ebpf.MapSpec `ebpf:"suppressed"`
 }
 
 // sensorVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorVariableSpecs struct {
+	OpenDedupNs       *ebpf.VariableSpec `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.VariableSpec `ebpf:"sensitive_len_mask"`
 	UnusedRecordTypes *ebpf.VariableSpec `ebpf:"unused_record_types"`
@@ -264,8 +276,10 @@ type sensorMaps struct {
 	Events         *ebpf.Map `ebpf:"events"`
 	IgnorePids     *ebpf.Map `ebpf:"ignore_pids"`
 	Lost           *ebpf.Map `ebpf:"lost"`
+	OpenSeen       *ebpf.Map `ebpf:"open_seen"`
 	Scratch        *ebpf.Map `ebpf:"scratch"`
 	SensitiveNames *ebpf.Map `ebpf:"sensitive_names"`
+	Suppressed     *ebpf.Map `ebpf:"suppressed"`
 }
 
 func (m *sensorMaps) Close() error {
@@ -273,8 +287,10 @@ func (m *sensorMaps) Close() error {
 		m.Events,
 		m.IgnorePids,
 		m.Lost,
+		m.OpenSeen,
 		m.Scratch,
 		m.SensitiveNames,
+		m.Suppressed,
 	)
 }
 
@@ -282,6 +298,7 @@ func (m *sensorMaps) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorVariables struct {
+	OpenDedupNs       *ebpf.Variable `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.Variable `ebpf:"sensitive_len_mask"`
 	UnusedRecordTypes *ebpf.Variable `ebpf:"unused_record_types"`
