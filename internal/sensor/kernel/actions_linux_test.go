@@ -28,6 +28,14 @@ func runAction(name string, args []string) error {
 			return err
 		}
 		return os.WriteFile("sub/out.txt", []byte("x"), 0o644)
+	case "write-twice":
+		// Opens one file for write twice, then marks the end with a chmod +x.
+		for range 2 {
+			if err := os.WriteFile("w.txt", []byte("x"), 0o644); err != nil {
+				return err
+			}
+		}
+		return os.Chmod("w.txt", 0o755)
 	case "read":
 		// Reads an ordinary file, then each path in args.
 		for _, p := range append([]string{"ordinary.txt"}, args...) {

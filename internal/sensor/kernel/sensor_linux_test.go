@@ -129,6 +129,21 @@ func TestOpenWriteRelative(t *testing.T) {
 	}
 }
 
+func TestOpenRepeatSuppressed(t *testing.T) {
+	h := sensorHub(t)
+	dir := realDir(t)
+	before := h.s.Stats().Suppressed[KindOpen]
+	pid := uint32(action(t, dir, "write-twice").Process.Pid)
+	h.wait(t, "chmod", func(r *Record) bool { return r.Kind == KindChmod && r.TGID == pid })
+	opens := h.all(func(r *Record) bool { return r.Kind == KindOpen && r.TGID == pid })
+	if len(opens) != 1 || opens[0].File.Path != filepath.Join(dir, "w.txt") {
+		t.Errorf("%d open records, want the first of two", len(opens))
+	}
+	if after := h.s.Stats().Suppressed[KindOpen]; after < before+1 {
+		t.Errorf("suppressed opens %d -> %d, want one more", before, after)
+	}
+}
+
 func TestOpenSensitive(t *testing.T) {
 	h := sensorHub(t)
 	dir := realDir(t)
