@@ -1,11 +1,14 @@
 // Package rules holds vigil's builtin detection ruleset: Sigma rules (and
-// correlation rules) in YAML for AWS, Azure, GCP and Kubernetes, each with
-// its own test events, and the default values of the placeholders the
-// rules use.
+// correlation rules) in YAML for AWS, Azure, GCP, Kubernetes and the
+// runtime sensor, each with its own test events, and the default values of
+// the placeholders the rules use.
 //
 // Rules under cloud/ and kubernetes/ use either a vendor logsource (the
 // vendor's raw field names: product aws, azure, gcp or kubernetes) or
-// vigil's data model (product vigil, with a dataset as category). The
+// vigil's data model (product vigil, with a dataset as category). Rules
+// under runtime/ read the runtime sensor's events, either as Sigma's Linux
+// logsources (product linux, with Sigma's field names) or through the data
+// model (product vigil, category process, file or network_traffic). The
 // top-level "tests" key of a rule document lists raw vendor records and
 // whether the rule (or correlation) fires on them.
 package rules
@@ -14,5 +17,5 @@ import "embed"
 
 // FS holds every rule file and placeholders.yml.
 //
-//go:embed cloud kubernetes placeholders.yml
+//go:embed cloud kubernetes runtime placeholders.yml
 var FS embed.FS

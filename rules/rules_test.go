@@ -126,6 +126,18 @@ var (
 		"compute": event.Compute, "storage": event.Storage, "network_traffic": event.NetworkTraffic,
 		"authentication": event.Authentication, "management": event.Management, "database": event.Database,
 		"security": event.Security, "container": event.Container, "vulnerability": event.Vulnerability,
+		"process": event.Process, "file": event.File,
+	}
+	// linuxCategories are the Sigma categories of product linux the runtime
+	// sensor feeds, with the sensor's event names each receives.
+	linuxCategories = map[string]map[string]bool{
+		"process_creation":   {"execve": true},
+		"network_connection": {"connect": true, "accept": true},
+		"file_event":         {"create": true, "write": true, "rename": true},
+		"file_rename":        {"rename": true},
+		"file_delete":        {"unlink": true},
+		"file_access":        {"read": true},
+		"file_change":        {"chmod": true},
 	}
 	vendorSources = map[string]map[string]bool{
 		"aws":        {"cloudtrail": true},
@@ -222,6 +234,10 @@ func TestMetadata(t *testing.T) {
 				}
 				if c := ls["category"]; c != "" && categories[c] == "" {
 					t.Errorf("%s: category %q is not a dataset", d, c)
+				}
+			case p == "linux":
+				if ls["service"] != "" || linuxCategories[ls["category"]] == nil {
+					t.Errorf("%s: logsource %v", d, ls)
 				}
 			case vendorSources[p] != nil:
 				if !vendorSources[p][ls["service"]] || ls["category"] != "" {
@@ -381,6 +397,10 @@ func sourceAccepts(ls map[string]string, evs []*event.Event) bool {
 		switch ls["product"] {
 		case "vigil":
 			if c := ls["category"]; c == "" || categories[c] == e.Dataset {
+				return true
+			}
+		case "linux":
+			if e.Vendor == event.VendorLinux && e.VendorProduct == "vigil sensor" && linuxCategories[ls["category"]][e.EventName] {
 				return true
 			}
 		case "aws":
