@@ -123,3 +123,23 @@ func TestLinuxCorpusRule(t *testing.T) {
 		t.Errorf("connect event: got %q", got)
 	}
 }
+
+// The sensor records addresses, not names: a rule on the destination's
+// host name loads but does not read the event's dest (the node's name).
+func TestLinuxDestinationHostname(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: to host
+logsource: {product: linux, category: network_connection}
+detection:
+  sel:
+    DestinationHostname|exists: true
+  condition: sel
+`)
+	e := &event.Event{Time: t0, Vendor: event.VendorLinux, VendorProduct: SensorProduct, Dataset: event.NetworkTraffic,
+		EventName: "connect", Dest: "node-1"}
+	e.N().DestIP, e.N().DestPort = "10.0.0.5", 443
+	if got := titles(run(g, e)); got != "" {
+		t.Errorf("got %q", got)
+	}
+}
+

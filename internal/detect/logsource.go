@@ -242,14 +242,10 @@ var computed = map[string]sigma.Getter[*Doc]{
 		}
 		return sigma.Value{}
 	},
-	// dest_host: the sensor sees addresses, not names; a rule on the
-	// name can match only where the destination was given as one.
-	"dest_host": func(d *Doc) sigma.Value {
-		if d.E.Dest == "" {
-			return sigma.Value{}
-		}
-		return sigma.Value{Kind: sigma.String, S: d.E.Dest}
-	},
+	// dest_host: the sensor sees addresses, not host names, so a rule
+	// on a destination's name never matches a sensor event (it still
+	// loads, and matches nothing rather than the node's own name).
+	"dest_host": func(*Doc) sigma.Value { return sigma.Value{} },
 }
 
 // SensorProduct is the vendor_product of the runtime sensor's events.
