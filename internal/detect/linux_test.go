@@ -142,4 +142,3 @@ detection:
 		t.Errorf("got %q", got)
 	}
 }
-
