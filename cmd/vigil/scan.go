@@ -164,7 +164,8 @@ func writeScanSummary(w io.Writer, g *detect.Engine) {
 	}
 }
 
-// alertWriter prints alerts.
+// alertWriter prints alerts. Write formats the alert before it returns:
+// the engine's alerts are valid only during its out call.
 type alertWriter interface {
 	Write(*detect.Alert) error
 	Close() error

@@ -76,6 +76,8 @@ type Engine struct {
 	win        window
 	state      *groupState
 	stats      Stats
+	// single is the alert of single-event matches, reused (see Alert).
+	single Alert
 }
 
 // Stats counts what the engine did.
@@ -308,8 +310,9 @@ func (g *Engine) place(b *bucket) {
 	}
 }
 
-// Process matches one event and passes every alert it completes to out.
-// Events should come roughly in time order; see Config.Lateness.
+// Process matches one event and passes every alert it completes to out;
+// an alert is valid only during the out call (Clone keeps one). Events
+// should come roughly in time order; see Config.Lateness.
 func (g *Engine) Process(e *event.Event, out func(*Alert)) {
 	g.stats.Events++
 	if e.VendorProduct == "AWS CloudTrail" && e.EventID != "" && g.seen.check(dedupeKey{e.EventID, e.EventName, e.Time.UnixNano()}) {
@@ -382,7 +385,8 @@ func (g *Engine) try(r *Rule, out func(*Alert)) {
 	g.stats.Matches++
 	r.Hits++
 	if !r.quiet {
-		a := &Alert{Rule: r, Time: g.doc.E.Time}
+		a := &g.single
+		*a = Alert{Rule: r, Time: g.doc.E.Time}
 		a.one[0] = g.doc.E
 		a.Events = a.one[:]
 		g.emit(a, out)

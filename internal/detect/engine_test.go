@@ -33,7 +33,7 @@ func ct(sec int, record string) *event.Event {
 
 func run(g *Engine, evs ...*event.Event) []*Alert {
 	var out []*Alert
-	add := func(a *Alert) { out = append(out, a) }
+	add := func(a *Alert) { out = append(out, a.Clone()) }
 	for _, e := range evs {
 		g.Process(e, add)
 	}
@@ -436,5 +436,68 @@ func TestDuplicateCloudTrailEvents(t *testing.T) {
 	}
 	if st := g.Stats(); st.Duplicates != 1 || st.Events != 4 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+// TestAlertClone: the engine reuses the alert of single-event matches, so
+// an alert kept past its out call must be cloned; a clone keeps its rule,
+// time, events and group-by values whatever the engine passes out next.
+func TestAlertClone(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: any call
+name: any
+logsource: {product: vigil}
+detection:
+  sel: {event_name: Call}
+  condition: sel
+level: low
+---
+title: two calls
+correlation:
+  type: event_count
+  rules: [any]
+  group-by: [src_user]
+  timespan: 10m
+  condition: {gte: 2}
+  generate: true
+`)
+	ev := func(sec int, user string) *event.Event {
+		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "Call", SrcUser: user}
+	}
+	evs := []*event.Event{ev(0, "a"), ev(1, "b"), ev(2, "a")}
+	var passed []*Alert // as passed to out
+	var kept []*Alert   // cloned during the call
+	out := func(a *Alert) {
+		passed = append(passed, a)
+		kept = append(kept, a.Clone())
+	}
+	for _, e := range evs {
+		g.Process(e, out)
+	}
+	if len(kept) != 4 {
+		t.Fatalf("%d alerts, want 4", len(kept))
+	}
+	if passed[0] != passed[1] {
+		t.Error("single-event alerts are not reused: the engine allocates one per match")
+	}
+	for i, e := range evs {
+		a := kept[i]
+		if a.Rule.Title != "any call" || len(a.Events) != 1 || a.Events[0] != e || !a.Time.Equal(e.Time) {
+			t.Errorf("alert %d: %s with %d events at %v, want the match of event %d", i, a.Rule.Title, len(a.Events), a.Time, i)
+		}
+	}
+	c := kept[3]
+	if c.Rule.Title != "two calls" || c.Count != 2 || len(c.Events) != 2 || c.Events[0] != evs[0] || c.Events[1] != evs[2] ||
+		len(c.GroupBy) != 1 || c.GroupBy[0] != (KV{"src_user", "a"}) {
+		t.Errorf("correlation alert: %+v", c)
+	}
+	// A clone shares no slice with the alert it copies.
+	c.Events[0], c.GroupBy[0].Value = nil, "changed"
+	if passed[3].Events[0] != evs[0] || passed[3].GroupBy[0].Value != "a" {
+		t.Error("clone shares events or group-by values with the original")
+	}
+	kept[0].Events[0] = nil
+	if kept[1].Events[0] != evs[1] {
+		t.Error("clones of single-event alerts share their events")
 	}
 }
