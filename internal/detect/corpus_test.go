@@ -149,3 +149,54 @@ func TestCopiedFieldsAgreeWithRecord(t *testing.T) {
 		t.Errorf("only %d values checked", checked)
 	}
 }
+
+// TestMemoAgreesWithEvaluation runs the corpus and examples/ through two
+// engines with every rule loaded, one remembering the outcome of rules
+// over repeating data-model fields (memo) and one evaluating every rule it
+// reaches, and requires the same matches and alerts, rule by rule.
+func TestMemoAgreesWithEvaluation(t *testing.T) {
+	files := allRules(t)
+	cfg := Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}}
+	with, _ := New(cfg, files)
+	without, _ := New(cfg, files)
+	memos := map[string]*memo{}
+	for _, r := range without.Rules() {
+		r.memo = nil
+	}
+	for _, r := range with.Rules() {
+		if r.memo != nil {
+			memos[r.Title] = r.memo
+		}
+	}
+	for _, title := range []string{"Cloud API Call With a Region", "API Call With a Long-Term Credential"} {
+		if memos[title] == nil {
+			t.Errorf("%s: no memo", title)
+		}
+	}
+	alerts := map[*Engine]map[string]int{with: {}, without: {}}
+	paths := []string{sourcetest.Corpus(t, "aws"), sourcetest.Corpus(t, "gcp"), sourcetest.Corpus(t, "azure"), sourcetest.Corpus(t, "kubernetes"),
+		filepath.Join(sourcetest.Root(), "examples")}
+	for _, g := range []*Engine{with, without} {
+		count := func(a *Alert) { alerts[g][a.Rule.Title]++ }
+		r := ingest.NewReader(ingest.Settings{Formats: components.Formats()})
+		r.ReadPaths(paths, func(e *event.Event) { g.Process(e, count) })
+		g.Flush(count)
+	}
+	for i, r := range with.Rules() {
+		if o := without.Rules()[i]; r.Hits != o.Hits || alerts[with][r.Title] != alerts[without][r.Title] {
+			t.Errorf("%s: %d matches and %d alerts with memos, %d and %d without", r.Title, r.Hits, alerts[with][r.Title], o.Hits, alerts[without][r.Title])
+		}
+	}
+	hits, misses := 0, 0
+	for title, m := range memos {
+		hits += m.hits
+		misses += m.misses
+		if m.hits+m.misses > 1000 {
+			t.Logf("%s: %d hits, %d misses", title, m.hits, m.misses)
+		}
+	}
+	t.Logf("%d rules with a memo: %d hits, %d misses", len(memos), hits, misses)
+	if hits < 4*misses {
+		t.Errorf("memos hit %d times and missed %d times", hits, misses)
+	}
+}

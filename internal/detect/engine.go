@@ -175,6 +175,7 @@ func (g *Engine) compile(r *Rule) error {
 		return err
 	}
 	r.match = m
+	r.memo = memoFor(r)
 	return nil
 }
 
@@ -379,7 +380,7 @@ func (g *Engine) tryOnce(rules []*Rule, out func(*Alert)) {
 }
 
 func (g *Engine) try(r *Rule, out func(*Alert)) {
-	if !r.match.Match(&g.doc) {
+	if !r.matches(&g.doc) {
 		return
 	}
 	g.stats.Matches++

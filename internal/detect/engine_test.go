@@ -501,3 +501,85 @@ correlation:
 		t.Error("clones of single-event alerts share their events")
 	}
 }
+
+// TestMemo: a rule over repeating data-model fields is evaluated once
+// per combination of its inputs; inputs are told apart by identity, so
+// equal text in another string is evaluated again (with the same result)
+// and other values are never mistaken for remembered ones.
+func TestMemo(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: region call
+logsource: {product: vigil}
+detection:
+  sel:
+    region|startswith: us-
+    account|exists: true
+  filter:
+    region: us-gov-west-1
+  condition: sel and not filter
+level: low
+`)
+	r := g.Rules()[0]
+	if r.memo == nil || len(r.memo.fields) != 2 {
+		t.Fatalf("no memo over region and account: %+v", r.memo)
+	}
+	region := func(s string) string { return strings.Clone(s) } // a distinct string of the same text
+	east, acct := region("us-east-1"), region("111122223333")
+	ev := func(region, account string) *event.Event {
+		return &event.Event{Time: t0, VendorProduct: "x", Region: region, Account: account}
+	}
+	cases := []struct {
+		e     *event.Event
+		match bool
+		hit   bool
+	}{
+		{ev(east, acct), true, false},
+		{ev(east, acct), true, true},
+		{ev(region("us-east-1"), acct), true, false},      // same text, another string
+		{ev(region("us-gov-west-1"), acct), false, false}, // filtered
+		{ev(region("eu-west-1"), acct), false, false},     // no match
+		{ev(east, ""), false, false},                      // no account
+		{ev(east, acct), true, true},
+	}
+	for i, c := range cases {
+		hits, misses, matches := r.memo.hits, r.memo.misses, r.Hits
+		g.Process(c.e, func(*Alert) {})
+		if got := r.Hits > matches; got != c.match {
+			t.Errorf("event %d (%s, %q): match %v, want %v", i, c.e.Region, c.e.Account, got, c.match)
+		}
+		if hit := r.memo.hits > hits; hit != c.hit || r.memo.hits+r.memo.misses != hits+misses+1 {
+			t.Errorf("event %d: memo hit %v, want %v", i, hit, c.hit)
+		}
+	}
+	// Rules reading the vendor record, lists, numbers or keywords have none.
+	g = mustEngine(t, Config{}, `
+title: vendor
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: X}
+  condition: sel
+---
+title: tags
+logsource: {product: vigil}
+detection:
+  sel: {tags: x}
+  condition: sel
+---
+title: keywords
+logsource: {product: vigil}
+detection:
+  kw: [evil]
+  condition: kw
+---
+title: message
+logsource: {product: vigil}
+detection:
+  sel: {msg|contains: denied}
+  condition: sel
+`)
+	for _, r := range g.Rules() {
+		if r.memo != nil {
+			t.Errorf("%s: has a memo", r.Title)
+		}
+	}
+}

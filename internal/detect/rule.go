@@ -2,7 +2,9 @@ package detect
 
 import (
 	"strings"
+	"unsafe"
 
+	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sigma"
 )
 
@@ -17,6 +19,8 @@ type Rule struct {
 
 	src   *source
 	match *sigma.Matcher[*Doc]
+	// memo, when set, remembers the outcome of match by its inputs.
+	memo *memo
 	// feeds are the correlations that count this rule's matches.
 	feeds []*correlation
 	// quiet: the rule only feeds correlations (generate: false).
@@ -29,6 +33,14 @@ type Rule struct {
 	// Hits counts the rule's matches (single events), Alerts its alerts.
 	Hits, Alerts int
 	seen         uint64 // engine generation of the last evaluation
+}
+
+// matches evaluates the rule's detection on the engine's document.
+func (r *Rule) matches(d *Doc) bool {
+	if r.memo != nil {
+		return r.memo.match(r.match, d)
+	}
+	return r.match.Match(d)
 }
 
 // Feeds returns how many correlation rules count this rule's matches.
@@ -104,3 +116,101 @@ func LevelAtLeast(level, min string) bool {
 
 // ValidLevel reports whether s is a Sigma level.
 func ValidLevel(s string) bool { return levelRank[strings.ToLower(s)] > 0 }
+
+// memo remembers a rule's outcome for the values of its inputs, when
+// they are a few data-model text fields whose values repeat from event
+// to event (vendor, region, account, user agent...): a rule reached by
+// nearly every event, such as one that feeds a correlation with every
+// API call, is then evaluated once per combination of values.
+//
+// Inputs are compared by identity: two strings with the same data
+// pointer and length hold the same text, since event fields are ordinary
+// (immutable) Go strings and the memo keeps the strings it remembers, so
+// their memory is not reused. Sources intern repeating values
+// (source.Intern), so equal values are mostly one string; equal values in
+// distinct strings merely miss. A slot holds one combination and is
+// replaced by the next that hashes to it.
+type memo struct {
+	fields []*event.Field
+	keys   []string // memoSlots slots of len(fields) inputs, allocated on first use
+	state  []uint8  // per slot: memoEmpty, memoNoMatch or memoMatch
+	// hits and misses count lookups (for tests and tuning).
+	hits, misses int
+}
+
+const (
+	memoSlots     = 64 // a power of two
+	memoMaxInputs = 4
+
+	memoEmpty   = 0
+	memoNoMatch = 1
+	memoMatch   = 2
+)
+
+// memoFor returns a memo for r when its detection reads nothing but at
+// most memoMaxInputs data-model text fields whose values repeat: those
+// marked Repeats, and vendor and dataset, which sources set from package
+// event's constants. Else nil.
+func memoFor(r *Rule) *memo {
+	if r.match == nil || r.src == nil || r.match.Keywords() {
+		return nil
+	}
+	if _, ok := r.src.resolver(nil).(modelResolver); !ok {
+		return nil // vendor records, or fields under other names
+	}
+	names := r.match.Fields()
+	if len(names) == 0 || len(names) > memoMaxInputs {
+		return nil
+	}
+	m := &memo{}
+	for _, n := range names {
+		f := event.Lookup(n)
+		if f == nil || f.Kind != event.KindString || !(f.Repeats || f.Name == "vendor" || f.Name == "dataset") {
+			return nil
+		}
+		m.fields = append(m.fields, f)
+	}
+	return m
+}
+
+// match returns match.Match(d), from memory when the inputs were seen.
+func (m *memo) match(match *sigma.Matcher[*Doc], d *Doc) bool {
+	var in [memoMaxInputs]string
+	h := uint64(0)
+	for i, f := range m.fields {
+		s := f.String(d.E)
+		in[i] = s
+		h = (h ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(s))))) * 0x9e3779b97f4a7c15
+		h ^= uint64(len(s))
+	}
+	slot := int((h * 0xff51afd7ed558ccd) >> (64 - 6)) // memoSlots = 1<<6
+	k := len(m.fields)
+	if m.keys == nil {
+		m.keys = make([]string, memoSlots*k)
+		m.state = make([]uint8, memoSlots)
+	}
+	keys := m.keys[slot*k : slot*k+k]
+	if st := m.state[slot]; st != memoEmpty && sameStrings(keys, in[:k]) {
+		m.hits++
+		return st == memoMatch
+	}
+	m.misses++
+	ok := match.Match(d)
+	copy(keys, in[:k])
+	m.state[slot] = memoNoMatch
+	if ok {
+		m.state[slot] = memoMatch
+	}
+	return ok
+}
+
+// sameStrings reports whether a and b hold the same strings, element by
+// element: equal lengths and, unless empty, the same data.
+func sameStrings(a, b []string) bool {
+	for i := range a {
+		if len(a[i]) != len(b[i]) || len(a[i]) > 0 && unsafe.StringData(a[i]) != unsafe.StringData(b[i]) {
+			return false
+		}
+	}
+	return true
+}

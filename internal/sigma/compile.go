@@ -11,9 +11,10 @@ import (
 // Matcher is a compiled detection rule. It is immutable and safe for
 // concurrent use.
 type Matcher[D any] struct {
-	rule   *Rule
-	root   node[D]
-	fields []string
+	rule     *Rule
+	root     node[D]
+	fields   []string
+	keywords bool
 }
 
 // Rule returns the rule the matcher was compiled from.
@@ -26,6 +27,10 @@ func (m *Matcher[D]) Match(d D) bool { return m.root.match(d) }
 // Fields returns, sorted, the fields the rule reads (including the targets
 // of fieldref); keyword searches are not fields.
 func (m *Matcher[D]) Fields() []string { return slices.Clone(m.fields) }
+
+// Keywords reports whether the rule searches keywords (the text its
+// Resolver's Keywords getter gives) besides its Fields.
+func (m *Matcher[D]) Keywords() bool { return m.keywords }
 
 // Compile compiles a detection rule for documents of type D, getting the
 // rule's fields from res once each. Every value is prepared here — case
@@ -70,7 +75,7 @@ func Compile[D any](r *Rule, res Resolver[D], opt Options) (*Matcher[D], error) 
 	if c.err != nil {
 		return nil, c.err
 	}
-	m := &Matcher[D]{rule: r, root: mkOr(roots)}
+	m := &Matcher[D]{rule: r, root: mkOr(roots), keywords: c.kw != nil}
 	for f := range c.fields {
 		m.fields = append(m.fields, f)
 	}

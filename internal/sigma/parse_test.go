@@ -111,6 +111,14 @@ func TestParseFullRule(t *testing.T) {
 	if f := m.Fields(); !reflect.DeepEqual(f, []string{"eventName", "eventSource", "userAgent", "userIdentity.type"}) {
 		t.Errorf("fields: %v", f)
 	}
+	if !m.Keywords() {
+		t.Error("the rule searches keywords; Keywords says it does not")
+	}
+	delete(r.Detection.Selections, "keywords")
+	r.Detection.Conditions = []Condition{{Text: "selection", Expr: &Ref{Name: "selection"}}}
+	if m, err := Compile[doc](r, anyResolver{}, Options{}); err != nil || m.Keywords() {
+		t.Errorf("without its keywords the rule still searches them (err %v)", err)
+	}
 }
 
 func TestParseValues(t *testing.T) {
