@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 
@@ -51,39 +52,98 @@ type foldSlot struct {
 	rules []*Rule
 }
 
-const (
-	fnvOffset = 14695981039346656037
-	fnvPrime  = 1099511628211
-)
-
-// foldHash is FNV-1a over the folded key. ASCII text, the common case, is
-// hashed byte by byte; the rest of a key from its first other byte on is
-// hashed rune by rune.
+// foldHash hashes s with its case folded, as the table stores keys: the
+// folded text in 8-byte words, each mixed in with one 64×64→128-bit
+// multiplication, then its length. ASCII text, the common case, is read
+// and lower-cased a word at a time; from the first word with another
+// byte on, the rest is folded rune by rune (foldHashRunes), which forms
+// the same words from the folded bytes.
 func foldHash(s string) uint64 {
-	h := uint64(fnvOffset)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			return foldHashRunes(h, s[i:])
+	var h uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s, i)
+		if w&highBits != 0 {
+			return foldHashRunes(h, i, s[i:])
 		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		h ^= uint64(c)
-		h *= fnvPrime
+		h = mix(h, lower8(w))
 	}
-	return h
+	w := tail(s, i)
+	if w&highBits != 0 {
+		return foldHashRunes(h, i, s[i:])
+	}
+	return finish(h, lower8(w), len(s))
 }
 
-func foldHashRunes(h uint64, s string) uint64 {
+// foldHashRunes goes on with foldHash's state h after n folded bytes (a
+// multiple of 8), folding the rest of the text, s, rune by rune.
+func foldHashRunes(h uint64, n int, s string) uint64 {
 	var buf [utf8.UTFMax]byte
+	var w uint64
+	k := 0 // bytes in w
 	for _, r := range s {
 		for _, c := range utf8.AppendRune(buf[:0], foldRune(r)) {
-			h ^= uint64(c)
-			h *= fnvPrime
+			w |= uint64(c) << (8 * k)
+			n++
+			if k++; k == 8 {
+				h, w, k = mix(h, w), 0, 0
+			}
 		}
 	}
-	return h
+	return finish(h, w, n)
+}
+
+const (
+	highBits = 0x8080808080808080
+	hashMul1 = 0x9e3779b97f4a7c15
+	hashMul2 = 0xff51afd7ed558ccd
+)
+
+func mix(h, w uint64) uint64 {
+	hi, lo := bits.Mul64(h^w, hashMul1)
+	return hi ^ lo
+}
+
+// finish mixes in the last, partial word and the length.
+func finish(h, w uint64, n int) uint64 {
+	hi, lo := bits.Mul64(mix(h, w)^uint64(n), hashMul2)
+	return hi ^ lo
+}
+
+// load64 reads the 8 bytes of s at i as a little-endian word.
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+func load32(s string, i int) uint64 {
+	_ = s[i+3]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24
+}
+
+// tail returns the last bytes of s, from i on (fewer than 8), as a
+// little-endian word. Loads may overlap bytes before i or each other:
+// they read the same bytes into the same places.
+func tail(s string, i int) uint64 {
+	n := len(s)
+	switch t := n - i; {
+	case t == 0:
+		return 0
+	case n >= 8:
+		return load64(s, n-8) >> (64 - 8*t)
+	case n >= 4:
+		return load32(s, 0) | load32(s, n-4)<<(8*(n-4))
+	}
+	return uint64(s[0]) | uint64(s[n/2])<<(8*(n/2)) | uint64(s[n-1])<<(8*(n-1))
+}
+
+// lower8 lower-cases the ASCII letters of a word of 8 ASCII bytes: for a
+// byte c below 0x80, c+0x3f has its top bit set when c >= 'A' and c+0x25
+// when c > 'Z', and no byte carries into the next.
+func lower8(w uint64) uint64 {
+	upper := (w + 0x3f3f3f3f3f3f3f3f) &^ (w + 0x2525252525252525) & highBits
+	return w | upper>>2
 }
 
 // foldRune maps every rune of a Unicode simple-folding orbit to one
@@ -109,9 +169,20 @@ func foldRune(r rune) rune {
 	return m
 }
 
-// equalFold compares s with a folded key, folding s on the fly.
+// equalFold compares s with a folded key, folding s on the fly: a word at
+// a time while s is ASCII (its bytes then match the key's one for one).
 func equalFold(s, key string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s) && i+8 <= len(key); i += 8 {
+		w := load64(s, i)
+		if w&highBits != 0 {
+			return equalFoldRunes(s[i:], key[i:])
+		}
+		if lower8(w) != load64(key, i) {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			return equalFoldRunes(s[i:], key[min(i, len(key)):])

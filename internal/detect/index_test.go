@@ -2,6 +2,8 @@ package detect
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -64,5 +66,55 @@ func TestFoldTableUnicode(t *testing.T) {
 		if got := tab.get(miss); got != nil {
 			t.Errorf("%q: got %d rules, want none", miss, len(got))
 		}
+	}
+}
+
+// TestFoldHashAndEqual checks the word-at-a-time hashing and comparison
+// against folding the text first: for texts of every length mixing
+// ASCII letters of both cases, the bytes around them ('@', '[', '`',
+// '{'), letters whose folding crosses into ASCII (Kelvin sign, long s),
+// other letters and invalid UTF-8, at every position.
+func TestFoldHashAndEqual(t *testing.T) {
+	alphabet := []string{"a", "Z", "z", "A", "@", "[", "`", "{", "k", "\u212a", "ſ", "S", "é", "É", "–", "\xff", "0", ".", "\x7f"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	text := func() string {
+		var b strings.Builder
+		for n := rng.IntN(40); n > 0; n-- {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	for i := 0; i < 20000; i++ {
+		s := text()
+		key := fold(s)
+		if foldHash(s) != foldHash(key) {
+			t.Fatalf("%q and its folding %q hash differently", s, key)
+		}
+		if !equalFold(s, key) {
+			t.Fatalf("%q does not equal its folding %q", s, key)
+		}
+		other := fold(text())
+		if got, want := equalFold(s, other), key == other; got != want {
+			t.Fatalf("equalFold(%q, %q) = %v, want %v", s, other, got, want)
+		}
+		// One byte changed.
+		if len(s) > 0 {
+			b := []byte(s)
+			b[rng.IntN(len(b))] ^= 1 << rng.IntN(8)
+			m := string(b)
+			if got, want := equalFold(m, key), fold(m) == key; got != want {
+				t.Fatalf("equalFold(%q, %q) = %v, want %v", m, key, got, want)
+			}
+		}
+	}
+	// Distinct short keys spread over the table's slots.
+	seen := map[uint64]string{}
+	for _, k := range []string{"get", "put", "list", "describe", "delete", "create", "update", "aws", "gcp", "azure", "success", "failure",
+		"describeinstances", "describeinstancez", "assumedrole", "iamuser", "awsapicall", "management", "ec2.amazonaws.com", "s3.amazonaws.com"} {
+		h := foldHash(k)
+		if o, ok := seen[h]; ok {
+			t.Errorf("%q and %q hash alike", k, o)
+		}
+		seen[h] = k
 	}
 }
