@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -152,8 +153,10 @@ func TestCopiedFieldsAgreeWithRecord(t *testing.T) {
 
 // TestMemoAgreesWithEvaluation runs the corpus and examples/ through two
 // engines with every rule loaded, one remembering the outcome of rules
-// over repeating data-model fields (memo) and one evaluating every rule it
-// reaches, and requires the same matches and alerts, rule by rule.
+// over repeating data-model fields (memo) and finding correlation groups
+// by the identity of their values (groupCache), one evaluating every rule
+// it reaches and building every group key, and requires the same matches
+// and the same alerts, rule by rule.
 func TestMemoAgreesWithEvaluation(t *testing.T) {
 	files := allRules(t)
 	cfg := Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}}
@@ -162,6 +165,18 @@ func TestMemoAgreesWithEvaluation(t *testing.T) {
 	memos := map[string]*memo{}
 	for _, r := range without.Rules() {
 		r.memo = nil
+	}
+	cached := 0
+	for i, c := range without.corrs {
+		for k := range c.owned {
+			c.owned[k].byGroup = false
+			if with.corrs[i].owned[k].byGroup {
+				cached++
+			}
+		}
+	}
+	if cached == 0 {
+		t.Error("no correlation finds its groups by identity")
 	}
 	for _, r := range with.Rules() {
 		if r.memo != nil {
@@ -174,10 +189,14 @@ func TestMemoAgreesWithEvaluation(t *testing.T) {
 		}
 	}
 	alerts := map[*Engine]map[string]int{with: {}, without: {}}
+	signatures := map[*Engine][]string{}
 	paths := []string{sourcetest.Corpus(t, "aws"), sourcetest.Corpus(t, "gcp"), sourcetest.Corpus(t, "azure"), sourcetest.Corpus(t, "kubernetes"),
 		filepath.Join(sourcetest.Root(), "examples")}
 	for _, g := range []*Engine{with, without} {
-		count := func(a *Alert) { alerts[g][a.Rule.Title]++ }
+		count := func(a *Alert) {
+			alerts[g][a.Rule.Title]++
+			signatures[g] = append(signatures[g], fmt.Sprint(a.Rule.Title, a.Time, a.GroupBy, a.Count, a.Aggregate, len(a.Events), a.EventsDropped))
+		}
 		r := ingest.NewReader(ingest.Settings{Formats: components.Formats()})
 		r.ReadPaths(paths, func(e *event.Event) { g.Process(e, count) })
 		g.Flush(count)
@@ -186,6 +205,9 @@ func TestMemoAgreesWithEvaluation(t *testing.T) {
 		if o := without.Rules()[i]; r.Hits != o.Hits || alerts[with][r.Title] != alerts[without][r.Title] {
 			t.Errorf("%s: %d matches and %d alerts with memos, %d and %d without", r.Title, r.Hits, alerts[with][r.Title], o.Hits, alerts[without][r.Title])
 		}
+	}
+	if !slices.Equal(signatures[with], signatures[without]) {
+		t.Errorf("%d alerts with memos and group caches, %d without, not the same", len(signatures[with]), len(signatures[without]))
 	}
 	hits, misses := 0, 0
 	for title, m := range memos {

@@ -23,10 +23,19 @@ type correlation struct {
 	// value field's getter (value_* types).
 	groupGet [][]sigma.Getter[*Doc]
 	valueGet []sigma.Getter[*Doc]
+	// owned: per input rule, whether the values its getters return are the
+	// event's own strings (data-model text fields), which outlive the
+	// call: group-by values (byGroup) and the value field (byValue).
+	owned []ownership
+	// groups finds the group of group-by values that are the event's own
+	// strings by their identity, without building the key (see memo).
+	groups groupCache
 	// new_value: the learning period ends span after the first input.
 	learnEnd time.Time
 	id       int
 }
+
+type ownership struct{ byGroup, byValue bool }
 
 // supported correlation types.
 var corrTypes = map[string]bool{
@@ -70,12 +79,14 @@ func (g *Engine) link(r *Rule) error {
 		}
 		res := g.resolver(in.src)
 		var gets []sigma.Getter[*Doc]
+		own := ownership{byGroup: true}
 		for _, f := range c.groupBy {
 			get, err := res.Field(aliasFor(sc, f, in))
 			if err != nil {
 				return ruleError(r, "group-by %s for rule %q: %v", f, in.Key(), err)
 			}
 			gets = append(gets, get)
+			own.byGroup = own.byGroup && ownedText(in, aliasFor(sc, f, in))
 		}
 		c.groupGet = append(c.groupGet, gets)
 		var vget sigma.Getter[*Doc]
@@ -85,8 +96,10 @@ func (g *Engine) link(r *Rule) error {
 				return ruleError(r, "condition field %s for rule %q: %v", c.thr.Field, in.Key(), err)
 			}
 			vget = get
+			own.byValue = ownedText(in, aliasFor(sc, c.thr.Field, in))
 		}
 		c.valueGet = append(c.valueGet, vget)
+		c.owned = append(c.owned, own)
 	}
 	// Inputs whose logsource is idle were skipped above; keep the slices
 	// aligned by dropping them from inputs too.
@@ -98,7 +111,7 @@ func (g *Engine) link(r *Rule) error {
 	}
 	if len(active) != len(c.inputs) && (c.typ == "temporal" || c.typ == "temporal_ordered") {
 		active = active[:0] // a temporal correlation with an idle input can never complete
-		c.groupGet, c.valueGet = nil, nil
+		c.groupGet, c.valueGet, c.owned = nil, nil, nil
 	}
 	c.inputs = active
 	for _, in := range c.inputs {
@@ -110,6 +123,18 @@ func (g *Engine) link(r *Rule) error {
 	r.corr = c
 	g.corrs = append(g.corrs, c)
 	return nil
+}
+
+// ownedText reports whether the getter of field, for input rule in,
+// returns the event's own strings: a data-model text field read as it is
+// (not a vendor record's text, a number formatted in scratch space or a
+// list joined).
+func ownedText(in *Rule, field string) bool {
+	if _, ok := in.src.resolver(nil).(modelResolver); !ok {
+		return false
+	}
+	f := event.Lookup(field)
+	return f != nil && f.Kind == event.KindString
 }
 
 // aliasFor returns the field of input rule in that a correlation field
@@ -166,6 +191,7 @@ type group struct {
 	quiet time.Time
 
 	prev, next *group // least recently used order
+	dropped    bool   // no longer held (evicted, or its windows closed)
 }
 
 // add feeds a match of input rule in to the correlation.
@@ -191,9 +217,6 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 		g.stats.Late++
 		return
 	}
-	// The group key and values are built in scratch space; they are copied
-	// only when the group is new.
-	kb := append(g.keyBuf[:0], byte(c.id), byte(c.id>>8))
 	vals := g.valBuf[:0]
 	for _, get := range c.groupGet[idx] {
 		v := get(&g.doc)
@@ -201,28 +224,29 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 			// Sigma: events without a group-by field are not correlated.
 			return
 		}
-		s := valueText(v)
-		kb = append(append(kb, 0), s...)
-		vals = append(vals, s)
+		vals = append(vals, valueText(v))
 	}
-	g.keyBuf, g.valBuf = kb, vals
+	g.valBuf = vals
 	it := item{t: e.Time, input: idx, ev: e}
 	if get := c.valueGet[idx]; get != nil {
 		v := get(&g.doc)
 		if v.Kind == sigma.Absent || v.Kind == sigma.Null {
 			return
 		}
-		it.val = strings.Clone(valueText(v))
+		it.val = valueText(v)
+		if !c.owned[idx].byValue {
+			it.val = strings.Clone(it.val)
+		}
 		it.num = v.N
 		if v.Kind != sigma.Number {
 			it.num = math.NaN()
 		}
 	}
 	if c.typ == "new_value" {
-		c.newValue(g, kb, vals, it, out)
+		c.newValue(g, idx, vals, it, out)
 		return
 	}
-	gr := g.state.get(kb, c, vals)
+	gr, _ := c.group(g, idx, vals)
 	if gr.agg.perInput == nil {
 		gr.agg.reset(len(c.inputs), c.typ == "value_count")
 	}
@@ -233,6 +257,65 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 	inOrder := !it.t.Before(gr.newest)
 	gr.insert(it)
 	c.evaluate(g, gr, it.t, inOrder, out)
+}
+
+// group returns the group of the group-by values vals (read for input
+// rule idx), marked most recently used; new reports that it was created.
+// Values that are the event's own strings find their group by identity
+// in c.groups first; otherwise, or when that misses, the group key is
+// built in scratch space and looked up (the values are copied only for
+// a new group).
+func (c *correlation) group(g *Engine, idx int, vals []string) (gr *group, new bool) {
+	cache := c.owned[idx].byGroup
+	if cache {
+		if gr := c.groups.find(vals); gr != nil {
+			g.state.use(gr)
+			return gr, false
+		}
+	}
+	kb := append(g.keyBuf[:0], byte(c.id), byte(c.id>>8))
+	for _, s := range vals {
+		kb = append(append(kb, 0), s...)
+	}
+	g.keyBuf = kb
+	gr, new = g.state.get(kb, c, vals)
+	if cache {
+		c.groups.store(vals, gr)
+	}
+	return gr, new
+}
+
+// groupCache remembers the groups of recent group-by values by the
+// identity of the strings (as memo does): a slot holds the values and
+// their group, valid while the group is held (not dropped).
+type groupCache struct {
+	vals   []string // groupCacheSlots slots of len(groupBy) values, allocated on first use
+	groups []*group
+}
+
+const groupCacheSlots = 64 // a power of two
+
+func (gc *groupCache) find(vals []string) *group {
+	if gc.groups == nil {
+		return nil
+	}
+	slot := identitySlot(vals, groupCacheSlots)
+	k := len(vals)
+	if gr := gc.groups[slot]; gr != nil && !gr.dropped && sameStrings(gc.vals[slot*k:slot*k+k], vals) {
+		return gr
+	}
+	return nil
+}
+
+func (gc *groupCache) store(vals []string, gr *group) {
+	k := len(vals)
+	if gc.groups == nil {
+		gc.vals = make([]string, groupCacheSlots*k)
+		gc.groups = make([]*group, groupCacheSlots)
+	}
+	slot := identitySlot(vals, groupCacheSlots)
+	copy(gc.vals[slot*k:slot*k+k], vals)
+	gc.groups[slot] = gr
 }
 
 // valueText renders a value for grouping: lists as their elements joined.
@@ -247,14 +330,14 @@ func valueText(v sigma.Value) string {
 	return strings.Join(parts, ",")
 }
 
-func (c *correlation) newValue(g *Engine, key []byte, values []string, it item, out func(*Alert)) {
+func (c *correlation) newValue(g *Engine, idx int, values []string, it item, out func(*Alert)) {
 	if c.learnEnd.IsZero() {
 		c.learnEnd = it.t.Add(c.span)
 	}
-	if g.state.touch(key) {
+	gr, new := c.group(g, idx, values)
+	if !new {
 		return
 	}
-	gr := g.state.get(key, c, values)
 	gr.newest = it.t
 	if it.t.After(c.learnEnd) {
 		g.emit(c.alert(g, gr, []item{it}, 1), out)
@@ -650,24 +733,21 @@ func newGroupState(cap int, st *Stats) *groupState {
 
 func (s *groupState) len() int { return len(s.m) }
 
-// touch marks the group of key used; false if there is none.
-func (s *groupState) touch(key []byte) bool {
-	gr := s.m[string(key)]
-	if gr == nil {
-		return false
-	}
-	s.unlink(gr)
-	s.pushFront(gr)
-	return true
-}
-
-// get returns the group for key, creating it (and evicting the least
-// recently used group beyond the cap).
-func (s *groupState) get(key []byte, c *correlation, values []string) *group {
-	if gr := s.m[string(key)]; gr != nil {
+// use marks a held group most recently used.
+func (s *groupState) use(gr *group) {
+	if s.head != gr {
 		s.unlink(gr)
 		s.pushFront(gr)
-		return gr
+	}
+}
+
+// get returns the group for key, marked most recently used, creating it
+// (and evicting the least recently used group beyond the cap); new
+// reports that it was created.
+func (s *groupState) get(key []byte, c *correlation, values []string) (gr *group, new bool) {
+	if gr := s.m[string(key)]; gr != nil {
+		s.use(gr)
+		return gr, false
 	}
 	for len(s.m) >= s.cap && s.tail != nil {
 		s.drop(s.tail)
@@ -677,10 +757,10 @@ func (s *groupState) get(key []byte, c *correlation, values []string) *group {
 	for i, v := range values {
 		vals[i] = strings.Clone(v)
 	}
-	gr := &group{key: string(key), c: c, values: vals}
+	gr = &group{key: string(key), c: c, values: vals}
 	s.m[gr.key] = gr
 	s.pushFront(gr)
-	return gr
+	return gr, true
 }
 
 func (s *groupState) drop(gr *group) {
@@ -689,6 +769,7 @@ func (s *groupState) drop(gr *group) {
 	}
 	delete(s.m, gr.key)
 	s.unlink(gr)
+	gr.dropped = true
 }
 
 func (s *groupState) of(c *correlation) []*group {

@@ -583,3 +583,54 @@ detection:
 		}
 	}
 }
+
+// TestGroupCacheAfterEviction: a group found by the identity of its
+// values is the one the key finds, also once the state cap has evicted
+// it and its values come back (a new group, counting afresh).
+func TestGroupCacheAfterEviction(t *testing.T) {
+	yml := `
+title: any
+name: any
+logsource: {product: vigil}
+detection:
+  sel: {event_name: X}
+  condition: sel
+---
+title: three by one user
+correlation:
+  type: event_count
+  rules: [any]
+  group-by: [src_user, region]
+  timespan: 1h
+  condition: {gte: 3}
+`
+	users := []string{"u0", "u1", "u2"} // one string per user: the cache finds their groups
+	var evs []*event.Event
+	for i := 0; i < 60; i++ {
+		// u0 twice, then the others, so that with a cap of 2 groups u0's
+		// group is evicted before its third event now and then.
+		u := users[[]int{0, 0, 1, 2, 0, 1}[i%6]]
+		evs = append(evs, &event.Event{Time: t0.Add(time.Duration(i) * time.Second), VendorProduct: "x", EventName: "X", SrcUser: u, Region: "r"})
+	}
+	for _, cap := range []int{2, 3, 100} {
+		with := mustEngine(t, Config{StateCap: cap}, yml)
+		without := mustEngine(t, Config{StateCap: cap}, yml)
+		if !with.corrs[0].owned[0].byGroup {
+			t.Fatal("src_user and region groups are not found by identity")
+		}
+		without.corrs[0].owned[0].byGroup = false
+		a, b := run(with, evs...), run(without, evs...)
+		if len(a) != len(b) {
+			t.Fatalf("cap %d: %d alerts with the group cache, %d without", cap, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].Rule != with.Rules()[1] || a[i].Count != b[i].Count || !a[i].Time.Equal(b[i].Time) || a[i].GroupBy[0] != b[i].GroupBy[0] {
+				t.Errorf("cap %d alert %d: %s %v at %v, without the cache %v at %v", cap, i, a[i].Rule.Title, a[i].GroupBy, a[i].Time, b[i].GroupBy, b[i].Time)
+			}
+		}
+		if sw, so := with.Stats(), without.Stats(); sw.Evicted != so.Evicted || (cap == 2) != (sw.Evicted > 0) {
+			t.Errorf("cap %d: %d evicted with the group cache, %d without", cap, sw.Evicted, so.Evicted)
+		}
+		t.Logf("cap %d: %d alerts, %d evicted", cap, len(a), with.Stats().Evicted)
+	}
+}

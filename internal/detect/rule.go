@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"math/bits"
 	"strings"
 	"unsafe"
 
@@ -175,33 +176,42 @@ func memoFor(r *Rule) *memo {
 
 // match returns match.Match(d), from memory when the inputs were seen.
 func (m *memo) match(match *sigma.Matcher[*Doc], d *Doc) bool {
-	var in [memoMaxInputs]string
-	h := uint64(0)
+	var buf [memoMaxInputs]string
+	in := buf[:len(m.fields)]
 	for i, f := range m.fields {
-		s := f.String(d.E)
-		in[i] = s
-		h = (h ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(s))))) * 0x9e3779b97f4a7c15
-		h ^= uint64(len(s))
+		in[i] = f.String(d.E)
 	}
-	slot := int((h * 0xff51afd7ed558ccd) >> (64 - 6)) // memoSlots = 1<<6
-	k := len(m.fields)
+	k := len(in)
 	if m.keys == nil {
 		m.keys = make([]string, memoSlots*k)
 		m.state = make([]uint8, memoSlots)
 	}
+	slot := identitySlot(in, memoSlots)
 	keys := m.keys[slot*k : slot*k+k]
-	if st := m.state[slot]; st != memoEmpty && sameStrings(keys, in[:k]) {
+	if st := m.state[slot]; st != memoEmpty && sameStrings(keys, in) {
 		m.hits++
 		return st == memoMatch
 	}
 	m.misses++
 	ok := match.Match(d)
-	copy(keys, in[:k])
+	copy(keys, in)
 	m.state[slot] = memoNoMatch
 	if ok {
 		m.state[slot] = memoMatch
 	}
 	return ok
+}
+
+// identitySlot picks one of n slots (a power of two) for strings by
+// their identity (data pointers and lengths), as sameStrings compares
+// them.
+func identitySlot(in []string, n int) int {
+	h := uint64(0)
+	for _, s := range in {
+		h = (h ^ uint64(uintptr(unsafe.Pointer(unsafe.StringData(s))))) * 0x9e3779b97f4a7c15
+		h ^= uint64(len(s))
+	}
+	return int((h * 0xff51afd7ed558ccd) >> (64 - bits.TrailingZeros(uint(n))))
 }
 
 // sameStrings reports whether a and b hold the same strings, element by
