@@ -440,15 +440,14 @@ func (d *dedupe) check(k dedupeKey) bool {
 	if sum == 0 {
 		sum = 1 // 0 marks an empty slot
 	}
-	if d.cur.has(sum) || d.prev.has(sum) {
+	if d.prev.has(sum) {
 		return true
 	}
-	if d.cur.n >= dedupeGeneration {
+	if d.cur.n >= dedupeGeneration && !d.cur.has(sum) {
 		d.prev, d.cur = d.cur, d.prev
 		d.cur.clear()
 	}
-	d.cur.add(sum)
-	return false
+	return !d.cur.insert(sum)
 }
 
 // hashSet is an open-addressing set of non-zero 64-bit hashes, kept at
@@ -473,27 +472,33 @@ func (s *hashSet) has(h uint64) bool {
 	}
 }
 
-func (s *hashSet) add(h uint64) {
+// insert adds h and reports whether it was not there yet, in one probe.
+func (s *hashSet) insert(h uint64) bool {
 	if 2*(s.n+1) > len(s.slots) {
-		old := s.slots
-		s.slots = make([]uint64, max(1024, 2*len(old)))
-		s.n = 0
-		for _, x := range old {
-			if x != 0 {
-				s.add(x)
-			}
-		}
+		s.grow()
 	}
 	mask := uint64(len(s.slots) - 1)
 	i := h & mask
 	for s.slots[i] != 0 {
 		if s.slots[i] == h {
-			return
+			return false
 		}
 		i = (i + 1) & mask
 	}
 	s.slots[i] = h
 	s.n++
+	return true
+}
+
+func (s *hashSet) grow() {
+	old := s.slots
+	s.slots = make([]uint64, max(1024, 2*len(old)))
+	s.n = 0
+	for _, x := range old {
+		if x != 0 {
+			s.insert(x)
+		}
+	}
 }
 
 func (s *hashSet) clear() {

@@ -634,3 +634,34 @@ correlation:
 		t.Logf("cap %d: %d alerts, %d evicted", cap, len(a), with.Stats().Evicted)
 	}
 }
+
+// TestDedupeGenerations: an event id is remembered through the
+// generation it was added in and the next, and forgotten after that.
+func TestDedupeGenerations(t *testing.T) {
+	var d dedupe
+	key := func(i int) dedupeKey { return dedupeKey{id: fmt.Sprint("id-", i), name: "GetObject", t: int64(i % 7)} }
+	const n = 2*dedupeGeneration + 100
+	for i := 0; i < n; i++ {
+		if d.check(key(i)) {
+			t.Fatalf("key %d seen before it was added", i)
+		}
+		if i%1000 == 0 && !d.check(key(i)) {
+			t.Fatalf("key %d not seen right after it was added", i)
+		}
+	}
+	// Keys 0..G-1 filled the first generation, G..2G-1 the second; the
+	// third began at 2G and dropped the first.
+	for _, i := range []int{dedupeGeneration, dedupeGeneration + 5, 2*dedupeGeneration - 1, 2 * dedupeGeneration, n - 1} {
+		if !d.check(key(i)) {
+			t.Errorf("key %d forgotten", i)
+		}
+	}
+	for _, i := range []int{1, 5, dedupeGeneration - 1} {
+		if d.check(key(i)) {
+			t.Errorf("key %d of two generations ago still seen", i)
+		}
+	}
+	if d.cur.n > dedupeGeneration+10 || d.prev.n != dedupeGeneration {
+		t.Errorf("generations hold %d and %d keys", d.cur.n, d.prev.n)
+	}
+}
