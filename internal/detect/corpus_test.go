@@ -152,11 +152,12 @@ func TestCopiedFieldsAgreeWithRecord(t *testing.T) {
 }
 
 // TestMemoAgreesWithEvaluation runs the corpus and examples/ through two
-// engines with every rule loaded, one remembering the outcome of rules
-// over repeating data-model fields (memo) and finding correlation groups
-// by the identity of their values (groupCache), one evaluating every rule
-// it reaches and building every group key, and requires the same matches
-// and the same alerts, rule by rule.
+// engines with every rule loaded, one remembering by the identity of
+// strings the outcome of rules over repeating data-model fields (memo),
+// index lookups (probeCache) and correlation groups (groupCache), the
+// other evaluating every rule it reaches, hashing every probe and
+// building every group key, and requires the same matches and the same
+// alerts, rule by rule.
 func TestMemoAgreesWithEvaluation(t *testing.T) {
 	files := allRules(t)
 	cfg := Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}}
@@ -177,6 +178,25 @@ func TestMemoAgreesWithEvaluation(t *testing.T) {
 	}
 	if cached == 0 {
 		t.Error("no correlation finds its groups by identity")
+	}
+	owned := 0
+	buckets := []*bucket{without.vigilAll}
+	for _, b := range without.byDS {
+		buckets = append(buckets, b)
+	}
+	for _, bs := range without.vendor {
+		buckets = append(buckets, bs...)
+	}
+	for _, b := range buckets {
+		for _, ix := range b.indexes {
+			if ix.owned {
+				owned++
+			}
+			ix.owned = false
+		}
+	}
+	if owned == 0 {
+		t.Error("no index remembers lookups by identity")
 	}
 	for _, r := range with.Rules() {
 		if r.memo != nil {

@@ -256,6 +256,12 @@ func (g *Engine) file(b *bucket, r *Rule) {
 		if f := event.Lookup(field); !r.src.vendor && f != nil && f.Kind == event.KindString {
 			ix.model = f
 		}
+		// Values read as they are from the event, text fields or the tags,
+		// are the event's own strings.
+		if f := event.Lookup(field); f != nil && (f.Kind == event.KindString || f.Name == "tags") {
+			_, plain := r.src.resolver(nil).(modelResolver)
+			ix.owned = plain
+		}
 		b.indexes = append(b.indexes, ix)
 	}
 	for _, v := range values {
@@ -345,17 +351,17 @@ func (g *Engine) run(b *bucket, out func(*Alert)) {
 	for _, ix := range b.indexes {
 		if ix.model != nil {
 			if s := ix.model.String(g.doc.E); s != "" {
-				g.tryOnce(ix.rules.get(s), out)
+				g.tryOnce(ix.lookup(s), out)
 			}
 			continue
 		}
 		v := ix.get(&g.doc)
 		switch v.Kind {
 		case sigma.String, sigma.Number, sigma.Bool:
-			g.tryOnce(ix.rules.get(v.S), out)
+			g.tryOnce(ix.lookup(v.S), out)
 		case sigma.List:
 			for _, x := range v.L {
-				g.tryOnce(ix.rules.get(x.S), out)
+				g.tryOnce(ix.lookup(x.S), out)
 			}
 		}
 	}

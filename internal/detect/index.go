@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sigma"
@@ -18,7 +19,45 @@ type valueIndex struct {
 	// model, for a data-model text field, reads it straight from the
 	// event (the hot index fields: event_name, action, status...).
 	model *event.Field
+	// owned: the values probed are the event's own strings (data-model
+	// text fields and tags), which lookup may remember by identity in
+	// seen (allocated on first use).
+	owned bool
+	seen  *probeCache
 	rules foldTable
+}
+
+// probeCache remembers index lookups by the identity of the probed
+// string (see memo): sources intern the values of the hot index fields
+// (event names, actions, user types, tags), so most probes are a pointer
+// comparison instead of hashing and comparing the text. A slot holds the
+// probed string and where the table has it (-1: not filed).
+type probeCache struct {
+	keys [probeCacheSlots]string
+	at   [probeCacheSlots]int32
+}
+
+const probeCacheSlots = 64 // a power of two
+
+// lookup returns the rules filed under s, ignoring case.
+func (ix *valueIndex) lookup(s string) []*Rule {
+	if !ix.owned || s == "" {
+		return ix.rules.get(s)
+	}
+	if ix.seen == nil {
+		ix.seen = &probeCache{}
+	}
+	c := ix.seen
+	i := identitySlot([]string{s}, probeCacheSlots)
+	at := c.at[i]
+	if k := c.keys[i]; len(k) != len(s) || unsafe.StringData(k) != unsafe.StringData(s) {
+		at = ix.rules.find(s, foldHash(s))
+		c.keys[i], c.at[i] = s, at
+	}
+	if at < 0 {
+		return nil
+	}
+	return ix.rules.slots[at].rules
 }
 
 // presence holds rules that need a field most events lack (an image
@@ -255,14 +294,22 @@ func (t *foldTable) get(s string) []*Rule {
 }
 
 func (t *foldTable) slot(s string, h uint64) *foldSlot {
+	if i := t.find(s, h); i >= 0 {
+		return &t.slots[i]
+	}
+	return nil
+}
+
+// find returns the index of the slot holding s (hashed to h), or -1.
+func (t *foldTable) find(s string, h uint64) int32 {
 	if len(t.slots) == 0 {
-		return nil
+		return -1
 	}
 	mask := uint64(len(t.slots) - 1)
 	for i := h & mask; t.slots[i].rules != nil; i = (i + 1) & mask {
 		if p := &t.slots[i]; p.hash == h && equalFold(s, p.key) {
-			return p
+			return int32(i)
 		}
 	}
-	return nil
+	return -1
 }

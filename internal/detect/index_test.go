@@ -2,7 +2,6 @@ package detect
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -76,11 +75,17 @@ func TestFoldTableUnicode(t *testing.T) {
 // other letters and invalid UTF-8, at every position.
 func TestFoldHashAndEqual(t *testing.T) {
 	alphabet := []string{"a", "Z", "z", "A", "@", "[", "`", "{", "k", "\u212a", "ſ", "S", "é", "É", "–", "\xff", "0", ".", "\x7f"}
-	rng := rand.New(rand.NewPCG(1, 2))
+	seed := uint64(1)
+	intn := func(n int) int { // xorshift: the same texts on every run
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return int(seed % uint64(n))
+	}
 	text := func() string {
 		var b strings.Builder
-		for n := rng.IntN(40); n > 0; n-- {
-			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		for n := intn(40); n > 0; n-- {
+			b.WriteString(alphabet[intn(len(alphabet))])
 		}
 		return b.String()
 	}
@@ -100,7 +105,7 @@ func TestFoldHashAndEqual(t *testing.T) {
 		// One byte changed.
 		if len(s) > 0 {
 			b := []byte(s)
-			b[rng.IntN(len(b))] ^= 1 << rng.IntN(8)
+			b[intn(len(b))] ^= 1 << intn(8)
 			m := string(b)
 			if got, want := equalFold(m, key), fold(m) == key; got != want {
 				t.Fatalf("equalFold(%q, %q) = %v, want %v", m, key, got, want)
@@ -116,5 +121,40 @@ func TestFoldHashAndEqual(t *testing.T) {
 			t.Errorf("%q and %q hash alike", k, o)
 		}
 		seen[h] = k
+	}
+}
+
+// TestProbeCache: lookups remembered by the identity of the probed
+// string give what the table gives, for strings seen before, the same
+// text in other strings, other case, values not filed, and more distinct
+// values than the cache has slots.
+func TestProbeCache(t *testing.T) {
+	ix := &valueIndex{owned: true}
+	plain := &valueIndex{}
+	for i := 0; i < 50; i++ {
+		r := &Rule{File: fmt.Sprint(i)}
+		ix.rules.add(fmt.Sprint("Name", i), r)
+		plain.rules.add(fmt.Sprint("Name", i), r)
+	}
+	// A few values probed again and again (as interned strings are),
+	// among many more, each its own string.
+	hot := []string{"Name3", "NAME7", "name70", "Other"}
+	var probes []string
+	for i := 0; i < 300; i++ {
+		probes = append(probes, hot[i%len(hot)], fmt.Sprint("Name", i%80), fmt.Sprint("NAME", i%60))
+	}
+	for round := 0; round < 3; round++ {
+		for _, p := range probes {
+			got, want := ix.lookup(p), plain.lookup(p)
+			if len(got) != len(want) || len(got) > 0 && got[0] != want[0] {
+				t.Fatalf("%q: %d rules remembered, %d in the table", p, len(got), len(want))
+			}
+		}
+	}
+	if ix.seen == nil || plain.seen != nil {
+		t.Error("the cache is not used by an index of owned strings, or is by another")
+	}
+	if got := ix.lookup(""); got != nil {
+		t.Errorf("empty probe: %d rules", len(got))
 	}
 }
