@@ -57,18 +57,13 @@ type Engine struct {
 	vigilAll *bucket
 	byDS     map[event.Dataset]*bucket
 
-	// route caches the buckets of the last event's product and dataset:
-	// events come in runs of one kind.
-	route struct {
-		product string
-		dataset event.Dataset
-		vendor  []*bucket
-		vigil   *bucket
-	}
-	doc   Doc
-	gen   uint64
-	seen  dedupe
-	slots slots // cached vendor field reads
+	// routes caches the buckets of recent products and datasets, most
+	// recent first: events come in runs of a few kinds.
+	routes [4]route
+	doc    Doc
+	gen    uint64
+	seen   dedupe
+	slots  slots // cached vendor field reads
 	// scratch for correlations: group keys and values, distinct sets
 	keyBuf     []byte
 	valBuf     []string
@@ -129,9 +124,8 @@ func New(cfg Config, files []File) (*Engine, []error) {
 		g.rules = append(g.rules, r)
 	}
 	g.index()
-	g.route.vendor, g.route.vigil = g.vendor[""], g.byDS[""]
-	if g.route.vigil == nil {
-		g.route.vigil = g.vigilAll
+	for i := range g.routes {
+		g.routes[i] = g.routeOf("", "")
 	}
 	g.doc.size(g.slots.n)
 	g.stats.RulesLoaded = len(g.rules)
@@ -327,23 +321,52 @@ func (g *Engine) Process(e *event.Event, out func(*Alert)) {
 		return
 	}
 	g.doc.reset(e)
-	if e.VendorProduct != g.route.product || e.Dataset != g.route.dataset {
-		g.route.product, g.route.dataset = e.VendorProduct, e.Dataset
-		g.route.vendor, g.route.vigil = g.vendor[e.VendorProduct], g.byDS[e.Dataset]
-		if g.route.vigil == nil {
-			g.route.vigil = g.vigilAll
-		}
-	}
-	for _, b := range g.route.vendor {
+	rt := g.route(e)
+	for _, b := range rt.vendor {
 		if b.src.accepts(e) {
 			g.run(b, out)
 		}
 	}
-	if b := g.route.vigil; b != nil {
+	if b := rt.vigil; b != nil {
 		// The dataset's rules and vigil's rules for every dataset.
 		g.run(b, out)
 	}
 	g.doc.E = nil
+}
+
+// route is where events of one product and dataset go: the buckets of
+// the product's vendor logsources and the vigil bucket of the dataset.
+type route struct {
+	product string
+	dataset event.Dataset
+	vendor  []*bucket
+	vigil   *bucket
+}
+
+func (g *Engine) routeOf(product string, dataset event.Dataset) route {
+	rt := route{product: product, dataset: dataset, vendor: g.vendor[product], vigil: g.byDS[dataset]}
+	if rt.vigil == nil {
+		rt.vigil = g.vigilAll
+	}
+	return rt
+}
+
+// route returns the route of e from the cache, moving it to the front.
+func (g *Engine) route(e *event.Event) *route {
+	rs := &g.routes
+	for i := range rs {
+		if rs[i].product == e.VendorProduct && rs[i].dataset == e.Dataset {
+			if i > 0 {
+				rt := rs[i]
+				copy(rs[1:i+1], rs[:i])
+				rs[0] = rt
+			}
+			return &rs[0]
+		}
+	}
+	copy(rs[1:], rs[:len(rs)-1])
+	rs[0] = g.routeOf(e.VendorProduct, e.Dataset)
+	return &rs[0]
 }
 
 func (g *Engine) run(b *bucket, out func(*Alert)) {

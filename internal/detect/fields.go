@@ -90,6 +90,15 @@ func (modelResolver) Field(name string) (sigma.Getter[*Doc], error) {
 			return sigma.Value{Kind: sigma.Number, N: n, S: str(d.buf[start:])}
 		}, nil
 	}
+	if f.Kind == event.KindString {
+		// Set when not empty: one read.
+		return func(d *Doc) sigma.Value {
+			if s := f.String(d.E); s != "" {
+				return sigma.Value{Kind: sigma.String, S: s}
+			}
+			return sigma.Value{}
+		}, nil
+	}
 	return func(d *Doc) sigma.Value {
 		if !f.IsSet(d.E) {
 			return sigma.Value{}
