@@ -154,10 +154,11 @@ func TestCopiedFieldsAgreeWithRecord(t *testing.T) {
 // TestMemoAgreesWithEvaluation runs the corpus and examples/ through two
 // engines with every rule loaded, one remembering by the identity of
 // strings the outcome of rules over repeating data-model fields (memo),
-// index lookups (probeCache) and correlation groups (groupCache), the
-// other evaluating every rule it reaches, hashing every probe and
-// building every group key, and requires the same matches and the same
-// alerts, rule by rule.
+// index lookups (probeCache) and correlation groups (groupCache), and
+// reading index values from the event, the other evaluating every rule
+// it reaches, reading index values through the rules' getters, hashing
+// every probe and building every group key, and requires the same
+// matches and the same alerts, rule by rule.
 func TestMemoAgreesWithEvaluation(t *testing.T) {
 	files := allRules(t)
 	cfg := Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}}
@@ -187,16 +188,21 @@ func TestMemoAgreesWithEvaluation(t *testing.T) {
 	for _, bs := range without.vendor {
 		buckets = append(buckets, bs...)
 	}
+	copied := 0
 	for _, b := range buckets {
 		for _, ix := range b.indexes {
-			if ix.owned {
+			if ix.owned || ix.model != nil {
 				owned++
 			}
-			ix.owned = false
+			if ix.fallback {
+				copied++
+			}
+			// Every value through the index's getter, every probe hashed.
+			ix.owned, ix.model, ix.fallback = false, nil, false
 		}
 	}
-	if owned == 0 {
-		t.Error("no index remembers lookups by identity")
+	if owned == 0 || copied == 0 {
+		t.Errorf("%d indexes remember lookups by identity, %d read vendor fields from the event", owned, copied)
 	}
 	for _, r := range with.Rules() {
 		if r.memo != nil {

@@ -250,11 +250,14 @@ func (g *Engine) file(b *bucket, r *Rule) {
 		if f := event.Lookup(field); !r.src.vendor && f != nil && f.Kind == event.KindString {
 			ix.model = f
 		}
-		// Values read as they are from the event, text fields or the tags,
-		// are the event's own strings.
-		if f := event.Lookup(field); f != nil && (f.Kind == event.KindString || f.Name == "tags") {
-			_, plain := r.src.resolver(nil).(modelResolver)
-			ix.owned = plain
+		if r.src.vendor {
+			if f := copiedText(r.src, field); f != nil && f.Kind == event.KindString {
+				ix.model, ix.fallback = f, true
+			}
+		}
+		// The tags, read as they are, are the event's own strings.
+		if _, plain := r.src.resolver(nil).(modelResolver); plain && field == "tags" {
+			ix.owned = true
 		}
 		b.indexes = append(b.indexes, ix)
 	}
@@ -374,9 +377,12 @@ func (g *Engine) run(b *bucket, out func(*Alert)) {
 	for _, ix := range b.indexes {
 		if ix.model != nil {
 			if s := ix.model.String(g.doc.E); s != "" {
-				g.tryOnce(ix.lookup(s), out)
+				g.tryOnce(ix.lookupOwned(s), out)
+				continue
 			}
-			continue
+			if !ix.fallback {
+				continue
+			}
 		}
 		v := ix.get(&g.doc)
 		switch v.Kind {

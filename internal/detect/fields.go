@@ -205,6 +205,22 @@ func (r vendorResolver) Field(name string) (sigma.Getter[*Doc], error) {
 	}), nil
 }
 
+// copiedText returns the data-model text field a vendor field of src is
+// read from when the event has it (see copiedField): a field the format
+// copies as it is, without a condition, and not aliased. Else nil.
+func copiedText(src *source, name string) *event.Field {
+	c, ok := src.copies[name]
+	if !ok || c.absentUnless != nil {
+		return nil
+	}
+	for _, m := range src.aliases {
+		if _, ok := m[name]; ok {
+			return nil
+		}
+	}
+	return event.Lookup(c.field)
+}
+
 // copiedField reads a vendor field the format copied into the event (see
 // source.copies), falling back to the record through raw.
 func copiedField(c copied, raw sigma.Getter[*Doc]) sigma.Getter[*Doc] {

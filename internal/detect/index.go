@@ -17,11 +17,15 @@ type valueIndex struct {
 	field string
 	get   sigma.Getter[*Doc]
 	// model, for a data-model text field, reads it straight from the
-	// event (the hot index fields: event_name, action, status...).
-	model *event.Field
-	// owned: the values probed are the event's own strings (data-model
-	// text fields and tags), which lookup may remember by identity in
-	// seen (allocated on first use).
+	// event (the hot index fields: event_name, action, status...); for a
+	// vendor field the format copies into the event (eventName,
+	// userIdentity.type), fallback reads the record through get when the
+	// event's field is empty.
+	model    *event.Field
+	fallback bool
+	// owned: the values get returns are the event's own strings (tags).
+	// Those and model's values are remembered by identity in seen
+	// (allocated on first use).
 	owned bool
 	seen  *probeCache
 	rules foldTable
@@ -39,9 +43,10 @@ type probeCache struct {
 
 const probeCacheSlots = 64 // a power of two
 
-// lookup returns the rules filed under s, ignoring case.
-func (ix *valueIndex) lookup(s string) []*Rule {
-	if !ix.owned || s == "" {
+// lookupOwned returns the rules filed under s, ignoring case, where s is
+// one of the event's own strings (immutable: see memo).
+func (ix *valueIndex) lookupOwned(s string) []*Rule {
+	if s == "" {
 		return ix.rules.get(s)
 	}
 	if ix.seen == nil {
@@ -58,6 +63,14 @@ func (ix *valueIndex) lookup(s string) []*Rule {
 		return nil
 	}
 	return ix.rules.slots[at].rules
+}
+
+// lookup returns the rules filed under a value get returned.
+func (ix *valueIndex) lookup(s string) []*Rule {
+	if ix.owned {
+		return ix.lookupOwned(s)
+	}
+	return ix.rules.get(s)
 }
 
 // presence holds rules that need a field most events lack (an image
