@@ -95,7 +95,6 @@ type Stats struct {
 func New(cfg Config, files []File) (*Engine, []error) {
 	cfg.defaults()
 	g := &Engine{cfg: cfg, vendor: map[string][]*bucket{}, byDS: map[event.Dataset]*bucket{}}
-	g.stats.Alerts = map[string]int{}
 	g.scratchSet = map[string]struct{}{}
 	g.state = newGroupState(cfg.StateCap, &g.stats)
 	var errs []error
@@ -144,6 +143,12 @@ func (g *Engine) Rules() []*Rule { return g.rules }
 func (g *Engine) Stats() Stats {
 	s := g.stats
 	s.Groups = g.state.len()
+	s.Alerts = map[string]int{}
+	for _, r := range g.rules {
+		if r.Alerts > 0 {
+			s.Alerts[r.level] += r.Alerts
+		}
+	}
 	return s
 }
 
@@ -433,8 +438,7 @@ func (g *Engine) try(r *Rule, out func(*Alert)) {
 }
 
 func (g *Engine) emit(a *Alert, out func(*Alert)) {
-	g.stats.Alerts[a.Rule.level]++
-	a.Rule.Alerts++
+	a.Rule.Alerts++ // Stats sums these by level
 	out(a)
 }
 
