@@ -260,14 +260,15 @@ func (d *Doc) path(keys []string) sigma.Value {
 	}
 	v := d.E.Record
 	for i, k := range keys {
-		if v.Type() == fastjson.TypeArray {
+		switch v.Type() {
+		case fastjson.TypeObject:
+			o, _ := v.Object()
+			if v = o.Get(k); v == nil {
+				return sigma.Value{}
+			}
+		case fastjson.TypeArray:
 			return d.fanOut(v, keys[i:])
-		}
-		if v.Type() != fastjson.TypeObject {
-			return sigma.Value{}
-		}
-		v = v.Get(k)
-		if v == nil {
+		default:
 			return sigma.Value{}
 		}
 	}
