@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"unicode/utf8"
 )
 
 // regex is a compiled re value with a literal every match must contain:
@@ -14,6 +15,9 @@ type regex struct {
 	re   *regexp.Regexp
 	lit  string // "" when the expression requires no literal
 	fold bool   // lit is compared ignoring ASCII case
+	// at is where in lit a byte that is rare in text (not a letter,
+	// digit or common separator) is, the anchor of the search; -1 none.
+	at int
 }
 
 func newRegex(re *regexp.Regexp) regex {
@@ -30,12 +34,56 @@ func newRegex(re *regexp.Regexp) regex {
 	if fold {
 		r.lit = strings.ToLower(lit)
 	}
+	r.at = rareByte(r.lit)
 	return r
+}
+
+// rareByte returns the index of the first byte of lit that is rare in
+// log text — punctuation other than the separators ':', '.', '-', '_'
+// and space — or -1. Such a byte has no case, so it anchors a search
+// with or without case folding.
+func rareByte(lit string) int {
+	for i := 0; i < len(lit); i++ {
+		switch c := lit[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == ':', c == '.', c == '-', c == '_', c == ' ', c >= utf8.RuneSelf:
+		default:
+			return i
+		}
+	}
+	return -1
+}
+
+// containsAt reports whether s contains lit, finding candidates by lit's
+// byte at index at (which has no case): fewer candidates than its first
+// byte gives when that is common (the ':' of ":assumed-role/aws:" occurs
+// five times in an ARN, the '/' once or twice).
+func containsAt(s, lit string, at int, fold bool) bool {
+	c := lit[at]
+	for i := at; i < len(s); i++ {
+		j := strings.IndexByte(s[i:], c)
+		if j < 0 {
+			return false
+		}
+		i += j
+		start := i - at
+		if start+len(lit) > len(s) {
+			return false
+		}
+		if w := s[start : start+len(lit)]; w == lit || fold && equalLower(w, lit) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *regex) match(s string) bool {
 	if r.lit != "" {
-		if r.fold {
+		if r.at >= 0 {
+			if !containsAt(s, r.lit, r.at, r.fold) {
+				return false
+			}
+		} else if r.fold {
 			if !containsFoldASCII(s, r.lit) {
 				return false
 			}

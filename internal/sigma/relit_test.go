@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,40 @@ func TestRegexLiteral(t *testing.T) {
 		for _, in := range inputs {
 			if got, want := r.match(in), re.MatchString(in); got != want {
 				t.Errorf("%s on %q: %v, regexp says %v", c.expr, in, got, want)
+			}
+		}
+	}
+}
+
+// TestContainsAt checks the search anchored on a rare byte against the
+// plain substring tests, on texts built from the literal's pieces.
+func TestContainsAt(t *testing.T) {
+	for lit, at := range map[string]int{":assumed-role/aws:": 13, ".appspot.com": -1, "a/b": 1, "/": 0, "x@y/": 1, "ab": -1} {
+		if got := rareByte(lit); got != at {
+			t.Errorf("rareByte(%q) = %d, want %d", lit, got, at)
+		}
+	}
+	pieces := []string{":", "assumed-role", "/", "aws", ":", "AWS", "x", "ASSUMED-ROLE", "arn:aws:sts::1", "//", "a"}
+	seed := uint64(7)
+	next := func(n int) int {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return int(seed % uint64(n))
+	}
+	for _, lit := range []string{":assumed-role/aws:", "/aws:", "role/", "/"} {
+		at := rareByte(lit)
+		for i := 0; i < 20000; i++ {
+			var b strings.Builder
+			for n := next(12); n > 0; n-- {
+				b.WriteString(pieces[next(len(pieces))])
+			}
+			s := b.String()
+			if got, want := containsAt(s, lit, at, false), strings.Contains(s, lit); got != want {
+				t.Fatalf("containsAt(%q, %q) = %v, want %v", s, lit, got, want)
+			}
+			if got, want := containsAt(s, lit, at, true), containsFoldASCII(s, lit); got != want {
+				t.Fatalf("containsAt(%q, %q) ignoring case = %v, want %v", s, lit, got, want)
 			}
 		}
 	}
