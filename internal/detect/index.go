@@ -14,8 +14,7 @@ import (
 // one field: a rule whose detection requires field ∈ {v1, v2…} is
 // evaluated only for events carrying one of them.
 type valueIndex struct {
-	field string
-	get   sigma.Getter[*Doc]
+	get sigma.Getter[*Doc]
 	// model, for a data-model text field, reads it straight from the
 	// event (the hot index fields: event_name, action, status...); for a
 	// vendor field the format copies into the event (eventName,
@@ -29,6 +28,7 @@ type valueIndex struct {
 	owned bool
 	seen  *probeCache
 	rules foldTable
+	field string
 }
 
 // probeCache remembers index lookups by the identity of the probed

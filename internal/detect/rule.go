@@ -12,13 +12,8 @@ import (
 // Rule is one loaded rule: a detection rule compiled for its logsource, or
 // a correlation rule with its state.
 type Rule struct {
-	*sigma.Rule
-	// File is where the rule was read ("builtin:..." for embedded rules).
-	File string
-	// Builtin marks rules that ship inside vigil.
-	Builtin bool
-
-	src   *source
+	// The fields every evaluation reads come first, to share cache lines.
+	seen  uint64 // engine generation of the last evaluation
 	match *sigma.Matcher[*Doc]
 	// memo, when set, remembers the outcome of match by its inputs.
 	memo *memo
@@ -26,14 +21,20 @@ type Rule struct {
 	feeds []*correlation
 	// quiet: the rule only feeds correlations (generate: false).
 	quiet bool
+	// Hits counts the rule's matches (single events), Alerts its alerts.
+	Hits, Alerts int
+
+	*sigma.Rule
+	// File is where the rule was read ("builtin:..." for embedded rules).
+	File string
+	// Builtin marks rules that ship inside vigil.
+	Builtin bool
+
+	src *source
 	// corr is set for correlation rules.
 	corr *correlation
 	// level is Level in lower case, as Stats counts alerts.
 	level string
-
-	// Hits counts the rule's matches (single events), Alerts its alerts.
-	Hits, Alerts int
-	seen         uint64 // engine generation of the last evaluation
 }
 
 // matches evaluates the rule's detection on the engine's document.
