@@ -72,6 +72,7 @@ type Event struct {
 	Src           string
 	SrcIP         string
 	SrcUser       string
+	SrcUserID     string
 	UserType      string
 	Account       string
 	Region        string
@@ -79,6 +80,7 @@ type Event struct {
 	Dest          string
 	EventID       string
 	CredentialID  string
+	Service       string
 	// SrcCountry and SrcASN are enrichment: filled from a GeoIP database,
 	// not by formats.
 	SrcCountry string

@@ -375,6 +375,7 @@ func init() {
 		common("src", "Where the request came from: host, IP or service.", func(e *Event) *string { return &e.Src }),
 		common("src_ip", "Source IP address.", func(e *Event) *string { return &e.SrcIP }),
 		common("src_user", "The principal that acted.", func(e *Event) *string { return &e.SrcUser }),
+		common("src_user_id", "The acting principal's unique id (AWS principalId, the Entra object id).", func(e *Event) *string { return &e.SrcUserID }),
 		common("user_type", "Kind of principal: IAMUser, AssumedRole, Root, AWSService, ServiceAccount, User, ServicePrincipal, ManagedIdentity, ...", func(e *Event) *string { return &e.UserType }),
 		common("account", "Account, subscription or project.", func(e *Event) *string { return &e.Account }),
 		common("region", "Cloud region or location.", func(e *Event) *string { return &e.Region }),
@@ -382,6 +383,7 @@ func init() {
 		common("dest", "The resource acted on.", func(e *Event) *string { return &e.Dest }),
 		common("event_id", "The vendor's unique id of the record.", func(e *Event) *string { return &e.EventID }),
 		common("credential_id", "Access key id, token id or service-account key id used.", func(e *Event) *string { return &e.CredentialID }),
+		common("service", "The cloud service the request went to: eventSource (AWS), serviceName (GCP), the resource provider (Azure).", func(e *Event) *string { return &e.Service }),
 		common("src_country", "ISO 3166 country of src_ip, from the GeoIP database given with --geoip (enrichment).", func(e *Event) *string { return &e.SrcCountry }),
 		common("src_asn", "Autonomous system number of src_ip, from the GeoIP database given with --geoip (enrichment).", func(e *Event) *string { return &e.SrcASN }),
 
@@ -468,7 +470,7 @@ func init() {
 	}
 	byName = make(map[string]*Field, len(Fields))
 	repeats := map[string]bool{"vendor_product": true, "tags": true, "event_name": true, "action": true, "status": true,
-		"src": true, "src_ip": true, "src_user": true, "user_type": true, "account": true, "region": true,
+		"src": true, "src_ip": true, "src_user": true, "src_user_id": true, "user_type": true, "service": true, "account": true, "region": true,
 		"http_user_agent": true, "credential_id": true, "role": true, "identity_provider": true, "registry": true,
 		"repository": true, "cluster": true, "namespace": true, "bucket_name": true, "instance_type": true, "image_id": true,
 		"transport": true, "direction": true, "vpc": true, "dvc": true, "rule": true, "severity": true, "package": true,

@@ -232,6 +232,9 @@ func classify(v *fastjson.Value, e *event.Event, category string) (verb string) 
 			en, action, found = ops.Lookup(category, lower)
 		}
 	} else {
+		if len(op) == len(lower) { // else lowering changed the length
+			e.Service = op[:slash]
+		}
 		cut := splitVerb(lower)
 		verb = lower[cut+1:]
 		en, action, found = lookupUp(lower, cut)
@@ -299,6 +302,7 @@ func caller(rd reader, v *fastjson.Value, e *event.Event) {
 	}
 	e.UserType = userType(rd, v, claims, e.SrcUser)
 	if claims != nil {
+		e.SrcUserID = source.Text(claims.Get(claimOID))
 		if amr := source.Text(claims.Get(claimAuthnMRs)); amr != "" {
 			e.A().MFAAuth = strconv.FormatBool(strings.Contains(amr, "mfa"))
 		}

@@ -51,8 +51,10 @@ var common = source.Spec{
 	{Field: "region", From: "awsRegion"},
 	{Field: "account", From: "recipientAccountId | userIdentity.accountId"},
 	{Field: "src_user", From: "userIdentity.arn | userIdentity.userName | userIdentity.principalId | userIdentity.invokedBy"},
+	{Field: "src_user_id", From: "userIdentity.principalId"},
 	{Field: "user_type", From: "userIdentity.type"},
 	{Field: "credential_id", From: "userIdentity.accessKeyId"},
+	{Field: "service", From: "eventSource"},
 	{Field: "msg", From: "errorMessage | errorCode"},
 	{Field: "tags", From: "eventType"},
 	{Field: "tags", From: "eventCategory"},
@@ -83,7 +85,7 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 			e.Msg = "Failure"
 		}
 	}
-	service := string(v.GetStringBytes("eventSource"))
+	service := e.Service
 	en, action, ok := ops.Lookup(service, e.EventName)
 	e.Action = action
 	e.Dataset = event.Management

@@ -162,6 +162,7 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 		}
 	}
 	service := str(p, "serviceName")
+	e.Service = service
 	en, action := lookup(service, e.EventName)
 	e.Action = action
 	e.Dataset = event.Management
