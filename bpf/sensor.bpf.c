@@ -1,9 +1,16 @@
 //go:build ignore
 
 /*
- * The runtime sensor's kernel side: scheduler tracepoints for exec, fork and
- * exit, and one sys_exit hook that reports a few watched syscalls. Every
- * hook has a tp_btf and a raw_tp version sharing one body.
+ * The runtime sensor's kernel side.
+ *
+ * Always: scheduler tracepoints for exec, fork and exit.
+ * Default hook set (no syscall tracepoint): cgroup sock_addr programs for
+ * connect and bind, inet_sock_set_state for listen and accept, and
+ * cap_capable for privileged syscalls (read from the task's saved
+ * registers at their capability check).
+ * Syscall-tracepoint hook set: one sys_exit hook that reports every watched
+ * syscall with its return value.
+ * Every tracepoint hook has a tp_btf and a raw_tp version sharing one body.
  */
 #include "lib/common.h"
 #include "lib/path.h"
@@ -33,7 +40,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define NR_setresgid 119
 #define NR_setfsuid 122
 #define NR_setfsgid 123
+#define NR_chroot 161
 #define NR_mount 165
+#define NR_umount2 166
 #define NR_init_module 175
 #define NR_openat 257
 #define NR_unlinkat 263
@@ -128,6 +137,46 @@ static __always_inline int repeated(struct inode *inode, __u32 flags)
 	return 0;
 }
 
+/* The last privileged syscall reported from a capability check of a thread. */
+struct cap_call {
+	__u64 args[6];
+	__u64 at; /* boot ns */
+	__u32 nr;
+	__u32 pad;
+};
+
+/* cap_seen[tid] suppresses the further capability checks of one syscall. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct cap_call);
+} cap_seen SEC(".maps");
+
+/* A capability check repeating a thread's syscall and arguments within this many ns is the same call. */
+volatile const __u64 entry_dedup_ns = 0;
+
+/* Where a listening socket accepts: its netns, port and local address. */
+struct listen_key {
+	__u8 addr[16]; /* IPv6, or IPv4 as ::ffff:a.b.c.d; all zero for any address */
+	__u32 netns;
+	__u16 port;
+	__u16 pad;
+};
+
+/* The process that made a socket listen, as a record header, and the socket. */
+struct listen_owner {
+	struct event_header h;
+	__u64 sk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct listen_key);
+	__type(value, struct listen_owner);
+} listeners SEC(".maps");
+
 /* Bit n is set when some sensitive name is n bytes long. */
 volatile const __u64 sensitive_len_mask = 0;
 
@@ -142,7 +191,11 @@ struct record_types {
 	struct sys_body sys;
 	struct name_key key;
 	struct open_key open_key;
+	struct cap_call cap_call;
+	struct listen_key listen_key;
+	struct listen_owner listener;
 	enum event_kind kind;
+	enum event_flag event_flag;
 	enum path_flag path_flag;
 	enum exec_flag exec_flag;
 	enum fd_type fd_type;
@@ -546,9 +599,9 @@ static __always_inline int on_net(struct pt_regs *regs, struct task_struct *t, l
 #define PTRACE_SETREGSET 0x4205
 #define PTRACE_SEIZE 0x4206
 
-static __always_inline int on_sys(struct pt_regs *regs, struct task_struct *t, long nr, long ret)
+/* sys_kind returns the record kind of a watched privileged or memfd syscall, or 0. */
+static __always_inline __u16 sys_kind(struct pt_regs *regs, long nr)
 {
-	__u16 kind;
 	switch (nr) {
 	case NR_ptrace:
 		switch (regs->di) {
@@ -560,40 +613,46 @@ static __always_inline int on_sys(struct pt_regs *regs, struct task_struct *t, l
 		case PTRACE_ATTACH:
 		case PTRACE_SETREGSET:
 		case PTRACE_SEIZE:
-			break;
-		default:
-			return 0;
+			return EV_PTRACE;
 		}
-		kind = EV_PTRACE;
-		break;
+		return 0;
 	case NR_memfd_create:
-		kind = EV_MEMFD;
-		break;
+		return EV_MEMFD;
 	case NR_mount:
-		kind = EV_MOUNT;
-		break;
+		return EV_MOUNT;
+	case NR_umount2:
+		return EV_UMOUNT;
+	case NR_chroot:
+		return EV_CHROOT;
 	case NR_unshare:
-		kind = EV_UNSHARE;
-		break;
+		return EV_UNSHARE;
 	case NR_setns:
-		kind = EV_SETNS;
-		break;
+		return EV_SETNS;
 	case NR_init_module:
 	case NR_finit_module:
-		kind = EV_MODULE;
-		break;
+		return EV_MODULE;
 	case NR_bpf:
-		if (regs->di != BPF_PROG_LOAD)
-			return 0;
-		kind = EV_BPF;
-		break;
-	default:
-		kind = EV_SETID;
-		break;
+		return regs->di == BPF_PROG_LOAD ? EV_BPF : 0;
+	case NR_setuid:
+	case NR_setgid:
+	case NR_setreuid:
+	case NR_setregid:
+	case NR_setresuid:
+	case NR_setresgid:
+	case NR_setfsuid:
+	case NR_setfsgid:
+		return EV_SETID;
 	}
+	return 0;
+}
+
+/* on_sys reports a privileged or memfd syscall from its saved registers. */
+static __always_inline int on_sys(struct pt_regs *regs, struct task_struct *t, long nr, __u16 kind, long ret, __u32 flags)
+{
 	__u8 *b = begin(t, kind, nr, ret);
 	if (!b)
 		return 0;
+	((struct event_header *)b)->flags = flags;
 	struct sys_body *sb = (void *)(b + HDR);
 	sb->args[0] = regs->di;
 	sb->args[1] = regs->si;
@@ -613,6 +672,10 @@ static __always_inline int on_sys(struct pt_regs *regs, struct task_struct *t, l
 		off = put_ustr(b, off, (void *)regs->di, 256);
 		off = put_at_path(b, off, t, AT_FDCWD, (void *)regs->si, &pflags, 0);
 		off = put_ustr(b, off, (void *)regs->dx, 64);
+		break;
+	case EV_UMOUNT:
+	case EV_CHROOT:
+		off = put_at_path(b, off, t, AT_FDCWD, (void *)regs->di, &pflags, 0);
 		break;
 	case EV_SETNS: {
 		struct file *f = fd_file(t, (int)regs->di);
@@ -696,6 +759,8 @@ static __always_inline int on_sys_exit(void *raw_regs, long ret)
 	case NR_setfsuid:
 	case NR_setfsgid:
 	case NR_mount:
+	case NR_umount2:
+	case NR_chroot:
 	case NR_unshare:
 	case NR_setns:
 	case NR_init_module:
@@ -716,10 +781,365 @@ static __always_inline int on_sys_exit(void *raw_regs, long ret)
 		return on_file_op(regs, t, nr, ret);
 	case 2:
 		return on_net(regs, t, nr, ret);
-	default:
-		return on_sys(regs, t, nr, ret);
+	default: {
+		__u16 kind = sys_kind(regs, nr);
+		if (!kind)
+			return 0;
+		return on_sys(regs, t, nr, kind, ret, 0);
+	}
 	}
 }
+
+/* ---- default hook set: privileged syscalls at their capability check ---- */
+
+#define PF_KTHREAD 0x00200000
+
+/* task_regs returns the user registers a task saved on syscall entry. */
+static __always_inline struct pt_regs *task_regs(struct task_struct *t)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(t);
+}
+
+/* task_nr returns the syscall the current task is in, or 0 for a kernel thread. */
+static __always_inline long task_nr(struct task_struct *t)
+{
+	if (t->flags & PF_KTHREAD)
+		return 0;
+	return task_regs(t)->orig_ax;
+}
+
+/* cap_repeated reports whether this capability check belongs to a syscall already reported. */
+static __always_inline int cap_repeated(struct pt_regs *regs, long nr, __u16 kind, __u32 tid)
+{
+	struct cap_call c = {
+		.args = {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9},
+		.at = bpf_ktime_get_boot_ns(),
+		.nr = nr,
+	};
+	struct cap_call *last = bpf_map_lookup_elem(&cap_seen, &tid);
+	if (last && last->nr == c.nr && c.at - last->at < entry_dedup_ns && last->args[0] == c.args[0] &&
+	    last->args[1] == c.args[1] && last->args[2] == c.args[2] && last->args[3] == c.args[3] &&
+	    last->args[4] == c.args[4] && last->args[5] == c.args[5]) {
+		__u32 k = kind;
+		__u64 *n = bpf_map_lookup_elem(&suppressed, &k);
+		if (n)
+			(*n)++;
+		return 1;
+	}
+	bpf_map_update_elem(&cap_seen, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+/*
+ * on_cap runs at every capability check. Inside a watched privileged
+ * syscall it reports that syscall once, from the registers saved at entry.
+ */
+static __always_inline int on_cap(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (t->flags & PF_KTHREAD)
+		return 0;
+	struct pt_regs *regs = task_regs(t);
+	long nr = regs->orig_ax;
+	switch (nr) {
+	case NR_ptrace:
+	case NR_setuid:
+	case NR_setgid:
+	case NR_setreuid:
+	case NR_setregid:
+	case NR_setresuid:
+	case NR_setresgid:
+	case NR_setfsuid:
+	case NR_setfsgid:
+	case NR_chroot:
+	case NR_mount:
+	case NR_umount2:
+	case NR_init_module:
+	case NR_unshare:
+	case NR_setns:
+	case NR_finit_module:
+	case NR_bpf:
+		break;
+	default:
+		return 0;
+	}
+	if (t->thread_info.status & TS_COMPAT)
+		return 0;
+	__u16 kind = sys_kind(regs, nr);
+	if (!kind)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (ignored(pid_tgid >> 32) || cap_repeated(regs, nr, kind, (__u32)pid_tgid))
+		return 0;
+	return on_sys(regs, t, nr, kind, 0, EVF_ENTRY);
+}
+
+SEC("tp_btf/cap_capable")
+int tp_cap(__u64 *ctx)
+{
+	return on_cap();
+}
+
+SEC("raw_tp/cap_capable")
+int raw_cap(__u64 *ctx)
+{
+	return on_cap();
+}
+
+/* ---- default hook set: connect and bind from cgroup sock_addr programs ---- */
+
+#define SUN_PATH_MAX 108
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/*
+ * on_sock_addr reports a connect or bind about to happen (the program runs
+ * before the kernel does it) and always allows it. family is a constant:
+ * which context fields a program may read depends on its attach type.
+ */
+static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx, __u16 kind, __u16 family)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u8 *b = begin(t, kind, task_nr(t), 0);
+	if (!b)
+		return 1;
+	((struct event_header *)b)->flags = EVF_ENTRY;
+	struct net_body *nb = (void *)(b + HDR);
+	__builtin_memset(nb, 0, sizeof(*nb));
+	nb->fd = -1;
+	nb->fd2 = -1;
+	nb->sock.type = FD_SOCK;
+	nb->sock.family = family;
+	nb->sock.sock_type = ctx->type;
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+	__u8 *addr = kind == EV_CONNECT ? nb->sock.raddr : nb->sock.laddr;
+	__u32 off = HDR + sizeof(*nb);
+	if (family == AF_INET) {
+		*(__u32 *)addr = ctx->user_ip4;
+	} else if (family == AF_INET6) {
+		((__u32 *)addr)[0] = ctx->user_ip6[0];
+		((__u32 *)addr)[1] = ctx->user_ip6[1];
+		((__u32 *)addr)[2] = ctx->user_ip6[2];
+		((__u32 *)addr)[3] = ctx->user_ip6[3];
+	}
+	if (family == AF_UNIX) {
+		struct bpf_sock_addr_kern *k = bpf_cast_to_kern_ctx(ctx);
+		__u32 n = k->uaddrlen;
+		n = n > 2 ? n - 2 : 0;
+		if (n > SUN_PATH_MAX)
+			n = SUN_PATH_MAX;
+		n &= 127;
+		if (bpf_probe_read_kernel(b + at(off + 2), n, (void *)k->uaddr + 2) < 0)
+			n = 0;
+		put_u16(b, off, n);
+		off += 2 + n;
+	} else {
+		if (kind == EV_CONNECT) {
+			nb->sock.rport = port;
+			struct bpf_sock *sk = ctx->sk;
+			if (sk) {
+				nb->sock.lport = sk->src_port;
+				if (family == AF_INET) {
+					*(__u32 *)nb->sock.laddr = sk->src_ip4;
+				} else {
+					((__u32 *)nb->sock.laddr)[0] = sk->src_ip6[0];
+					((__u32 *)nb->sock.laddr)[1] = sk->src_ip6[1];
+					((__u32 *)nb->sock.laddr)[2] = sk->src_ip6[2];
+					((__u32 *)nb->sock.laddr)[3] = sk->src_ip6[3];
+				}
+			}
+		} else {
+			nb->sock.lport = port;
+		}
+		off = put_empty(b, off);
+	}
+	submit(b, off, kind);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int sock_connect4(struct bpf_sock_addr *ctx)
+{
+	return on_sock_addr(ctx, EV_CONNECT, AF_INET);
+}
+
+SEC("cgroup/connect6")
+int sock_connect6(struct bpf_sock_addr *ctx)
+{
+	return on_sock_addr(ctx, EV_CONNECT, AF_INET6);
+}
+
+SEC("cgroup/connect_unix")
+int sock_connect_unix(struct bpf_sock_addr *ctx)
+{
+	return on_sock_addr(ctx, EV_CONNECT, AF_UNIX);
+}
+
+SEC("cgroup/bind4")
+int sock_bind4(struct bpf_sock_addr *ctx)
+{
+	return on_sock_addr(ctx, EV_BIND, AF_INET);
+}
+
+SEC("cgroup/bind6")
+int sock_bind6(struct bpf_sock_addr *ctx)
+{
+	return on_sock_addr(ctx, EV_BIND, AF_INET6);
+}
+
+/* ---- default hook set: listen and accept from TCP state changes ---- */
+
+#define IPPROTO_TCP 6
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_RECV 3
+#define TCP_CLOSE 7
+#define TCP_LISTEN 10
+
+/* listen_key_of fills k for socket sk: its local address, or (any) the any address. */
+static __always_inline void listen_key_of(struct listen_key *k, struct sock *sk, int any)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->netns = sk->__sk_common.skc_net.net->ns.inum;
+	k->port = sk->__sk_common.skc_num;
+	if (any)
+		return;
+	if (sk->__sk_common.skc_family == AF_INET) {
+		__u32 a = sk->__sk_common.skc_rcv_saddr;
+		if (!a)
+			return;
+		k->addr[10] = 0xff;
+		k->addr[11] = 0xff;
+		*(__u32 *)(k->addr + 12) = a;
+	} else {
+		bpf_probe_read_kernel(k->addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	}
+}
+
+/* sock_record fills the body of a listen or accept record for socket sk and sends it. */
+static __always_inline void sock_record(__u8 *b, struct sock *sk, __u32 kind)
+{
+	struct net_body *nb = (void *)(b + HDR);
+	__builtin_memset(nb, 0, sizeof(*nb));
+	nb->fd = -1;
+	nb->fd2 = -1;
+	nb->sock.type = FD_SOCK;
+	sk_fill(&nb->sock, sk);
+	__u32 off = put_empty(b, HDR + sizeof(*nb));
+	submit(b, off, kind);
+}
+
+/* on_listen runs in the task making sk listen: it reports it and remembers the task for accepts. */
+static __always_inline int on_listen(struct sock *sk)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct listen_owner l;
+	fill_header(&l.h, t, EV_LISTEN, task_nr(t), 0);
+	l.h.flags = EVF_ENTRY;
+	l.sk = (__u64)sk;
+	struct listen_key k;
+	listen_key_of(&k, sk, 0);
+	bpf_map_update_elem(&listeners, &k, &l, BPF_ANY);
+	if (ignored(l.h.tgid))
+		return 0;
+	__u8 *b = scratch_buf();
+	if (!b)
+		return 0;
+	__builtin_memcpy(b, &l.h, sizeof(l.h));
+	sock_record(b, sk, EV_LISTEN);
+	return 0;
+}
+
+/*
+ * on_accept runs when a passive connection (child socket sk) is
+ * established, usually in softirq: the record's process is the listener's.
+ */
+static __always_inline int on_accept(struct sock *sk)
+{
+	struct listen_key k;
+	listen_key_of(&k, sk, 0);
+	struct listen_owner *l = bpf_map_lookup_elem(&listeners, &k);
+	if (!l) {
+		listen_key_of(&k, sk, 1);
+		l = bpf_map_lookup_elem(&listeners, &k);
+	}
+	__u8 *b = scratch_buf();
+	if (!b)
+		return 0;
+	struct event_header *h = (void *)b;
+	if (l) {
+		if (ignored(l->h.tgid))
+			return 0;
+		__builtin_memcpy(h, &l->h, sizeof(*h));
+	} else {
+		/* The listener predates the sensor: what the socket itself says. */
+		__builtin_memset(h, 0, sizeof(*h));
+		h->uid = sk->sk_uid.val;
+		h->euid = h->uid;
+		h->gid = (__u32)-1;
+		h->auid = (__u32)-1;
+		h->netns = k.netns;
+		struct cgroup *cg = sk->sk_cgrp_data.cgroup;
+		if (cg)
+			h->cgroup_id = cg->kn->id;
+	}
+	h->ktime = bpf_ktime_get_boot_ns();
+	h->kind = EV_ACCEPT;
+	h->nr = 0;
+	h->ret = 0;
+	h->flags = EVF_LISTENER;
+	sock_record(b, sk, EV_ACCEPT);
+	return 0;
+}
+
+/* on_unlisten forgets a socket that stops listening. */
+static __always_inline int on_unlisten(struct sock *sk)
+{
+	struct listen_key k;
+	listen_key_of(&k, sk, 0);
+	struct listen_owner *l = bpf_map_lookup_elem(&listeners, &k);
+	if (l && l->sk == (__u64)sk)
+		bpf_map_delete_elem(&listeners, &k);
+	return 0;
+}
+
+static __always_inline int on_sock_state(struct sock *sk, int old, int new)
+{
+	int what;
+	if (old == TCP_CLOSE && new == TCP_LISTEN)
+		what = 0;
+	else if (old == TCP_SYN_RECV && new == TCP_ESTABLISHED)
+		what = 1;
+	else if (old == TCP_LISTEN && new == TCP_CLOSE)
+		what = 2;
+	else
+		return 0;
+	sk = kcast(sk, struct sock);
+	__u16 family = sk->__sk_common.skc_family;
+	if (sk->sk_protocol != IPPROTO_TCP || (family != AF_INET && family != AF_INET6))
+		return 0;
+	switch (what) {
+	case 0:
+		return on_listen(sk);
+	case 1:
+		return on_accept(sk);
+	default:
+		return on_unlisten(sk);
+	}
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int tp_sock_state(__u64 *ctx)
+{
+	return on_sock_state((void *)ctx[0], ctx[1], ctx[2]);
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int raw_sock_state(__u64 *ctx)
+{
+	return on_sock_state((void *)ctx[0], ctx[1], ctx[2]);
+}
+
+/* ---- syscall-tracepoint hook set ---- */
 
 SEC("tp_btf/sys_exit")
 int tp_sys_exit(__u64 *ctx)

@@ -174,15 +174,9 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 	return kcast(f, struct file);
 }
 
-/* sock_fill describes a socket's family, type and addresses. */
-static __always_inline void sock_fill(struct fd_info *fi, struct file *f)
+/* sk_fill describes a socket's family, type and addresses. */
+static __always_inline void sk_fill(struct fd_info *fi, struct sock *sk)
 {
-	struct socket *sock = kcast(f->private_data, struct socket);
-	if (!sock)
-		return;
-	struct sock *sk = sock->sk;
-	if (!sk)
-		return;
 	__u16 family = sk->__sk_common.skc_family;
 	fi->family = family;
 	fi->sock_type = sk->sk_type;
@@ -197,6 +191,18 @@ static __always_inline void sock_fill(struct fd_info *fi, struct file *f)
 		fi->lport = sk->__sk_common.skc_num;
 		fi->rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	}
+}
+
+/* sock_fill describes the socket of an open file. */
+static __always_inline void sock_fill(struct fd_info *fi, struct file *f)
+{
+	struct socket *sock = kcast(f->private_data, struct socket);
+	if (!sock)
+		return;
+	struct sock *sk = sock->sk;
+	if (!sk)
+		return;
+	sk_fill(fi, sk);
 }
 
 /* fd_fill describes the file at fd of task t. */
@@ -249,6 +255,8 @@ static __always_inline void fill_header(struct event_header *h, struct task_stru
 	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[pid->level & 31]);
 	h->pidns = up.ns ? kcast(up.ns, struct pid_namespace)->ns.inum : 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->flags = 0;
+	h->pad = 0;
 }
 
 /* submit sends the record in b (size bytes) to user space or counts it lost. */

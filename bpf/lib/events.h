@@ -23,7 +23,15 @@ enum event_kind {
 	EV_SETNS,
 	EV_MODULE,
 	EV_BPF,
+	EV_UMOUNT,
+	EV_CHROOT,
 	EV_MAX,
+};
+
+/* Flags on a record (event_header.flags). */
+enum event_flag {
+	EVF_ENTRY = 1,    /* reported when the call was checked, before it completed: ret is 0 */
+	EVF_LISTENER = 2, /* the process fields are the listening socket's owner, recorded at listen time */
 };
 
 /* Flags on a path string (path_flags; the second path of a record uses bits << 8). */
@@ -57,9 +65,9 @@ enum fd_type {
 struct event_header {
 	__u64 ktime;     /* CLOCK_BOOTTIME ns */
 	__u64 cgroup_id; /* cgroup v2 id */
-	__s64 ret;       /* syscall return value, 0 for scheduler events */
+	__s64 ret;       /* syscall return value; 0 for scheduler events and EVF_ENTRY records */
 	__u16 kind;      /* enum event_kind */
-	__u16 nr;        /* syscall number, 0 for scheduler events */
+	__u16 nr;        /* syscall number the task is in; 0 for scheduler events and accepts */
 	__u32 size;      /* bytes in the whole record */
 	__u32 tgid;
 	__u32 tid;
@@ -72,6 +80,8 @@ struct event_header {
 	__u32 pidns;
 	__u32 netns;
 	char comm[16];
+	__u32 flags;     /* enum event_flag */
+	__u32 pad;
 };
 
 /* An open file descriptor: its type and, for sockets, the addresses. */
@@ -134,7 +144,8 @@ struct net_body {
 	struct fd_info sock;
 };
 
-/* Other syscalls: raw arguments plus per-kind strings. */
+/* Other syscalls: raw arguments plus per-kind strings (mount: source, target name and dir, fstype;
+ * umount, chroot: name and dir; memfd: name; module: name and dir; bpf: program name). */
 struct sys_body {
 	__u64 args[6];
 	__u64 aux;        /* setns: inode of the fd; bpf: prog type | insn count << 32 */

@@ -78,6 +78,58 @@ func runAction(name string, args []string) error {
 		a.Close()
 		fmt.Println(ln.Addr().String(), c.LocalAddr().String())
 		return nil
+	case "listen":
+		// Listens on network args[0], address args[1] (with a socket owned
+		// by uid args[2] when given); prints the address, accepts one
+		// connection and prints its peer.
+		if len(args) > 2 {
+			// The socket is made on this thread, whose uid alone changes.
+			runtime.LockOSThread()
+			uid, err := strconv.Atoi(args[2])
+			if err != nil {
+				return err
+			}
+			if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(uid), uintptr(uid), uintptr(uid)); e != 0 {
+				return e
+			}
+		}
+		ln, err := net.Listen(args[0], args[1])
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		fmt.Println(ln.Addr().String())
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		fmt.Println(c.RemoteAddr().String())
+		return nil
+	case "dial":
+		// Connects to network args[0], address args[1] and prints the local address.
+		c, err := net.Dial(args[0], args[1])
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		fmt.Println(c.LocalAddr().String())
+		return nil
+	case "unix":
+		// Connects to a Unix socket by path and to an abstract one named args[0].
+		for _, name := range []string{"sock", "@" + args[0]} {
+			ln, err := net.Listen("unix", name)
+			if err != nil {
+				return err
+			}
+			c, err := net.Dial("unix", name)
+			if err != nil {
+				return err
+			}
+			c.Close()
+			ln.Close()
+		}
+		return nil
 	case "revshell":
 		// Connects to args[0], puts the socket on stdin and stdout and runs a shell.
 		c, err := net.Dial("tcp4", args[0])
@@ -148,7 +200,16 @@ func runAction(name string, args []string) error {
 		if err := os.Mkdir("mnt", 0o755); err != nil {
 			return err
 		}
-		return unix.Mount("vigiltest", "mnt", "tmpfs", unix.MS_NOSUID, "size=1m")
+		if err := unix.Mount("vigiltest", "mnt", "tmpfs", unix.MS_NOSUID, "size=1m"); err != nil {
+			return err
+		}
+		return unix.Unmount("mnt", unix.MNT_DETACH)
+	case "chroot":
+		runtime.LockOSThread()
+		if err := os.Mkdir("root", 0o755); err != nil {
+			return err
+		}
+		return unix.Chroot("root")
 	case "finit":
 		if err := os.WriteFile("bad.ko", []byte("not a kernel module"), 0o644); err != nil {
 			return err
@@ -157,9 +218,11 @@ func runAction(name string, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := unix.FinitModule(int(f.Fd()), "", 0); err == nil {
+		err = unix.FinitModule(int(f.Fd()), "", 0)
+		if err == nil {
 			return fmt.Errorf("finit_module of junk succeeded")
 		}
+		fmt.Println(int(err.(unix.Errno)))
 		return nil
 	case "bpf":
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{

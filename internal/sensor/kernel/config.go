@@ -32,6 +32,17 @@ type Config struct {
 	OpenDedup time.Duration
 	// ForceRawTP loads the raw_tp programs even when tp_btf works.
 	ForceRawTP bool
+	// SyscallTracepoint attaches the sys_exit tracepoint, which reports
+	// every watched syscall when it returns, with its return value: file
+	// opens, renames, unlinks and chmods, dup onto stdio, memfd_create,
+	// AF_UNIX bind and listen, and privileged calls that pass no
+	// capability check (same-uid ptrace). The default hooks' cgroup,
+	// inet_sock_set_state and cap_capable programs are then not attached.
+	// A syscall tracepoint puts every syscall of every task on the
+	// kernel's slow path (docs/PERFORMANCE.md); the default (false)
+	// attaches only hooks off that path, and file activity is left to a
+	// file-event source. Hooks says what each attached hook covers.
+	SyscallTracepoint bool
 }
 
 // DefaultSensitiveNames are the basenames whose reads are reported by default.
@@ -51,7 +62,12 @@ type Stats struct {
 	DecodeErrors uint64          // records that could not be decoded
 	Lost         map[Kind]uint64 // records dropped in the kernel because the ring buffer was full
 	LostTotal    uint64
-	Suppressed   map[Kind]uint64 // records not sent because they repeated a recent one (see Config.OpenDedup)
+	// Suppressed counts records not sent because they repeated a recent
+	// one: write-opens (Config.OpenDedup) and, with the default hooks, the
+	// further capability checks of a privileged call already reported
+	// (a call checks one or several; an identical call by the same thread
+	// within a second counts here too).
+	Suppressed map[Kind]uint64
 }
 
 func (c *Config) fill() error {

@@ -12,7 +12,7 @@ import (
 // Layout of the records written by bpf/sensor.bpf.c (bpf/lib/events.h).
 // layout_test.go checks every offset against the bpf2go-generated types.
 const (
-	hdrSize   = 88
+	hdrSize   = 96
 	offKtime  = 0
 	offCgroup = 8
 	offRet    = 16
@@ -31,6 +31,7 @@ const (
 	offNetNS  = 68
 	offComm   = 72
 	commLen   = 16
+	offFlags  = 88
 
 	fdInfoSize  = 48
 	offFDType   = 0
@@ -88,6 +89,9 @@ const (
 
 	execArgsTruncated = 1 << 16
 
+	flagEntry    = 1 // enum event_flag
+	flagListener = 2
+
 	nsecMask = 1<<30 - 1
 )
 
@@ -114,6 +118,7 @@ var bodySizes = [kindEnd]int{
 	KindConnect: netBodySize, KindAccept: netBodySize, KindBind: netBodySize, KindListen: netBodySize, KindDup: netBodySize,
 	KindPtrace: sysBodySize, KindMemfd: sysBodySize, KindSetID: sysBodySize, KindMount: sysBodySize,
 	KindUnshare: sysBodySize, KindSetns: sysBodySize, KindModule: sysBodySize, KindBPF: sysBodySize,
+	KindUmount: sysBodySize, KindChroot: sysBodySize,
 }
 
 // span is where a string lies in Record.text.
@@ -153,6 +158,9 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 	r.MntNS = le.Uint32(b[offMntNS:])
 	r.PidNS = le.Uint32(b[offPidNS:])
 	r.NetNS = le.Uint32(b[offNetNS:])
+	flags := le.Uint32(b[offFlags:])
+	r.Entry = flags&flagEntry != 0
+	r.ListenerOwner = flags&flagListener != 0
 
 	r.text = r.text[:0]
 	r.spans = r.spans[:0]
@@ -206,6 +214,10 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 		r.Memfd.Name = r.str(all, 1)
 	case KindMount:
 		r.Mount.Source, r.Mount.Target, r.Mount.FSType = r.str(all, 1), r.str(all, 2), r.str(all, 3)
+	case KindUmount:
+		r.Mount.Target = r.str(all, 1)
+	case KindChroot:
+		r.Chroot.Path = r.str(all, 1)
 	case KindModule:
 		r.Module.Path = r.str(all, 1)
 	case KindBPF:
@@ -435,6 +447,12 @@ func (r *Record) decodeSys(body []byte, s *strReader) error {
 			return err
 		}
 		return r.addNext(s)
+	case KindUmount:
+		r.Mount = Mount{Flags: a[1], PathTruncated: pflags&pathTruncated != 0}
+		return r.atPath(s)
+	case KindChroot:
+		r.Chroot = Chroot{PathTruncated: pflags&pathTruncated != 0}
+		return r.atPath(s)
 	case KindUnshare:
 		r.Unshare = Unshare{Flags: a[0]}
 	case KindSetns:

@@ -67,8 +67,8 @@ func TestDecodeErrors(t *testing.T) {
 		b    []byte
 		want string
 	}{
-		"empty":        {nil, "shorter than the 88-byte header"},
-		"short header": {good[:40], "shorter than the 88-byte header"},
+		"empty":        {nil, "shorter than the 96-byte header"},
+		"short header": {good[:40], "shorter than the 96-byte header"},
 		"kind 0":       {mod(func(b []byte) []byte { b[offKind], b[offKind+1] = 0, 0; return b }), "unknown kind 0"},
 		"kind 999":     {mod(func(b []byte) []byte { b[offKind], b[offKind+1] = 0xe7, 3; return b }), "unknown kind 999"},
 		"size":         {mod(func(b []byte) []byte { b[offSize]++; return b }), "header says"},

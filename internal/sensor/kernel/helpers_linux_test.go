@@ -3,11 +3,14 @@
 package kernel
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"net/netip"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,8 +28,10 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := m.Run()
-	if theHub != nil {
-		theHub.s.Close()
+	for i := range hubs {
+		if h := hubs[i].hub; h != nil {
+			h.s.Close()
+		}
 	}
 	os.Exit(code)
 }
@@ -54,28 +59,48 @@ type hub struct {
 	err     error
 }
 
-var (
-	theHub  *hub
-	hubOnce sync.Once
-	hubErr  error
-)
+// hubs are the shared sensors: [0] with the default hooks, [1] with the
+// syscall tracepoint.
+var hubs [2]struct {
+	once sync.Once
+	hub  *hub
+	err  error
+}
 
-func sensorHub(t *testing.T) *hub {
+// sensorHub returns the shared sensor with the default hooks.
+func sensorHub(t *testing.T) *hub { return openHub(t, false) }
+
+// syscallHub returns the shared sensor with Config.SyscallTracepoint.
+func syscallHub(t *testing.T) *hub { return openHub(t, true) }
+
+func openHub(t *testing.T, syscallTP bool) *hub {
 	t.Helper()
 	needRoot(t)
-	hubOnce.Do(func() {
-		s, err := Open(Config{})
+	i := 0
+	if syscallTP {
+		i = 1
+	}
+	e := &hubs[i]
+	e.once.Do(func() {
+		s, err := Open(Config{SyscallTracepoint: syscallTP})
 		if err != nil {
-			hubErr = err
+			e.err = err
 			return
 		}
-		theHub = &hub{s: s, raw: map[Kind][]byte{}, tracked: map[uint32]bool{uint32(os.Getpid()): true}, notify: make(chan struct{})}
-		go theHub.run()
+		e.hub = &hub{s: s, raw: map[Kind][]byte{}, tracked: map[uint32]bool{uint32(os.Getpid()): true}, notify: make(chan struct{})}
+		go e.hub.run()
 	})
-	if hubErr != nil {
-		t.Fatal(hubErr)
+	if e.err != nil {
+		t.Fatal(e.err)
 	}
-	return theHub
+	return e.hub
+}
+
+// modes runs f as a subtest against each shared sensor: "default" and
+// "syscall-tracepoint" (sys is true for the latter).
+func modes(t *testing.T, f func(t *testing.T, h *hub, sys bool)) {
+	t.Run("default", func(t *testing.T) { f(t, sensorHub(t), false) })
+	t.Run("syscall-tracepoint", func(t *testing.T) { f(t, syscallHub(t), true) })
 }
 
 func (h *hub) run() {
@@ -161,6 +186,45 @@ func action(t *testing.T, dir, name string, args ...string) *exec.Cmd {
 		t.Fatalf("action %s: %v\n%s", name, err, out)
 	}
 	return cmd
+}
+
+// actionOut runs the test binary as a child doing action and returns the
+// finished command and its standard output.
+func actionOut(t *testing.T, dir, name string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), actionEnv+"="+name)
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("action %s: %v\n%s", name, err, stderr.String())
+	}
+	return cmd, string(out)
+}
+
+// startListener starts the "listen" action on network and addr (args may
+// add the uid owning the socket) and returns it with the address it listens
+// on; its second line of output is the peer it accepted.
+func startListener(t *testing.T, network, addr string, args ...string) (*exec.Cmd, *bufio.Scanner, netip.AddrPort) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{network, addr}, args...)...)
+	cmd.Env = append(os.Environ(), actionEnv+"=listen")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() {
+		t.Fatalf("listener printed no address: %v", sc.Err())
+	}
+	return cmd, sc, netip.MustParseAddrPort(sc.Text())
 }
 
 // realDir is t.TempDir with symlinks resolved, as the kernel reports it.

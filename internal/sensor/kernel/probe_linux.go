@@ -3,7 +3,13 @@
 package kernel
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -14,6 +20,7 @@ import (
 const (
 	HookTPBTF  = "tp_btf"
 	HookRawTP  = "raw_tp"
+	HookCgroup = "cgroup" // a cgroup sock_addr program on the cgroup v2 root
 	HookFentry = "fentry"
 	HookLSM    = "lsm"
 	HookKprobe = "kprobe"
@@ -21,14 +28,19 @@ const (
 
 // Hook is one kernel attachment point and whether the sensor uses it.
 type Hook struct {
-	Name   string // tracepoint or kernel function
-	Kind   string // HookTPBTF, HookRawTP, HookFentry, HookLSM, HookKprobe
+	Name   string // tracepoint, kernel function, or cgroup attach point (connect4, bind6, ...)
+	Kind   string // HookTPBTF, HookRawTP, HookCgroup, HookFentry, HookLSM, HookKprobe
 	Active bool   // attached and running
 	Err    error  // why it is not active (nil when active, or when merely not chosen)
+	Kinds  []Kind // the record kinds it reports (nil for hook kinds the sensor does not use)
 }
 
 // returnZero is the body of every probe program.
 var returnZero = asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()}
+
+// probeTracepoint is the tracepoint the hook kind probes attach to: one off
+// the syscall path, which the sensor attaches in every configuration.
+const probeTracepoint = "sched_process_exit"
 
 // probeAttach loads a trivial program of the given type and attaches it,
 // then removes it. nil means the kernel accepts that kind of hook.
@@ -37,12 +49,12 @@ func probeAttach(kind string) error {
 	var attach func(*ebpf.Program) (link.Link, error)
 	switch kind {
 	case HookTPBTF:
-		spec.Type, spec.AttachType, spec.AttachTo = ebpf.Tracing, ebpf.AttachTraceRawTp, "sys_exit"
+		spec.Type, spec.AttachType, spec.AttachTo = ebpf.Tracing, ebpf.AttachTraceRawTp, probeTracepoint
 		attach = func(p *ebpf.Program) (link.Link, error) { return link.AttachTracing(link.TracingOptions{Program: p}) }
 	case HookRawTP:
 		spec.Type = ebpf.RawTracepoint
 		attach = func(p *ebpf.Program) (link.Link, error) {
-			return link.AttachRawTracepoint(link.RawTracepointOptions{Name: "sys_exit", Program: p})
+			return link.AttachRawTracepoint(link.RawTracepointOptions{Name: probeTracepoint, Program: p})
 		}
 	case HookFentry:
 		spec.Type, spec.AttachType, spec.AttachTo = ebpf.Tracing, ebpf.AttachTraceFEntry, "vfs_open"
@@ -66,4 +78,106 @@ func probeAttach(kind string) error {
 		return err
 	}
 	return l.Close()
+}
+
+// probeTracepointHook says whether the kernel has the tracepoint name for a
+// tp_btf (btf) or raw_tp program. A tp_btf program is only loaded (the load
+// fails when the kernel's BTF has no such tracepoint); a raw_tp one is
+// attached and removed.
+func probeTracepointHook(name string, btf bool) error {
+	if btf {
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+			Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: name,
+			Instructions: returnZero, License: "GPL",
+		})
+		if err != nil {
+			return err
+		}
+		return prog.Close()
+	}
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{Type: ebpf.RawTracepoint, Instructions: returnZero, License: "GPL"})
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	l, err := link.AttachRawTracepoint(link.RawTracepointOptions{Name: name, Program: prog})
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+// probeCgroupHook says whether the kernel accepts a cgroup sock_addr
+// program for the attach type. The program is loaded, never attached.
+func probeCgroupHook(attach ebpf.AttachType) error {
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type: ebpf.CGroupSockAddr, AttachType: attach,
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 1), asm.Return()}, License: "GPL",
+	})
+	if err != nil {
+		return err
+	}
+	return prog.Close()
+}
+
+// cgroup2Root returns where the cgroup v2 hierarchy's root is mounted,
+// read from /proc/self/mountinfo.
+func cgroup2Root() (string, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	return cgroup2RootIn(data)
+}
+
+// cgroup2RootIn finds the first cgroup2 mount of the hierarchy's root in a
+// mountinfo file's contents.
+func cgroup2RootIn(mountinfo []byte) (string, error) {
+	sc := bufio.NewScanner(bytes.NewReader(mountinfo))
+	for sc.Scan() {
+		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+		f := strings.Fields(sc.Text())
+		sep := -1
+		for i := 6; i < len(f); i++ {
+			if f[i] == "-" {
+				sep = i
+				break
+			}
+		}
+		if sep < 0 || sep+1 >= len(f) || f[sep+1] != "cgroup2" || f[3] != "/" {
+			continue
+		}
+		return unescapeMount(f[4]), nil
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
+	}
+	return "", errors.New("no cgroup2 mount of the hierarchy's root in /proc/self/mountinfo")
+}
+
+// unescapeMount undoes mountinfo's octal escapes (\040 for a space, ...).
+func unescapeMount(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// unavailable marks a hook kind the sensor does not use: nil when the kernel would accept it.
+func unavailable(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("not available on this kernel: %w", err)
 }

@@ -19,9 +19,9 @@ const (
 	KindUnlink                  // unlink, unlinkat, rmdir succeeded
 	KindChmod                   // chmod family call setting an execute, setuid or setgid bit
 	KindConnect                 // connect on an AF_INET, AF_INET6 or AF_UNIX socket
-	KindAccept                  // accept or accept4 returned an AF_INET/AF_INET6 connection
-	KindBind                    // bind to an AF_INET, AF_INET6 or AF_UNIX address
-	KindListen                  // listen on an AF_INET, AF_INET6 or AF_UNIX socket
+	KindAccept                  // accept or accept4 returned an AF_INET/AF_INET6 connection; default hooks: a TCP connection to a listener was established
+	KindBind                    // bind to an AF_INET, AF_INET6 (or, with SyscallTracepoint, AF_UNIX) address
+	KindListen                  // listen on an AF_INET, AF_INET6 (or, with SyscallTracepoint, AF_UNIX) socket
 	KindDup                     // dup, dup2 or dup3 put a socket on fd 0, 1 or 2
 	KindPtrace                  // ptrace attach, seize, poke or register write
 	KindMemfd                   // memfd_create
@@ -31,6 +31,8 @@ const (
 	KindSetns                   // setns
 	KindModule                  // init_module or finit_module
 	KindBPF                     // bpf(BPF_PROG_LOAD)
+	KindUmount                  // umount2
+	KindChroot                  // chroot
 	kindEnd
 )
 
@@ -39,7 +41,7 @@ var kindNames = [...]string{
 	KindUnlink: "unlink", KindChmod: "chmod", KindConnect: "connect", KindAccept: "accept",
 	KindBind: "bind", KindListen: "listen", KindDup: "dup", KindPtrace: "ptrace", KindMemfd: "memfd",
 	KindSetID: "setid", KindMount: "mount", KindUnshare: "unshare", KindSetns: "setns",
-	KindModule: "module", KindBPF: "bpf",
+	KindModule: "module", KindBPF: "bpf", KindUmount: "umount", KindChroot: "chroot",
 }
 
 func (k Kind) String() string {
@@ -51,12 +53,33 @@ func (k Kind) String() string {
 
 // Record is one event from the kernel. Only the kind-specific struct that
 // matches Kind is filled; the others keep whatever an earlier Read left.
+//
+// The process fields (TGID to Comm) describe the task that made the call,
+// when the call was reported: after it returned for records from sys_exit,
+// before it completed for Entry records (a set*id record then holds the
+// credentials before the change). KindAccept records from the default
+// hooks are the exception: see ListenerOwner.
 type Record struct {
 	Kind    Kind
-	Syscall Syscall   // the syscall reported (x86-64 number); 0 for exec, fork and exit
+	Syscall Syscall   // the syscall the task was in (x86-64 number); 0 for exec, fork, exit and ListenerOwner accepts
 	Time    time.Time // wall-clock time of the event
 	BootNS  uint64    // CLOCK_BOOTTIME of the event, ns
-	Ret     int64     // the syscall's return value (negative errno on failure); 0 for exec, fork and exit
+	Ret     int64     // the syscall's return value (negative errno on failure); 0 for exec, fork, exit and Entry records
+
+	// Entry is set when the call was reported when the kernel checked it,
+	// before it completed (the default hooks: cgroup connect and bind
+	// programs, the TCP listen state change, capability checks): Ret is 0
+	// and says nothing of the outcome; the call may still fail.
+	Entry bool
+	// ListenerOwner is set on a KindAccept reported from the TCP state
+	// change (the default hooks), which runs in no process of its own: the
+	// process fields are those of the process that made the socket listen,
+	// as they were then; it need not be the process that calls accept
+	// (pre-forked workers, passed sockets). When that listen predates the
+	// sensor, TGID is 0 and only UID and EUID (the socket's owner),
+	// CgroupID (the socket's cgroup) and NetNS are known; GID and AUID are
+	// 4294967295 and the rest 0.
+	ListenerOwner bool
 
 	TGID     uint32 // process id
 	TID      uint32 // thread id
@@ -79,11 +102,12 @@ type Record struct {
 	Ptrace  Ptrace  // KindPtrace
 	Memfd   Memfd   // KindMemfd
 	SetID   SetID   // KindSetID
-	Mount   Mount   // KindMount
+	Mount   Mount   // KindMount, KindUmount
 	Unshare Unshare // KindUnshare
 	Setns   Setns   // KindSetns
 	Module  Module  // KindModule
 	BPF     BPF     // KindBPF
+	Chroot  Chroot  // KindChroot
 
 	text  []byte // the record's strings before they become one string
 	spans []span // where each string lies in text
@@ -219,13 +243,14 @@ func (f File) Write() bool {
 	return f.Flags&3 != 0 || f.Flags&(0100|01000) != 0
 }
 
-// Net describes a socket operation.
+// Net describes a socket operation. The default hooks see sockets, not file
+// descriptors: there FD and NewFD are -1.
 type Net struct {
-	FD       int32          // the socket (dup: the old fd)
+	FD       int32          // the socket (dup: the old fd); -1 when unknown
 	NewFD    int32          // accept: the new connection's fd; dup: the new fd (0, 1 or 2); else -1
 	Family   uint16         // unix.AF_INET, unix.AF_INET6 or unix.AF_UNIX
 	SockType uint16         // unix.SOCK_STREAM, ...
-	Local    netip.AddrPort // local address (bind: the address asked for)
+	Local    netip.AddrPort // local address (bind: the address asked for; connect from the default hooks: the address bound before the connect, often unspecified)
 	Remote   netip.AddrPort // peer address (connect: the address asked for)
 	UnixPath string         // connect/bind of AF_UNIX: the path ("@name" for an abstract socket)
 }
@@ -246,7 +271,7 @@ type Memfd struct {
 
 // SetID describes a set*id call: the ids it asked for. Ids the call does
 // not set, or asks to leave ("-1"), are NoChange. The record's header holds
-// the credentials after the call.
+// the credentials after the call, or before it for an Entry record.
 type SetID struct {
 	Group     bool // a set*gid call: the fields are group ids
 	Real      uint32
@@ -258,12 +283,18 @@ type SetID struct {
 // NoChange marks an id a SetID call leaves as it is.
 const NoChange = 1<<32 - 1
 
-// Mount describes mount(2).
+// Mount describes mount(2) and umount2(2).
 type Mount struct {
-	Source        string
+	Source        string // mount only
 	Target        string // full path
-	FSType        string
-	Flags         uint64 // MS_* flags
+	FSType        string // mount only
+	Flags         uint64 // MS_* flags (mount), MNT_* flags (umount2)
+	PathTruncated bool
+}
+
+// Chroot describes chroot(2).
+type Chroot struct {
+	Path          string // the new root's full path
 	PathTruncated bool
 }
 

@@ -23,7 +23,9 @@ type Sensor struct {
 	coll   *ebpf.Collection
 	links  []link.Link
 	btf    bool // the tp_btf programs are loaded, not the raw_tp ones
+	plan   []*planned
 	hooks  []Hook
+	cgroup string // the cgroup v2 root the cgroup programs attach to
 	reader *ringbuf.Reader
 	lost   *ebpf.Map
 	supp   *ebpf.Map
@@ -40,22 +42,69 @@ type Sensor struct {
 	closeErr     error
 }
 
-// attachment is one tracepoint the sensor attaches, with its two program versions.
+// hookSet says in which configuration a hook is attached.
+type hookSet uint8
+
+const (
+	setAlways  hookSet = iota // every configuration
+	setDefault                // unless Config.SyscallTracepoint
+	setSyscall                // with Config.SyscallTracepoint
+)
+
+// attachment is one hook the sensor can attach: a tracepoint with its two
+// program versions, or a cgroup attach point with its program.
 type attachment struct {
-	tracepoint string
-	tpBTF      string
-	rawTP      string
+	name     string
+	set      hookSet
+	optional bool // Open goes on without it, reporting why in Hooks
+	tpBTF    string
+	rawTP    string
+	cgroup   string          // cgroup program
+	attach   ebpf.AttachType // cgroup attach type
+	kinds    []Kind
+}
+
+// syscallKinds are the kinds the sys_exit hook reports.
+var syscallKinds = []Kind{
+	KindOpen, KindRename, KindUnlink, KindChmod, KindConnect, KindAccept, KindBind, KindListen, KindDup,
+	KindPtrace, KindMemfd, KindSetID, KindMount, KindUmount, KindChroot, KindUnshare, KindSetns, KindModule, KindBPF,
+}
+
+// capKinds are the kinds the cap_capable hook reports.
+var capKinds = []Kind{
+	KindPtrace, KindSetID, KindMount, KindUmount, KindChroot, KindUnshare, KindSetns, KindModule, KindBPF,
 }
 
 var attachments = []attachment{
-	{"sys_exit", "tp_sys_exit", "raw_sys_exit"},
-	{"sched_process_exec", "tp_exec", "raw_exec"},
-	{"sched_process_fork", "tp_fork", "raw_fork"},
-	{"sched_process_exit", "tp_exit", "raw_exit"},
+	{name: "sched_process_exec", tpBTF: "tp_exec", rawTP: "raw_exec", kinds: []Kind{KindExec}},
+	{name: "sched_process_fork", tpBTF: "tp_fork", rawTP: "raw_fork", kinds: []Kind{KindFork}},
+	{name: "sched_process_exit", tpBTF: "tp_exit", rawTP: "raw_exit", kinds: []Kind{KindExit}},
+	{name: "sys_exit", set: setSyscall, tpBTF: "tp_sys_exit", rawTP: "raw_sys_exit", kinds: syscallKinds},
+	{name: "connect4", set: setDefault, optional: true, cgroup: "sock_connect4", attach: ebpf.AttachCGroupInet4Connect, kinds: []Kind{KindConnect}},
+	{name: "connect6", set: setDefault, optional: true, cgroup: "sock_connect6", attach: ebpf.AttachCGroupInet6Connect, kinds: []Kind{KindConnect}},
+	{name: "connect_unix", set: setDefault, optional: true, cgroup: "sock_connect_unix", attach: ebpf.AttachCgroupUnixConnect, kinds: []Kind{KindConnect}},
+	{name: "bind4", set: setDefault, optional: true, cgroup: "sock_bind4", attach: ebpf.AttachCGroupInet4Bind, kinds: []Kind{KindBind}},
+	{name: "bind6", set: setDefault, optional: true, cgroup: "sock_bind6", attach: ebpf.AttachCGroupInet6Bind, kinds: []Kind{KindBind}},
+	{name: "inet_sock_set_state", set: setDefault, optional: true, tpBTF: "tp_sock_state", rawTP: "raw_sock_state", kinds: []Kind{KindListen, KindAccept}},
+	{name: "cap_capable", set: setDefault, optional: true, tpBTF: "tp_cap", rawTP: "raw_cap", kinds: capKinds},
 }
 
+// planned is an attachment chosen at Open, its program and its entry in Sensor.hooks.
+type planned struct {
+	a    *attachment
+	prog string // the program's name in the collection
+	hook int
+}
+
+// entryDedup is how long a thread's capability checks of one privileged
+// call with the same arguments count as that one call.
+const entryDedup = time.Second
+
 // Open checks privileges, loads the programs (tp_btf where the kernel
-// supports it, raw_tp otherwise), attaches them and starts reading.
+// supports it, raw_tp otherwise), attaches them and starts reading. Hooks of
+// the configuration that the kernel lacks (an optional one: a cgroup attach
+// type, a tracepoint) are left out and reported by Hooks with the reason;
+// a missing scheduler or sys_exit hook fails Open.
 func Open(cfg Config) (*Sensor, error) {
 	if err := cfg.fill(); err != nil {
 		return nil, err
@@ -73,11 +122,17 @@ func Open(cfg Config) (*Sensor, error) {
 		probes[k] = probeAttach(k)
 	}
 	useBTF := probes[HookTPBTF] == nil && !cfg.ForceRawTP
-	coll, err := load(cfg, useBTF)
-	if err != nil && useBTF {
-		probes[HookTPBTF] = err
-		useBTF = false
-		coll, err = load(cfg, false)
+	var coll *ebpf.Collection
+	var err error
+	for {
+		s.plan, s.hooks = s.choose(cfg, useBTF)
+		coll, err = load(cfg, useBTF, s.plan)
+		if err != nil && useBTF {
+			probes[HookTPBTF] = err
+			useBTF = false
+			continue
+		}
+		break
 	}
 	if err != nil {
 		return nil, err
@@ -85,21 +140,14 @@ func Open(cfg Config) (*Sensor, error) {
 	s.coll = coll
 	s.lost = coll.Maps["lost"]
 	s.supp = coll.Maps["suppressed"]
-
 	s.btf = useBTF
+
 	if err := s.attach(); err != nil {
 		s.Close()
 		return nil, err
 	}
-	for _, a := range attachments {
-		kind := HookRawTP
-		if useBTF {
-			kind = HookTPBTF
-		}
-		s.hooks = append(s.hooks, Hook{Name: a.tracepoint, Kind: kind, Active: true})
-	}
 	if !useBTF {
-		s.hooks = append(s.hooks, Hook{Name: "sys_exit", Kind: HookTPBTF, Err: probes[HookTPBTF]})
+		s.hooks = append(s.hooks, Hook{Name: probeTracepoint, Kind: HookTPBTF, Err: probes[HookTPBTF]})
 	}
 	s.hooks = append(s.hooks,
 		Hook{Name: "vfs_open", Kind: HookFentry, Err: unavailable(probes[HookFentry])},
@@ -116,19 +164,76 @@ func Open(cfg Config) (*Sensor, error) {
 	return s, nil
 }
 
-// attach attaches every program.
+// choose picks the hooks of the configuration the kernel offers: the plan
+// to load and attach, and one Hook per attachment (those of the other
+// configuration inactive, the unavailable ones with the reason).
+func (s *Sensor) choose(cfg Config, btf bool) ([]*planned, []Hook) {
+	var plan []*planned
+	var hooks []Hook
+	want := setDefault
+	if cfg.SyscallTracepoint {
+		want = setSyscall
+	}
+	var cgroupErr error
+	if want == setDefault && s.cgroup == "" {
+		s.cgroup, cgroupErr = cgroup2Root()
+	}
+	for i := range attachments {
+		a := &attachments[i]
+		h := Hook{Name: a.name, Kind: HookRawTP, Kinds: a.kinds}
+		prog := a.rawTP
+		switch {
+		case a.cgroup != "":
+			h.Kind, prog = HookCgroup, a.cgroup
+		case btf:
+			h.Kind, prog = HookTPBTF, a.tpBTF
+		}
+		if a.set != setAlways && a.set != want {
+			hooks = append(hooks, h)
+			continue
+		}
+		if a.optional {
+			switch {
+			case a.cgroup != "" && cgroupErr != nil:
+				h.Err = fmt.Errorf("finding the cgroup v2 root: %w", cgroupErr)
+			case a.cgroup != "":
+				h.Err = unavailable(probeCgroupHook(a.attach))
+			default:
+				h.Err = unavailable(probeTracepointHook(a.name, btf))
+			}
+		}
+		if h.Err == nil {
+			plan = append(plan, &planned{a: a, prog: prog, hook: len(hooks)})
+		}
+		hooks = append(hooks, h)
+	}
+	return plan, hooks
+}
+
+// attach attaches every planned program. A mandatory hook that fails
+// fails attach; an optional one is recorded in Hooks and left out.
 func (s *Sensor) attach() error {
-	for _, a := range attachments {
+	for _, p := range s.plan {
 		var l link.Link
 		var err error
-		if s.btf {
-			l, err = link.AttachTracing(link.TracingOptions{Program: s.coll.Programs[a.tpBTF]})
-		} else {
-			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: a.tracepoint, Program: s.coll.Programs[a.rawTP]})
+		prog := s.coll.Programs[p.prog]
+		switch {
+		case p.a.cgroup != "":
+			l, err = link.AttachCgroup(link.CgroupOptions{Path: s.cgroup, Attach: p.a.attach, Program: prog})
+		case s.btf:
+			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
+		default:
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: p.a.name, Program: prog})
 		}
+		h := &s.hooks[p.hook]
 		if err != nil {
-			return fmt.Errorf("sensor: attaching %s: %w", a.tracepoint, err)
+			if !p.a.optional {
+				return fmt.Errorf("sensor: attaching %s: %w", p.a.name, err)
+			}
+			h.Active, h.Err = false, err
+			continue
 		}
+		h.Active, h.Err = true, nil
 		s.links = append(s.links, l)
 	}
 	return nil
@@ -144,25 +249,19 @@ func (s *Sensor) detach() error {
 	return errors.Join(errs...)
 }
 
-// unavailable marks a hook kind the sensor does not use: nil when the kernel would accept it.
-func unavailable(err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("not available on this kernel: %w", err)
-}
-
-// load loads the collection with either the tp_btf or the raw_tp programs.
-func load(cfg Config, btf bool) (*ebpf.Collection, error) {
+// load loads the collection with the planned programs only.
+func load(cfg Config, btf bool, plan []*planned) (*ebpf.Collection, error) {
 	spec, err := loadSensor()
 	if err != nil {
 		return nil, fmt.Errorf("sensor: reading the embedded object: %w", err)
 	}
-	for _, a := range attachments {
-		if btf {
-			delete(spec.Programs, a.rawTP)
-		} else {
-			delete(spec.Programs, a.tpBTF)
+	keep := map[string]bool{}
+	for _, p := range plan {
+		keep[p.prog] = true
+	}
+	for name := range spec.Programs {
+		if !keep[name] {
+			delete(spec.Programs, name)
 		}
 	}
 	spec.Maps["events"].MaxEntries = uint32(cfg.RingBufferBytes)
@@ -179,6 +278,7 @@ func load(cfg Config, btf bool) (*ebpf.Collection, error) {
 		"wakeup_bytes":       wakeup,
 		"sensitive_len_mask": mask,
 		"open_dedup_ns":      uint64(max(cfg.OpenDedup, 0)),
+		"entry_dedup_ns":     uint64(entryDedup),
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("sensor: setting %s: %w", name, err)
@@ -245,9 +345,17 @@ func bootWall() int64 {
 	return now.UnixNano() - ts.Nano()
 }
 
-// Hooks lists the hooks in use and the hook kinds the kernel refused.
+// Hooks lists every hook the sensor knows, with the record kinds each
+// reports: those attached (Active), those of the other configuration
+// (inactive, Err nil), those of the configuration the kernel refused
+// (inactive, with Err), and the hook kinds the sensor does not use, with
+// whether the kernel would accept them.
 func (s *Sensor) Hooks() []Hook {
-	return append([]Hook(nil), s.hooks...)
+	out := append([]Hook(nil), s.hooks...)
+	for i := range out {
+		out[i].Kinds = append([]Kind(nil), out[i].Kinds...)
+	}
+	return out
 }
 
 // Read blocks until the next record and decodes it into r, reusing r's

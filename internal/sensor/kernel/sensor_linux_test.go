@@ -3,43 +3,232 @@
 package kernel
 
 import (
+	"bytes"
 	"flag"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+	"unsafe"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 )
 
-func TestHooks(t *testing.T) {
-	h := sensorHub(t)
-	kinds := map[string]Hook{}
-	for _, hk := range h.s.Hooks() {
-		t.Logf("%s %s active=%v err=%v", hk.Kind, hk.Name, hk.Active, hk.Err)
+// activeKinds returns the hooks by name and the union of the kinds the active ones report.
+func activeKinds(t *testing.T, s *Sensor) (map[string]Hook, map[Kind]bool) {
+	t.Helper()
+	byName := map[string]Hook{}
+	kinds := map[Kind]bool{}
+	for _, hk := range s.Hooks() {
+		t.Logf("%s %s active=%v err=%v kinds=%v", hk.Kind, hk.Name, hk.Active, hk.Err, hk.Kinds)
+		if hk.Kinds == nil {
+			byName[hk.Kind] = hk
+			continue
+		}
+		byName[hk.Name] = hk
 		if hk.Active {
-			if hk.Kind != HookTPBTF {
-				t.Errorf("%s attached as %s, want tp_btf", hk.Name, hk.Kind)
+			for _, k := range hk.Kinds {
+				kinds[k] = true
 			}
-			kinds[hk.Name] = hk
-		} else {
-			kinds[hk.Kind] = hk
 		}
 	}
-	for _, n := range []string{"sys_exit", "sched_process_exec", "sched_process_fork", "sched_process_exit"} {
-		if !kinds[n].Active {
-			t.Errorf("%s not active", n)
+	return byName, kinds
+}
+
+func TestHooks(t *testing.T) {
+	h := sensorHub(t)
+	hooks, kinds := activeKinds(t, h.s)
+	for _, n := range []string{"sched_process_exec", "sched_process_fork", "sched_process_exit", "inet_sock_set_state", "cap_capable"} {
+		if hk := hooks[n]; !hk.Active || hk.Kind != HookTPBTF {
+			t.Errorf("%s: %+v, want active tp_btf", n, hk)
+		}
+	}
+	for _, n := range []string{"connect4", "connect6", "connect_unix", "bind4", "bind6"} {
+		if hk := hooks[n]; !hk.Active || hk.Kind != HookCgroup {
+			t.Errorf("%s: %+v, want an active cgroup program", n, hk)
+		}
+	}
+	if hk, ok := hooks["sys_exit"]; !ok || hk.Active || hk.Err != nil {
+		t.Errorf("sys_exit: %+v, want listed, inactive, not chosen", hk)
+	}
+	for _, k := range []Kind{KindExec, KindFork, KindExit, KindConnect, KindBind, KindListen, KindAccept, KindPtrace,
+		KindSetID, KindMount, KindUmount, KindChroot, KindUnshare, KindSetns, KindModule, KindBPF} {
+		if !kinds[k] {
+			t.Errorf("no active hook reports %s", k)
+		}
+	}
+	for _, k := range []Kind{KindOpen, KindRename, KindUnlink, KindChmod, KindDup, KindMemfd} {
+		if kinds[k] {
+			t.Errorf("an active hook claims %s, which only sys_exit reports", k)
 		}
 	}
 	for _, k := range []string{HookFentry, HookLSM} {
-		if hk, ok := kinds[k]; !ok || hk.Err == nil {
+		if hk, ok := hooks[k]; !ok || hk.Err == nil {
 			t.Errorf("%s should be reported unavailable on this kernel, got %+v", k, hk)
 		}
+	}
+}
+
+func TestHooksSyscallTracepoint(t *testing.T) {
+	h := syscallHub(t)
+	hooks, kinds := activeKinds(t, h.s)
+	for _, n := range []string{"sys_exit", "sched_process_exec", "sched_process_fork", "sched_process_exit"} {
+		if hk := hooks[n]; !hk.Active || hk.Kind != HookTPBTF {
+			t.Errorf("%s: %+v, want active tp_btf", n, hk)
+		}
+	}
+	for _, n := range []string{"connect4", "connect6", "connect_unix", "bind4", "bind6", "inet_sock_set_state", "cap_capable"} {
+		if hk, ok := hooks[n]; !ok || hk.Active || hk.Err != nil {
+			t.Errorf("%s: %+v, want listed, inactive, not chosen", n, hk)
+		}
+	}
+	for k := Kind(1); k < kindEnd; k++ {
+		if !kinds[k] {
+			t.Errorf("no active hook reports %s", k)
+		}
+	}
+}
+
+// TestNoSyscallTracepoint checks in the kernel that the default hooks
+// attach no program to a syscall tracepoint: every tracepoint link of the
+// sensor is named, and none is sys_enter or sys_exit.
+func TestNoSyscallTracepoint(t *testing.T) {
+	h := sensorHub(t)
+	tps := 0
+	for _, l := range h.s.links {
+		info, err := l.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Type != link.RawTracepointType {
+			continue
+		}
+		name, err := rawTracepointName(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tps++
+		if strings.HasPrefix(name, "sys_") || strings.HasPrefix(name, "raw_syscalls") {
+			t.Errorf("link %d attached to %s", info.ID, name)
+		}
+	}
+	if tps != 5 {
+		t.Errorf("%d tracepoint links, want 5 (3 sched, inet_sock_set_state, cap_capable)", tps)
+	}
+	sys := syscallHub(t)
+	var names []string
+	for _, l := range sys.s.links {
+		if name, err := rawTracepointName(l); err == nil {
+			names = append(names, name)
+		}
+	}
+	if !slices.Contains(names, "sys_exit") {
+		t.Errorf("the syscall-tracepoint sensor's links are %q, want sys_exit among them", names)
+	}
+}
+
+// TestCloseDetaches checks that Close leaves no program of the sensor
+// attached: not on the cgroup root, not as a link.
+func TestCloseDetaches(t *testing.T) {
+	needRoot(t)
+	s, err := Open(Config{RingBufferBytes: 1 << 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := cgroup2Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cg, err := os.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.Close()
+	attached := func(at ebpf.AttachType, id ebpf.ProgramID) bool {
+		res, err := link.QueryPrograms(link.QueryOptions{Target: int(cg.Fd()), Attach: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range res.Programs {
+			if p.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	type prog struct {
+		at ebpf.AttachType
+		id ebpf.ProgramID
+	}
+	var progs []prog
+	for _, a := range attachments {
+		if a.cgroup == "" {
+			continue
+		}
+		info, err := s.coll.Programs[a.cgroup].Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := info.ID()
+		if !attached(a.attach, id) {
+			t.Errorf("%s: program %d not attached to %s while open", a.name, id, root)
+		}
+		progs = append(progs, prog{a.attach, id})
+	}
+	linkIDs := map[link.ID]bool{}
+	for _, l := range s.links {
+		info, err := l.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		linkIDs[info.ID] = true
+	}
+	if len(linkIDs) != len(s.links) || len(progs) != 5 {
+		t.Fatalf("%d links, %d distinct; %d cgroup programs", len(s.links), len(linkIDs), len(progs))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range progs {
+		if attached(p.at, p.id) {
+			t.Errorf("program %d still attached to %s after Close", p.id, root)
+		}
+	}
+	var it link.Iterator
+	for it.Next() {
+		if linkIDs[it.ID] {
+			t.Errorf("link %d still exists after Close", it.ID)
+		}
+	}
+	if err := it.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCgroup2Root(t *testing.T) {
+	mi := "24 1 0:22 / /sys rw - sysfs sysfs rw\n" +
+		"30 24 0:26 /sub /sys/fs/cgroup/x rw - cgroup2 cgroup2 rw\n" +
+		"31 24 0:27 / /sys/fs/cgroup/my\\040root rw,nosuid shared:9 - cgroup2 cgroup2 rw\n"
+	got, err := cgroup2RootIn([]byte(mi))
+	if err != nil || got != "/sys/fs/cgroup/my root" {
+		t.Errorf("cgroup2RootIn = %q, %v", got, err)
+	}
+	if _, err := cgroup2RootIn([]byte("24 1 0:22 / /sys rw - sysfs sysfs rw\n")); err == nil {
+		t.Error("no cgroup2 mount: want an error")
+	}
+	if _, err := cgroup2RootIn([]byte("garbage\n\n- -\n")); err == nil {
+		t.Error("garbage: want an error")
 	}
 }
 
@@ -118,7 +307,7 @@ func TestForkExit(t *testing.T) {
 }
 
 func TestOpenWriteRelative(t *testing.T) {
-	h := sensorHub(t)
+	h := syscallHub(t)
 	dir := realDir(t)
 	pid := uint32(action(t, dir, "write-rel").Process.Pid)
 	want := filepath.Join(dir, "sub", "out.txt")
@@ -130,7 +319,7 @@ func TestOpenWriteRelative(t *testing.T) {
 }
 
 func TestOpenRepeatSuppressed(t *testing.T) {
-	h := sensorHub(t)
+	h := syscallHub(t)
 	dir := realDir(t)
 	before := h.s.Stats().Suppressed[KindOpen]
 	pid := uint32(action(t, dir, "write-twice").Process.Pid)
@@ -145,7 +334,7 @@ func TestOpenRepeatSuppressed(t *testing.T) {
 }
 
 func TestOpenSensitive(t *testing.T) {
-	h := sensorHub(t)
+	h := syscallHub(t)
 	dir := realDir(t)
 	if err := os.WriteFile(filepath.Join(dir, "ordinary.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
@@ -163,7 +352,7 @@ func TestOpenSensitive(t *testing.T) {
 }
 
 func TestFileOps(t *testing.T) {
-	h := sensorHub(t)
+	h := syscallHub(t)
 	dir := realDir(t)
 	pid := uint32(action(t, dir, "fileops").Process.Pid)
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
@@ -181,8 +370,9 @@ func TestFileOps(t *testing.T) {
 	}
 }
 
+// TestNet checks the socket calls as sys_exit reports them.
 func TestNet(t *testing.T) {
-	h := sensorHub(t)
+	h := syscallHub(t)
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), actionEnv+"=net")
 	out, err := cmd.Output()
@@ -210,8 +400,121 @@ func TestNet(t *testing.T) {
 	}
 }
 
-func TestReverseShell(t *testing.T) {
+// TestNetDefault checks connect, bind, listen and accept as the default
+// hooks report them, with the listener and the client in two processes: the
+// accept, which the kernel completes in the client's context on loopback,
+// must name the listener.
+func TestNetDefault(t *testing.T) {
 	h := sensorHub(t)
+	for _, c := range []struct {
+		network, addr string
+		family        uint16
+	}{{"tcp4", "127.0.0.1:0", unix.AF_INET}, {"tcp6", "[::1]:0", unix.AF_INET6}} {
+		t.Run(c.network, func(t *testing.T) {
+			ln, lnOut, lnAddr := startListener(t, c.network, c.addr)
+			dial, out := actionOut(t, "", "dial", c.network, lnAddr.String())
+			dialAddr := netip.MustParseAddrPort(strings.TrimSpace(out))
+			if !lnOut.Scan() || lnOut.Text() != dialAddr.String() {
+				t.Fatalf("listener accepted %q, client is %v", lnOut.Text(), dialAddr)
+			}
+			lpid, dpid := uint32(ln.Process.Pid), uint32(dial.Process.Pid)
+
+			r := h.wait(t, "bind", func(r *Record) bool {
+				return r.Kind == KindBind && r.TGID == lpid && r.Net.Family == c.family
+			})
+			if r.Net.Local != netip.MustParseAddrPort(c.addr) || r.Net.SockType != unix.SOCK_STREAM || r.Net.FD != -1 ||
+				!r.Entry || r.Ret != 0 || r.Syscall.String() != "bind" {
+				t.Errorf("bind %+v entry %v ret %d syscall %v", r.Net, r.Entry, r.Ret, r.Syscall)
+			}
+			listen := h.wait(t, "listen", func(r *Record) bool { return r.Kind == KindListen && r.TGID == lpid })
+			if listen.Net.Local != lnAddr || listen.Net.Family != c.family || listen.Net.SockType != unix.SOCK_STREAM ||
+				!listen.Entry || listen.Syscall.String() != "listen" || listen.PPID != uint32(os.Getpid()) {
+				t.Errorf("listen %+v entry %v syscall %v, want local %v", listen.Net, listen.Entry, listen.Syscall, lnAddr)
+			}
+			r = h.wait(t, "connect", func(r *Record) bool { return r.Kind == KindConnect && r.TGID == dpid })
+			if r.Net.Remote != lnAddr || r.Net.Family != c.family || r.Net.SockType != unix.SOCK_STREAM || r.Net.Local.Port() != 0 ||
+				!r.Entry || r.Ret != 0 || r.Syscall.String() != "connect" || r.PPID != uint32(os.Getpid()) || r.UID != 0 {
+				t.Errorf("connect %+v entry %v ret %d syscall %v, want remote %v", r.Net, r.Entry, r.Ret, r.Syscall, lnAddr)
+			}
+			r = h.wait(t, "accept", func(r *Record) bool { return r.Kind == KindAccept && r.Net.Local == lnAddr })
+			if r.TGID != lpid || !r.ListenerOwner || r.Entry || r.Syscall != 0 || r.PPID != uint32(os.Getpid()) ||
+				r.Comm != listen.Comm || r.CgroupID != listen.CgroupID || r.NetNS != listen.NetNS || r.MntNS != listen.MntNS {
+				t.Errorf("accept header %+v, want the listener's (tgid %d, not the client's %d)", r, lpid, dpid)
+			}
+			if r.Net.Remote != dialAddr || r.Net.Family != c.family || r.Net.SockType != unix.SOCK_STREAM || r.Net.FD != -1 || r.Net.NewFD != -1 {
+				t.Errorf("accept %+v, want peer %v", r.Net, dialAddr)
+			}
+		})
+	}
+}
+
+// TestAcceptUnknownListener checks an accept on a socket that was
+// listening before the sensor started: no process, but the socket's owner,
+// cgroup and network namespace.
+func TestAcceptUnknownListener(t *testing.T) {
+	needRoot(t)
+	ln, _, lnAddr := startListener(t, "tcp4", "127.0.0.1:0", "65534")
+	s, err := Open(Config{RingBufferBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	actionOut(t, "", "dial", "tcp4", lnAddr.String())
+	r := readUntil(t, s, "accept", func(r *Record) bool { return r.Kind == KindAccept && r.Net.Local == lnAddr })
+	var ns unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/net", &ns); err != nil {
+		t.Fatal(err)
+	}
+	cg := cgroupID(t, ln.Process.Pid)
+	if r.TGID != 0 || !r.ListenerOwner || r.UID != 65534 || r.EUID != 65534 || r.GID != 1<<32-1 || r.AUID != NoAUID || r.PPID != 0 ||
+		r.NetNS != uint32(ns.Ino) || r.CgroupID != cg || r.Comm != "" {
+		t.Errorf("accept header %+v, want no process, uid 65534, cgroup %d, netns %d", r, cg, ns.Ino)
+	}
+}
+
+// cgroupID returns the cgroup v2 id of a process: the inode of its cgroup directory.
+func cgroupID(t *testing.T, pid int) uint64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := cgroup2Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			var st unix.Stat_t
+			if err := unix.Stat(filepath.Join(root, p), &st); err != nil {
+				t.Fatal(err)
+			}
+			return st.Ino
+		}
+	}
+	t.Fatalf("no cgroup v2 line in %q", data)
+	return 0
+}
+
+// TestUnixConnect connects to a Unix socket by path and to an abstract one.
+func TestUnixConnect(t *testing.T) {
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		dir := realDir(t)
+		abstract := "vigil-test-" + strconv.Itoa(os.Getpid())
+		pid := uint32(action(t, dir, "unix", abstract).Process.Pid)
+		for _, want := range []string{"sock", "@" + abstract} {
+			r := h.wait(t, "connect to "+want, func(r *Record) bool {
+				return r.Kind == KindConnect && r.TGID == pid && r.Net.UnixPath == want
+			})
+			if r.Net.Family != unix.AF_UNIX || r.Entry == sys || r.Syscall.String() != "connect" {
+				t.Errorf("connect %+v entry %v", r.Net, r.Entry)
+			}
+		}
+	})
+}
+
+func TestReverseShell(t *testing.T) {
+	h := syscallHub(t)
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -242,23 +545,30 @@ func TestReverseShell(t *testing.T) {
 	}
 }
 
+// TestPtrace attaches, as root, to a process of another uid: a ptrace the
+// capability check sees too.
 func TestPtrace(t *testing.T) {
-	h := sensorHub(t)
-	target := exec.Command("/bin/busybox", "sleep", "30")
-	if err := target.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { target.Process.Kill(); target.Wait() }()
-	tpid := target.Process.Pid
-	pid := uint32(action(t, "", "ptrace", strconv.Itoa(tpid)).Process.Pid)
-	r := h.wait(t, "ptrace", func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })
-	if r.Ptrace.Request != unix.PTRACE_ATTACH || r.Ptrace.PID != int32(tpid) || r.Ret != 0 {
-		t.Errorf("ptrace %+v ret %d", r.Ptrace, r.Ret)
-	}
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		target := exec.Command("/bin/busybox", "sleep", "30")
+		target.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		if err := target.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { target.Process.Kill(); target.Wait() }()
+		tpid := target.Process.Pid
+		pid := uint32(action(t, "", "ptrace", strconv.Itoa(tpid)).Process.Pid)
+		r := h.wait(t, "ptrace", func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })
+		if r.Ptrace.Request != unix.PTRACE_ATTACH || r.Ptrace.PID != int32(tpid) || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "ptrace" {
+			t.Errorf("ptrace %+v ret %d entry %v", r.Ptrace, r.Ret, r.Entry)
+		}
+		if n := len(h.all(func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })); n != 1 {
+			t.Errorf("%d ptrace records, want 1 (the detach is not reported)", n)
+		}
+	})
 }
 
 func TestMemfdExec(t *testing.T) {
-	h := sensorHub(t)
+	h := syscallHub(t)
 	pid := uint32(action(t, "", "memfd").Process.Pid)
 	m := h.wait(t, "memfd", func(r *Record) bool { return r.Kind == KindMemfd && r.TGID == pid })
 	if m.Memfd.Name != "vigiltest" || m.Ret < 0 {
@@ -275,59 +585,120 @@ func TestMemfdExec(t *testing.T) {
 }
 
 func TestSetuid(t *testing.T) {
-	h := sensorHub(t)
-	pid := uint32(action(t, "", "setuid").Process.Pid)
-	r := h.wait(t, "setuid", func(r *Record) bool { return r.Kind == KindSetID && r.TGID == pid })
-	if r.Syscall.String() != "setuid" || r.SetID.Effective != 65534 || r.SetID.Group || r.Ret != 0 || r.UID != 65534 || r.EUID != 65534 {
-		t.Errorf("setuid %+v header uid %d euid %d", r.SetID, r.UID, r.EUID)
-	}
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		pid := uint32(action(t, "", "setuid").Process.Pid)
+		r := h.wait(t, "setuid", func(r *Record) bool { return r.Kind == KindSetID && r.TGID == pid })
+		if r.Syscall.String() != "setuid" || r.SetID.Effective != 65534 || r.SetID.Real != NoChange || r.SetID.Group || r.Ret != 0 || r.Entry == sys {
+			t.Errorf("setuid %+v ret %d entry %v", r.SetID, r.Ret, r.Entry)
+		}
+		// sys_exit sees the credentials after the call; the capability check, before.
+		want := uint32(0)
+		if sys {
+			want = 65534
+		}
+		if r.UID != want || r.EUID != want {
+			t.Errorf("header uid %d euid %d, want %d", r.UID, r.EUID, want)
+		}
+	})
 }
 
 func TestUnshareSetns(t *testing.T) {
-	h := sensorHub(t)
-	pid := uint32(action(t, "", "unshare").Process.Pid)
-	r := h.wait(t, "unshare", func(r *Record) bool { return r.Kind == KindUnshare && r.TGID == pid })
-	if r.Unshare.Flags != unix.CLONE_NEWUTS || r.Ret != 0 {
-		t.Errorf("unshare %+v", r.Unshare)
-	}
-	var st unix.Stat_t
-	if err := unix.Stat("/proc/self/ns/net", &st); err != nil {
-		t.Fatal(err)
-	}
-	r = h.wait(t, "setns", func(r *Record) bool { return r.Kind == KindSetns && r.TGID == pid })
-	if r.Setns.NSType != unix.CLONE_NEWNET || r.Setns.NSInode != st.Ino || r.NetNS != uint32(st.Ino) {
-		t.Errorf("setns %+v, want inode %d", r.Setns, st.Ino)
-	}
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		before := h.s.Stats().Suppressed[KindSetns]
+		pid := uint32(action(t, "", "unshare").Process.Pid)
+		r := h.wait(t, "unshare", func(r *Record) bool { return r.Kind == KindUnshare && r.TGID == pid })
+		if r.Unshare.Flags != unix.CLONE_NEWUTS || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "unshare" {
+			t.Errorf("unshare %+v", r.Unshare)
+		}
+		var st unix.Stat_t
+		if err := unix.Stat("/proc/self/ns/net", &st); err != nil {
+			t.Fatal(err)
+		}
+		r = h.wait(t, "setns", func(r *Record) bool { return r.Kind == KindSetns && r.TGID == pid })
+		if r.Setns.NSType != unix.CLONE_NEWNET || r.Setns.FD < 3 || r.Setns.NSInode != st.Ino || r.NetNS != uint32(st.Ino) || r.Entry == sys {
+			t.Errorf("setns %+v, want inode %d", r.Setns, st.Ino)
+		}
+		h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
+		if n := len(h.all(func(r *Record) bool { return r.Kind == KindSetns && r.TGID == pid })); n != 1 {
+			t.Errorf("%d setns records, want 1", n)
+		}
+		// Joining a network namespace checks CAP_SYS_ADMIN twice: the second check is suppressed.
+		if after := h.s.Stats().Suppressed[KindSetns]; !sys && after < before+1 {
+			t.Errorf("suppressed setns %d -> %d, want at least one more", before, after)
+		}
+	})
 }
 
+// TestMount mounts a tmpfs in a new mount namespace and unmounts it.
 func TestMount(t *testing.T) {
-	h := sensorHub(t)
-	dir := realDir(t)
-	pid := uint32(action(t, dir, "mount").Process.Pid)
-	r := h.wait(t, "mount", func(r *Record) bool { return r.Kind == KindMount && r.TGID == pid && r.Mount.FSType == "tmpfs" })
-	m := r.Mount
-	if m.Source != "vigiltest" || m.Target != filepath.Join(dir, "mnt") || m.Flags != unix.MS_NOSUID || r.Ret != 0 {
-		t.Errorf("mount %+v", m)
-	}
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		dir := realDir(t)
+		pid := uint32(action(t, dir, "mount").Process.Pid)
+		mnt := filepath.Join(dir, "mnt")
+		r := h.wait(t, "mount", func(r *Record) bool { return r.Kind == KindMount && r.TGID == pid && r.Mount.FSType == "tmpfs" })
+		m := r.Mount
+		if m.Source != "vigiltest" || m.Target != mnt || m.Flags != unix.MS_NOSUID || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "mount" {
+			t.Errorf("mount %+v", m)
+		}
+		r = h.wait(t, "umount", func(r *Record) bool { return r.Kind == KindUmount && r.TGID == pid })
+		if r.Mount.Target != mnt || r.Mount.Flags != unix.MNT_DETACH || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "umount2" {
+			t.Errorf("umount %+v", r.Mount)
+		}
+		h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
+		if n := len(h.all(func(r *Record) bool { return r.Kind == KindMount && r.TGID == pid })); n != 2 {
+			t.Errorf("%d mount records, want 2 (making / private, the tmpfs)", n)
+		}
+	})
 }
 
+func TestChroot(t *testing.T) {
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		dir := realDir(t)
+		pid := uint32(action(t, dir, "chroot").Process.Pid)
+		r := h.wait(t, "chroot", func(r *Record) bool { return r.Kind == KindChroot && r.TGID == pid })
+		if r.Chroot.Path != filepath.Join(dir, "root") || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "chroot" {
+			t.Errorf("chroot %+v ret %d", r.Chroot, r.Ret)
+		}
+	})
+}
+
+// TestFinitModule loads junk as a module. A kernel built without module
+// support fails the call with ENOSYS before any capability check: then the
+// default hooks must report nothing.
 func TestFinitModule(t *testing.T) {
-	h := sensorHub(t)
-	dir := realDir(t)
-	pid := uint32(action(t, dir, "finit").Process.Pid)
-	r := h.wait(t, "finit_module", func(r *Record) bool { return r.Kind == KindModule && r.TGID == pid })
-	if r.Module.Path != filepath.Join(dir, "bad.ko") || r.Ret >= 0 || r.Syscall.String() != "finit_module" {
-		t.Errorf("module %+v ret %d", r.Module, r.Ret)
-	}
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		dir := realDir(t)
+		cmd, out := actionOut(t, dir, "finit")
+		pid := uint32(cmd.Process.Pid)
+		if !sys && strings.TrimSpace(out) == strconv.Itoa(int(unix.ENOSYS)) {
+			h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
+			if rs := h.all(func(r *Record) bool { return r.Kind == KindModule && r.TGID == pid }); len(rs) > 0 {
+				t.Errorf("module record for a call the kernel does not implement: %+v", rs[0])
+			}
+			return
+		}
+		r := h.wait(t, "finit_module", func(r *Record) bool { return r.Kind == KindModule && r.TGID == pid })
+		if r.Module.Path != filepath.Join(dir, "bad.ko") || r.Module.FD < 3 || r.Syscall.String() != "finit_module" || r.Entry == sys {
+			t.Errorf("module %+v", r.Module)
+		}
+		// The junk is refused after the capability check: only sys_exit sees the error.
+		if sys && r.Ret >= 0 || !sys && r.Ret != 0 {
+			t.Errorf("ret %d", r.Ret)
+		}
+	})
 }
 
 func TestBPFProgLoad(t *testing.T) {
-	h := sensorHub(t)
-	pid := uint32(action(t, "", "bpf").Process.Pid)
-	r := h.wait(t, "bpf", func(r *Record) bool { return r.Kind == KindBPF && r.TGID == pid && r.BPF.ProgName == "vigil_test" })
-	if r.BPF.ProgType != 1 || r.BPF.InsnCount != 2 || r.Ret < 0 {
-		t.Errorf("bpf %+v ret %d", r.BPF, r.Ret)
-	}
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		pid := uint32(action(t, "", "bpf").Process.Pid)
+		r := h.wait(t, "bpf", func(r *Record) bool { return r.Kind == KindBPF && r.TGID == pid && r.BPF.ProgName == "vigil_test" })
+		if r.BPF.ProgType != 1 || r.BPF.InsnCount != 2 || r.BPF.Cmd != 5 || r.Ret < 0 || r.Entry == sys {
+			t.Errorf("bpf %+v ret %d", r.BPF, r.Ret)
+		}
+		if !sys && r.Ret != 0 {
+			t.Errorf("entry record with ret %d", r.Ret)
+		}
+	})
 }
 
 // TestSelfIgnored checks that the sensor's own process never shows up.
@@ -348,42 +719,77 @@ func TestSelfIgnored(t *testing.T) {
 	}
 }
 
+// readUntil reads records from s until match accepts one, failing the test
+// after 20 s.
+func readUntil(t *testing.T, s *Sensor, what string, match func(*Record) bool) *Record {
+	t.Helper()
+	timer := time.AfterFunc(20*time.Second, func() { s.Close() })
+	defer timer.Stop()
+	r := new(Record)
+	for {
+		if err := s.Read(r); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		if match(r) {
+			return r
+		}
+	}
+}
+
 // TestRawTP checks the raw_tp fallback programs load and report.
 func TestRawTP(t *testing.T) {
 	needRoot(t)
-	s, err := Open(Config{ForceRawTP: true, RingBufferBytes: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	for _, hk := range s.Hooks() {
-		if hk.Active && hk.Kind != HookRawTP {
-			t.Errorf("%s attached as %s", hk.Name, hk.Kind)
+	for _, sys := range []bool{false, true} {
+		name := "default"
+		if sys {
+			name = "syscall-tracepoint"
 		}
-	}
-	cmd := exec.Command("/bin/busybox", "true", "raw")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	pid := uint32(cmd.Process.Pid)
-	var r Record
-	for {
-		if err := s.Read(&r); err != nil {
-			t.Fatal(err)
-		}
-		if r.Kind == KindExec && r.TGID == pid {
-			break
-		}
-	}
-	if !slices.Equal(r.Exec.Args, []string{"/bin/busybox", "true", "raw"}) {
-		t.Errorf("args %q", r.Exec.Args)
-	}
-	s.Close()
-	if err := s.Read(&r); err != ErrClosed {
-		t.Errorf("Read after Close: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
+		t.Run(name, func(t *testing.T) {
+			s, err := Open(Config{ForceRawTP: true, RingBufferBytes: 1 << 20, SyscallTracepoint: sys})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			raw := 0
+			for _, hk := range s.Hooks() {
+				if hk.Active && hk.Kind != HookRawTP && hk.Kind != HookCgroup {
+					t.Errorf("%s attached as %s", hk.Name, hk.Kind)
+				}
+				if hk.Active && hk.Kind == HookRawTP {
+					raw++
+				}
+			}
+			if want := map[bool]int{false: 5, true: 4}[sys]; raw != want {
+				t.Errorf("%d raw_tp hooks active, want %d", raw, want)
+			}
+			cmd := exec.Command("/bin/busybox", "true", "raw")
+			if err := cmd.Run(); err != nil {
+				t.Fatal(err)
+			}
+			pid := uint32(cmd.Process.Pid)
+			r := readUntil(t, s, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid })
+			if !slices.Equal(r.Exec.Args, []string{"/bin/busybox", "true", "raw"}) {
+				t.Errorf("args %q", r.Exec.Args)
+			}
+			pid = uint32(action(t, "", "setuid").Process.Pid)
+			r = readUntil(t, s, "setuid", func(r *Record) bool { return r.Kind == KindSetID && r.TGID == pid })
+			if r.SetID.Effective != 65534 || r.Entry == sys {
+				t.Errorf("setuid %+v entry %v", r.SetID, r.Entry)
+			}
+			pid = uint32(action(t, "", "net").Process.Pid)
+			readUntil(t, s, "listen", func(r *Record) bool { return r.Kind == KindListen && r.TGID == pid })
+			r = readUntil(t, s, "accept", func(r *Record) bool { return r.Kind == KindAccept && r.TGID == pid })
+			if r.ListenerOwner == sys || r.Net.Local.Port() == 0 || r.Net.Remote.Port() == 0 {
+				t.Errorf("accept %+v", r.Net)
+			}
+			s.Close()
+			if err := s.Read(r); err != ErrClosed {
+				t.Errorf("Read after Close: %v", err)
+			}
+			if err := s.Close(); err != nil {
+				t.Errorf("second Close: %v", err)
+			}
+		})
 	}
 }
 
@@ -395,16 +801,59 @@ func TestZCapture(t *testing.T) {
 	if !*capture {
 		t.Skip("run with -capture to refresh testdata/records")
 	}
-	h := sensorHub(t)
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	raw := map[Kind][]byte{}
+	for _, h := range []*hub{syscallHub(t), sensorHub(t)} {
+		h.mu.Lock()
+		for k, b := range h.raw {
+			raw[k] = b
+		}
+		h.mu.Unlock()
+	}
 	if err := os.MkdirAll("testdata/records", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for k, b := range h.raw {
+	for k, b := range raw {
 		if err := os.WriteFile(filepath.Join("testdata/records", k.String()+".bin"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("saved %d records", len(h.raw))
+	t.Logf("saved %d records", len(raw))
+}
+
+// rawTracepointName asks the kernel which tracepoint a raw tracepoint link
+// (raw_tp or tp_btf) is attached to.
+func rawTracepointName(l link.Link) (string, error) {
+	fl, ok := l.(interface{ FD() int })
+	if !ok {
+		return "", fmt.Errorf("link %T has no fd", l)
+	}
+	// Heap memory, which does not move while the kernel writes to it.
+	name := new([128]byte)
+	info := new(struct { // struct bpf_link_info, up to raw_tracepoint
+		typ, id, progID, _ uint32
+		tpName             uint64
+		tpNameLen          uint32
+		_                  [60]byte
+	})
+	info.tpName = uint64(uintptr(unsafe.Pointer(&name[0])))
+	info.tpNameLen = uint32(len(name))
+	attr := struct {
+		fd, infoLen uint32
+		info        uint64
+	}{uint32(fl.FD()), uint32(unsafe.Sizeof(*info)), uint64(uintptr(unsafe.Pointer(info)))}
+	const bpfObjGetInfoByFD = 15
+	_, _, e := unix.Syscall(unix.SYS_BPF, bpfObjGetInfoByFD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+	runtime.KeepAlive(name)
+	runtime.KeepAlive(info)
+	if e != 0 {
+		return "", e
+	}
+	if info.typ != uint32(link.RawTracepointType) {
+		return "", fmt.Errorf("link %d is of type %d", info.id, info.typ)
+	}
+	n := bytes.IndexByte(name[:], 0)
+	if n < 0 {
+		n = len(name)
+	}
+	return string(name[:n]), nil
 }

@@ -13,6 +13,7 @@ type Hook struct {
 	Kind   string
 	Active bool
 	Err    error
+	Kinds  []Kind
 }
 
 var errUnsupported = errors.New("sensor: the kernel sensor needs linux/amd64")

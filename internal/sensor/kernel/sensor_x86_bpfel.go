@@ -13,6 +13,21 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type sensorCapCall struct {
+	_    structs.HostLayout
+	Args [6]uint64
+	At   uint64
+	Nr   uint32
+	Pad  uint32
+}
+
+type sensorEventFlag uint32
+
+const (
+	sensorEventFlagEVF_ENTRY    sensorEventFlag = 1
+	sensorEventFlagEVF_LISTENER sensorEventFlag = 2
+)
+
 type sensorEventHeader struct {
 	_        structs.HostLayout
 	Ktime    uint64
@@ -32,6 +47,8 @@ type sensorEventHeader struct {
 	Pidns    uint32
 	Netns    uint32
 	Comm     [16]int8
+	Flags    uint32
+	Pad      uint32
 }
 
 type sensorEventKind uint32
@@ -57,7 +74,9 @@ const (
 	sensorEventKindEV_SETNS   sensorEventKind = 18
 	sensorEventKindEV_MODULE  sensorEventKind = 19
 	sensorEventKindEV_BPF     sensorEventKind = 20
-	sensorEventKindEV_MAX     sensorEventKind = 21
+	sensorEventKindEV_UMOUNT  sensorEventKind = 21
+	sensorEventKindEV_CHROOT  sensorEventKind = 22
+	sensorEventKindEV_MAX     sensorEventKind = 23
 )
 
 type sensorExecBody struct {
@@ -131,6 +150,20 @@ type sensorForkBody struct {
 	_         structs.HostLayout
 	ChildTgid uint32
 	Pad       uint32
+}
+
+type sensorListenKey struct {
+	_     structs.HostLayout
+	Addr  [16]uint8
+	Netns uint32
+	Port  uint16
+	Pad   uint16
+}
+
+type sensorListenOwner struct {
+	_  structs.HostLayout
+	H  sensorEventHeader
+	Sk uint64
 }
 
 type sensorNameKey struct {
@@ -219,22 +252,33 @@ type sensorSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorProgramSpecs struct {
-	RawExec    *ebpf.ProgramSpec `ebpf:"raw_exec"`
-	RawExit    *ebpf.ProgramSpec `ebpf:"raw_exit"`
-	RawFork    *ebpf.ProgramSpec `ebpf:"raw_fork"`
-	RawSysExit *ebpf.ProgramSpec `ebpf:"raw_sys_exit"`
-	TpExec     *ebpf.ProgramSpec `ebpf:"tp_exec"`
-	TpExit     *ebpf.ProgramSpec `ebpf:"tp_exit"`
-	TpFork     *ebpf.ProgramSpec `ebpf:"tp_fork"`
-	TpSysExit  *ebpf.ProgramSpec `ebpf:"tp_sys_exit"`
+	RawCap          *ebpf.ProgramSpec `ebpf:"raw_cap"`
+	RawExec         *ebpf.ProgramSpec `ebpf:"raw_exec"`
+	RawExit         *ebpf.ProgramSpec `ebpf:"raw_exit"`
+	RawFork         *ebpf.ProgramSpec `ebpf:"raw_fork"`
+	RawSockState    *ebpf.ProgramSpec `ebpf:"raw_sock_state"`
+	RawSysExit      *ebpf.ProgramSpec `ebpf:"raw_sys_exit"`
+	SockBind4       *ebpf.ProgramSpec `ebpf:"sock_bind4"`
+	SockBind6       *ebpf.ProgramSpec `ebpf:"sock_bind6"`
+	SockConnect4    *ebpf.ProgramSpec `ebpf:"sock_connect4"`
+	SockConnect6    *ebpf.ProgramSpec `ebpf:"sock_connect6"`
+	SockConnectUnix *ebpf.ProgramSpec `ebpf:"sock_connect_unix"`
+	TpCap           *ebpf.ProgramSpec `ebpf:"tp_cap"`
+	TpExec          *ebpf.ProgramSpec `ebpf:"tp_exec"`
+	TpExit          *ebpf.ProgramSpec `ebpf:"tp_exit"`
+	TpFork          *ebpf.ProgramSpec `ebpf:"tp_fork"`
+	TpSockState     *ebpf.ProgramSpec `ebpf:"tp_sock_state"`
+	TpSysExit       *ebpf.ProgramSpec `ebpf:"tp_sys_exit"`
 }
 
 // sensorMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorMapSpecs struct {
+	CapSeen        *ebpf.MapSpec `ebpf:"cap_seen"`
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	IgnorePids     *ebpf.MapSpec `ebpf:"ignore_pids"`
+	Listeners      *ebpf.MapSpec `ebpf:"listeners"`
 	Lost           *ebpf.MapSpec `ebpf:"lost"`
 	OpenSeen       *ebpf.MapSpec `ebpf:"open_seen"`
 	Scratch        *ebpf.MapSpec `ebpf:"scratch"`
@@ -246,6 +290,7 @@ type sensorMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorVariableSpecs struct {
+	EntryDedupNs      *ebpf.VariableSpec `ebpf:"entry_dedup_ns"`
 	OpenDedupNs       *ebpf.VariableSpec `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.VariableSpec `ebpf:"sensitive_len_mask"`
@@ -273,8 +318,10 @@ func (o *sensorObjects) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorMaps struct {
+	CapSeen        *ebpf.Map `ebpf:"cap_seen"`
 	Events         *ebpf.Map `ebpf:"events"`
 	IgnorePids     *ebpf.Map `ebpf:"ignore_pids"`
+	Listeners      *ebpf.Map `ebpf:"listeners"`
 	Lost           *ebpf.Map `ebpf:"lost"`
 	OpenSeen       *ebpf.Map `ebpf:"open_seen"`
 	Scratch        *ebpf.Map `ebpf:"scratch"`
@@ -284,8 +331,10 @@ type sensorMaps struct {
 
 func (m *sensorMaps) Close() error {
 	return _SensorClose(
+		m.CapSeen,
 		m.Events,
 		m.IgnorePids,
+		m.Listeners,
 		m.Lost,
 		m.OpenSeen,
 		m.Scratch,
@@ -298,6 +347,7 @@ func (m *sensorMaps) Close() error {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorVariables struct {
+	EntryDedupNs      *ebpf.Variable `ebpf:"entry_dedup_ns"`
 	OpenDedupNs       *ebpf.Variable `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.Variable `ebpf:"sensitive_len_mask"`
@@ -309,25 +359,43 @@ type sensorVariables struct {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorPrograms struct {
-	RawExec    *ebpf.Program `ebpf:"raw_exec"`
-	RawExit    *ebpf.Program `ebpf:"raw_exit"`
-	RawFork    *ebpf.Program `ebpf:"raw_fork"`
-	RawSysExit *ebpf.Program `ebpf:"raw_sys_exit"`
-	TpExec     *ebpf.Program `ebpf:"tp_exec"`
-	TpExit     *ebpf.Program `ebpf:"tp_exit"`
-	TpFork     *ebpf.Program `ebpf:"tp_fork"`
-	TpSysExit  *ebpf.Program `ebpf:"tp_sys_exit"`
+	RawCap          *ebpf.Program `ebpf:"raw_cap"`
+	RawExec         *ebpf.Program `ebpf:"raw_exec"`
+	RawExit         *ebpf.Program `ebpf:"raw_exit"`
+	RawFork         *ebpf.Program `ebpf:"raw_fork"`
+	RawSockState    *ebpf.Program `ebpf:"raw_sock_state"`
+	RawSysExit      *ebpf.Program `ebpf:"raw_sys_exit"`
+	SockBind4       *ebpf.Program `ebpf:"sock_bind4"`
+	SockBind6       *ebpf.Program `ebpf:"sock_bind6"`
+	SockConnect4    *ebpf.Program `ebpf:"sock_connect4"`
+	SockConnect6    *ebpf.Program `ebpf:"sock_connect6"`
+	SockConnectUnix *ebpf.Program `ebpf:"sock_connect_unix"`
+	TpCap           *ebpf.Program `ebpf:"tp_cap"`
+	TpExec          *ebpf.Program `ebpf:"tp_exec"`
+	TpExit          *ebpf.Program `ebpf:"tp_exit"`
+	TpFork          *ebpf.Program `ebpf:"tp_fork"`
+	TpSockState     *ebpf.Program `ebpf:"tp_sock_state"`
+	TpSysExit       *ebpf.Program `ebpf:"tp_sys_exit"`
 }
 
 func (p *sensorPrograms) Close() error {
 	return _SensorClose(
+		p.RawCap,
 		p.RawExec,
 		p.RawExit,
 		p.RawFork,
+		p.RawSockState,
 		p.RawSysExit,
+		p.SockBind4,
+		p.SockBind6,
+		p.SockConnect4,
+		p.SockConnect6,
+		p.SockConnectUnix,
+		p.TpCap,
 		p.TpExec,
 		p.TpExit,
 		p.TpFork,
+		p.TpSockState,
 		p.TpSysExit,
 	)
 }
