@@ -49,6 +49,32 @@ func TestDecodeSamples(t *testing.T) {
 	}
 }
 
+// TestDecodeFlags checks Entry and ListenerOwner in the captured records:
+// the samples come from the default hooks where they have one.
+func TestDecodeFlags(t *testing.T) {
+	s := samples(t)
+	for name, want := range map[string][2]bool{
+		"connect": {true, false}, "bind": {true, false}, "listen": {true, false}, "accept": {false, true},
+		"setid": {true, false}, "mount": {true, false}, "umount": {true, false}, "chroot": {true, false},
+		"exec": {false, false}, "open": {false, false}, "dup": {false, false},
+	} {
+		var r Record
+		if err := Decode(s[name], &r, 0); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if r.Entry != want[0] || r.ListenerOwner != want[1] {
+			t.Errorf("%s: entry %v listener-owner %v, want %v", name, r.Entry, r.ListenerOwner, want)
+		}
+	}
+	var r Record
+	if err := Decode(s["umount"], &r, 0); err != nil || !strings.HasPrefix(r.Mount.Target, "/") || r.Mount.Flags != 2 {
+		t.Errorf("umount sample: %+v %v", r.Mount, err)
+	}
+	if err := Decode(s["chroot"], &r, 0); err != nil || !strings.HasSuffix(r.Chroot.Path, "/root") {
+		t.Errorf("chroot sample: %+v %v", r.Chroot, err)
+	}
+}
+
 func TestDecodeExecSample(t *testing.T) {
 	var r Record
 	if err := Decode(samples(t)["exec"], &r, 0); err != nil {

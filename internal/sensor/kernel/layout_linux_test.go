@@ -41,6 +41,7 @@ func TestLayout(t *testing.T) {
 	check("netns", unsafe.Offsetof(h.Netns), offNetNS)
 	check("comm", unsafe.Offsetof(h.Comm), offComm)
 	check("comm len", unsafe.Sizeof(h.Comm), commLen)
+	check("flags", unsafe.Offsetof(h.Flags), offFlags)
 
 	check("fd_info size", unsafe.Sizeof(fi), fdInfoSize)
 	check("fd type", unsafe.Offsetof(fi.Type), offFDType)
@@ -97,7 +98,8 @@ func TestEnums(t *testing.T) {
 		KindBind: sensorEventKindEV_BIND, KindListen: sensorEventKindEV_LISTEN, KindDup: sensorEventKindEV_DUP,
 		KindPtrace: sensorEventKindEV_PTRACE, KindMemfd: sensorEventKindEV_MEMFD, KindSetID: sensorEventKindEV_SETID,
 		KindMount: sensorEventKindEV_MOUNT, KindUnshare: sensorEventKindEV_UNSHARE, KindSetns: sensorEventKindEV_SETNS,
-		KindModule: sensorEventKindEV_MODULE, KindBPF: sensorEventKindEV_BPF, kindEnd: sensorEventKindEV_MAX,
+		KindModule: sensorEventKindEV_MODULE, KindBPF: sensorEventKindEV_BPF, KindUmount: sensorEventKindEV_UMOUNT,
+		KindChroot: sensorEventKindEV_CHROOT, kindEnd: sensorEventKindEV_MAX,
 	}
 	for g, c := range kinds {
 		if uint32(g) != uint32(c) {
@@ -118,6 +120,9 @@ func TestEnums(t *testing.T) {
 		pathTruncated: uint32(sensorPathFlagPATH_TRUNCATED), pathDeleted: uint32(sensorPathFlagPATH_DELETED),
 		pathDisconnected: uint32(sensorPathFlagPATH_DISCONNECTED), pathTmpfs: uint32(sensorPathFlagPATH_TMPFS),
 		pathFromFD: uint32(sensorPathFlagPATH_FROM_FD), execArgsTruncated: uint32(sensorExecFlagEXEC_ARGS_TRUNCATED),
+	}
+	if flagEntry != uint32(sensorEventFlagEVF_ENTRY) || flagListener != uint32(sensorEventFlagEVF_LISTENER) {
+		t.Errorf("record flags %#x %#x, C says %#x %#x", flagEntry, flagListener, sensorEventFlagEVF_ENTRY, sensorEventFlagEVF_LISTENER)
 	}
 	for g, c := range flags {
 		if g != c {
