@@ -1,0 +1,67 @@
+//go:build linux
+
+package sensor
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/vigilsec/vigil/internal/sensor/container"
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/proctree"
+)
+
+// Product is the vendor_product of the sensor's events.
+const Product = "vigil sensor"
+
+// Config says how to assemble the sensor. Zero fields take the defaults
+// named.
+type Config struct {
+	// Kernel configures the eBPF sensor.
+	Kernel kernel.Config
+	// Container configures container attribution.
+	Container container.Config
+	// Tree configures the process tree. ReadMissing is always on.
+	Tree proctree.Config
+	// Node is the host name events carry in dest; default os.Hostname.
+	Node string
+	// ProcRoot is procfs's mount point; default /proc.
+	ProcRoot string
+	// Passwd is the host's user database, for src_user; default
+	// /etc/passwd.
+	Passwd string
+	// Logger receives problems met on the way (malformed /proc files,
+	// failed metadata lookups); default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate reports a configuration New cannot use.
+func (c *Config) Validate() error {
+	if c.Kernel.RingBufferBytes < 0 {
+		return errors.New("sensor: kernel: RingBufferBytes is negative")
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	if c.Node == "" {
+		c.Node, _ = os.Hostname()
+	}
+	if c.ProcRoot == "" {
+		c.ProcRoot = "/proc"
+	}
+	if c.Passwd == "" {
+		c.Passwd = "/etc/passwd"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Tree.ProcRoot == "" {
+		c.Tree.ProcRoot = c.ProcRoot
+	}
+	if c.Container.ProcRoot == "" {
+		c.Container.ProcRoot = c.ProcRoot
+	}
+	c.Tree.ReadMissing = true
+}

