@@ -67,8 +67,8 @@ type mapper struct {
 	grace    time.Duration
 	maxProgs int
 
-	selfPaths map[selfKey]string  // programs that executed themselves again, resolved
-	anc       map[string]string   // ancestor lists, interned
+	selfPaths map[selfKey]string // programs that executed themselves again, resolved
+	anc       map[string]string  // ancestor lists, interned
 	ips       map[netip.Addr]string
 	pods      map[*container.Metadata]string
 	lin       []proctree.Process
