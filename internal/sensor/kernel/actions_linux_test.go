@@ -305,6 +305,32 @@ func loop(kind string, n int) error {
 			}
 			c.Close()
 		}
+	case "udp-connect":
+		// Connects one UDP socket to a loopback address again and again:
+		// each connect is a record, at a high rate.
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		sa := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: 9}
+		for i := 0; i < n; i++ {
+			if err := unix.Connect(fd, sa); err != nil {
+				return err
+			}
+		}
+	case "mmap":
+		// Maps and unmaps private writable memory: the kernel checks a
+		// capability (cap_vm_enough_memory) for each map.
+		for i := 0; i < n; i++ {
+			b, err := unix.Mmap(-1, 0, 4<<10, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+			if err != nil {
+				return err
+			}
+			if err := unix.Munmap(b); err != nil {
+				return err
+			}
+		}
 	default:
 		return fmt.Errorf("unknown loop %q", kind)
 	}

@@ -2,14 +2,17 @@
 
 // Overhead and throughput of the running sensor, as root:
 //
-//	go test -run '^$' -bench 'Overhead|Throughput' -benchmem -benchtime 10x ./internal/sensor/kernel/
+//	go test -run '^$' -bench 'Overhead|Throughput' -benchmem -benchtime 8x ./internal/sensor/kernel/
 //	go test -run '^$' -bench Decode -benchmem ./internal/sensor/kernel/
 //
 // Each overhead benchmark runs a child process doing a loop of one
 // operation, alternately with the sensor's programs detached and attached
 // (the child times its own loop), and reports ratio = time with / time
-// without. The machine is shared and noisy, so only ratios measured in one
-// run mean anything.
+// without. BenchmarkOverhead* measure the default hooks;
+// BenchmarkOverheadSyscallTracepoint* the sensor with
+// Config.SyscallTracepoint, and also floor-ratio: the loop with an empty
+// program on sys_exit. The machine is shared and noisy, so only ratios
+// measured in one run mean anything.
 
 package kernel
 
@@ -55,9 +58,10 @@ func timedLoop(b testing.TB, dir, kind string, n int) float64 {
 	return ns
 }
 
-// benchOverhead reports ratio (time with the sensor / time without) and
-// floor-ratio (time with an empty program on sys_exit / time without: the
-// cost of the syscall tracepoint itself, which no program can go below).
+// benchOverhead reports ratio (time with the sensor / time without) and,
+// with Config.SyscallTracepoint, floor-ratio (time with an empty program
+// on sys_exit / time without: the cost of the syscall tracepoint itself,
+// which no program on it can go below).
 func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	needRoot(b)
 	s, err := Open(cfg)
@@ -68,14 +72,19 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	if err := s.detach(); err != nil {
 		b.Fatal(err)
 	}
-	empty, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_exit",
-		Instructions: returnZero, License: "GPL",
-	})
-	if err != nil {
-		b.Fatal(err)
+	modes := 2
+	var empty *ebpf.Program
+	if cfg.SyscallTracepoint {
+		modes = 3
+		empty, err = ebpf.NewProgram(&ebpf.ProgramSpec{
+			Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_exit",
+			Instructions: returnZero, License: "GPL",
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer empty.Close()
 	}
-	defer empty.Close()
 	var got atomic.Uint64
 	go drain(s, &got)
 	dir := b.TempDir()
@@ -100,14 +109,16 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	}
 	round := 0
 	for b.Loop() {
-		for i := range 3 {
-			run((round + i) % 3)
+		for i := range modes {
+			run((round + i) % modes)
 		}
 		round++
 	}
 	ops := float64(round * n)
 	b.ReportMetric(t[1]/t[0], "ratio")
-	b.ReportMetric(t[2]/t[0], "floor-ratio")
+	if modes == 3 {
+		b.ReportMetric(t[2]/t[0], "floor-ratio")
+	}
 	b.ReportMetric(t[1]/ops, "ns/op-with")
 	b.ReportMetric(t[0]/ops, "ns/op-without")
 	st := s.Stats()
@@ -115,25 +126,57 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	b.ReportMetric(float64(st.LostTotal), "lost")
 }
 
+var syscallTP = Config{SyscallTracepoint: true}
+
 func BenchmarkOverheadExec(b *testing.B)     { benchOverhead(b, Config{}, "exec", 200) }
 func BenchmarkOverheadOpenRead(b *testing.B) { benchOverhead(b, Config{}, "open-read", 100000) }
 
-// BenchmarkOverheadOpenWrite reopens one file for write: after the first,
-// the opens repeat and are suppressed in the kernel (Config.OpenDedup).
+// BenchmarkOverheadOpenWrite: the default hooks report no opens (file
+// events come from elsewhere); this measures that they cost opens nothing.
 func BenchmarkOverheadOpenWrite(b *testing.B) { benchOverhead(b, Config{}, "open-write", 100000) }
+func BenchmarkOverheadConnect(b *testing.B)   { benchOverhead(b, Config{}, "connect", 2000) }
 
-// BenchmarkOverheadOpenWriteEach reports every write-open.
-func BenchmarkOverheadOpenWriteEach(b *testing.B) {
-	benchOverhead(b, Config{OpenDedup: -1}, "open-write", 100000)
+// BenchmarkOverheadMmap maps and unmaps memory: each map runs the
+// cap_capable hook, which filters it out.
+func BenchmarkOverheadMmap(b *testing.B) { benchOverhead(b, Config{}, "mmap", 200000) }
+
+func BenchmarkOverheadSyscallTracepointExec(b *testing.B) { benchOverhead(b, syscallTP, "exec", 200) }
+func BenchmarkOverheadSyscallTracepointOpenRead(b *testing.B) {
+	benchOverhead(b, syscallTP, "open-read", 100000)
 }
-func BenchmarkOverheadConnect(b *testing.B) { benchOverhead(b, Config{}, "connect", 2000) }
 
-// BenchmarkThroughput has a child open files for write as fast as it can
-// (each open is a record) and reports the records per second that reach
-// user space, the records lost, and the sensor process's peak RSS.
+// BenchmarkOverheadSyscallTracepointOpenWrite reopens one file for write:
+// after the first, the opens repeat and are suppressed in the kernel
+// (Config.OpenDedup).
+func BenchmarkOverheadSyscallTracepointOpenWrite(b *testing.B) {
+	benchOverhead(b, syscallTP, "open-write", 100000)
+}
+
+// BenchmarkOverheadSyscallTracepointOpenWriteEach reports every write-open.
+func BenchmarkOverheadSyscallTracepointOpenWriteEach(b *testing.B) {
+	benchOverhead(b, Config{SyscallTracepoint: true, OpenDedup: -1}, "open-write", 100000)
+}
+func BenchmarkOverheadSyscallTracepointConnect(b *testing.B) {
+	benchOverhead(b, syscallTP, "connect", 2000)
+}
+
+// BenchmarkThroughput has a child connect a UDP socket as fast as it can
+// (each connect is a record from the default hooks) and reports the
+// records per second that reach user space, the records lost, and the
+// sensor process's peak RSS.
 func BenchmarkThroughput(b *testing.B) {
+	benchThroughput(b, Config{}, "udp-connect", KindConnect)
+}
+
+// BenchmarkThroughputSyscallTracepoint does the same with write-opens
+// reported by sys_exit.
+func BenchmarkThroughputSyscallTracepoint(b *testing.B) {
+	benchThroughput(b, Config{SyscallTracepoint: true, OpenDedup: -1}, "open-write", KindOpen)
+}
+
+func benchThroughput(b *testing.B, cfg Config, loop string, kind Kind) {
 	needRoot(b)
-	s, err := Open(Config{OpenDedup: -1})
+	s, err := Open(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -143,7 +186,7 @@ func BenchmarkThroughput(b *testing.B) {
 	var got, total uint64
 	var elapsed time.Duration
 	for b.Loop() {
-		cmd := exec.Command(os.Args[0], "open-write", strconv.Itoa(n))
+		cmd := exec.Command(os.Args[0], loop, strconv.Itoa(n))
 		cmd.Env = append(os.Environ(), actionEnv+"=loop")
 		cmd.Dir = dir
 		if err := cmd.Start(); err != nil {
@@ -157,7 +200,7 @@ func BenchmarkThroughput(b *testing.B) {
 			if err := s.Read(&r); err != nil {
 				b.Fatal(err)
 			}
-			if r.Kind == KindOpen && r.TGID == pid {
+			if r.Kind == kind && r.TGID == pid {
 				count++
 			}
 			if r.Kind == KindExit && r.TGID == pid {
