@@ -176,7 +176,7 @@ func TestMapExecReverseShell(t *testing.T) {
 		"process_current_directory": "/var/www/html", "process_user_id": "33", "process_group_id": "33", "process_login_id": "",
 		"parent_process_id": "102", "parent_process": "sh -c id", "parent_process_path": "/bin/sh", "parent_process_name": "sh",
 		"process_ancestors": "/usr/sbin/nginx /usr/sbin/nginx",
-		"process_stdin": "socket", "process_stdout": "socket", "process_exe_drift": "false", "process_exe_fileless": "false",
+		"process_stdin":     "socket", "process_stdout": "socket", "process_exe_drift": "false", "process_exe_fileless": "false",
 		"src_ip": "10.40.3.17", "src_port": "51234", "dest_ip": "185.220.101.47", "dest_port": "4444", "transport": "tcp",
 		"container_id": "3f5e9a1c7b2d", "container_runtime": "containerd", "container_name": "web",
 		"image": "registry.example/web:1.4.2", "namespace": "production", "workload": "pods/web-7f9c",
@@ -339,7 +339,7 @@ func TestMapRecords(t *testing.T) {
 			r.Mount = kernel.Mount{Source: "proc", Target: "/proc/self/fd/6", FSType: "proc"}
 		}), map[string]string{"process_name": "runc:[2:INIT]", "syscall_args": "fstype=proc flags=0"}, nil},
 		{"bind mount", sys(kernel.KindMount, 165, "mount", func(r *kernel.Record) {
-			r.Mount = kernel.Mount{Source: "/a", Target: "/b", Flags: 4096 | 16384 | 1 << 40}
+			r.Mount = kernel.Mount{Source: "/a", Target: "/b", Flags: 4096 | 16384 | 1<<40}
 		}), map[string]string{"syscall_args": "flags=MS_BIND|MS_REC|0x10000000000"}, nil},
 		{"umount", sys(kernel.KindUmount, 166, "umount", func(r *kernel.Record) { r.Mount = kernel.Mount{Target: "/mnt", Flags: 2} }),
 			map[string]string{"event_name": "umount", "file_path": "/mnt", "syscall_args": "flags=MNT_DETACH"}, nil},
