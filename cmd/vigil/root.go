@@ -19,7 +19,7 @@ normalizes them into one Cloud Infrastructure data model, and detects attacks.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCmd(), newNormalizeCmd(), newScanCmd(), newRulesCmd(), newCoverageCmd(), newDatamodelCmd(), newFormatsCmd())
+	root.AddCommand(newVersionCmd(), newNormalizeCmd(), newScanCmd(), newRulesCmd(), newCoverageCmd(), newDatamodelCmd(), newFormatsCmd(), newSensorCmd())
 	return root
 }
 

@@ -139,8 +139,9 @@ given with --rules over the normalized events, and print alerts.`,
 	return cmd
 }
 
-func writeScanSummary(w io.Writer, g *detect.Engine) {
-	st := g.Stats()
+// alertLevels sums the alerts and lists them by level, most severe
+// first ("none" without alerts).
+func alertLevels(st detect.Stats) (int, string) {
 	levels := []string{"critical", "high", "medium", "low", "informational"}
 	var parts []string
 	total := 0
@@ -153,8 +154,19 @@ func writeScanSummary(w io.Writer, g *detect.Engine) {
 	if len(parts) == 0 {
 		parts = []string{"none"}
 	}
+	return total, strings.Join(parts, ", ")
+}
+
+func writeScanSummary(w io.Writer, g *detect.Engine) {
+	st := g.Stats()
+	total, levels := alertLevels(st)
 	fmt.Fprintf(w, "vigil: %d rules loaded (%d idle: no events of their logsource), %d events scanned, %d alerts: %s\n",
-		st.RulesLoaded, st.RulesIdle, st.Events, total, strings.Join(parts, ", "))
+		st.RulesLoaded, st.RulesIdle, st.Events, total, levels)
+	writeCorrelationSummary(w, st)
+}
+
+// writeCorrelationSummary reports the events the engine set aside.
+func writeCorrelationSummary(w io.Writer, st detect.Stats) {
 	if st.Duplicates > 0 {
 		fmt.Fprintf(w, "  %d duplicate CloudTrail events (same eventID) skipped\n", st.Duplicates)
 	}
@@ -165,9 +177,11 @@ func writeScanSummary(w io.Writer, g *detect.Engine) {
 }
 
 // alertWriter prints alerts. Write formats the alert before it returns:
-// the engine's alerts are valid only during its out call.
+// the engine's alerts are valid only during its out call. Flush writes
+// out what is buffered; Close flushes and ends the output.
 type alertWriter interface {
 	Write(*detect.Alert) error
+	Flush() error
 	Close() error
 }
 
@@ -201,6 +215,10 @@ func (o *alertOCSF) Write(a *detect.Alert) error {
 	return o.w.Write(f)
 }
 
+// Flush writes out the buffered findings: the finding writer's Close
+// only flushes, and may be called again.
+func (o *alertOCSF) Flush() error { return o.w.Close() }
+
 func (o *alertOCSF) Close() error { return o.w.Close() }
 
 type alertJSON struct {
@@ -213,6 +231,8 @@ func (j *alertJSON) Write(a *detect.Alert) error {
 	_, err := j.w.Write(j.buf)
 	return err
 }
+
+func (j *alertJSON) Flush() error { return j.w.Flush() }
 
 func (j *alertJSON) Close() error { return j.w.Flush() }
 
@@ -233,6 +253,8 @@ func (t *alertTable) Write(a *detect.Alert) error {
 	_, err := fmt.Fprintf(t.w, "%-20s  %-8s  %-52s  %s\n", a.Time.UTC().Format("2006-01-02T15:04:05Z"), strings.ToUpper(a.Rule.Level), title, alertSubject(a))
 	return err
 }
+
+func (t *alertTable) Flush() error { return t.w.Flush() }
 
 func (t *alertTable) Close() error {
 	if t.rows == 0 {
