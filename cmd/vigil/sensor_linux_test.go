@@ -133,8 +133,8 @@ func TestSensorCommand(t *testing.T) {
 	found := false
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var a struct {
-			Rule struct{ Title, Level string } `json:"rule"`
-			Events []map[string]any `json:"events"`
+			Rule   struct{ Title, Level string } `json:"rule"`
+			Events []map[string]any              `json:"events"`
 		}
 		if err := json.Unmarshal([]byte(line), &a); err != nil {
 			t.Fatalf("%v: %s", err, line)
