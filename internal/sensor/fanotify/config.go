@@ -1,0 +1,161 @@
+package fanotify
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
+)
+
+// Config says what a Watcher watches.
+type Config struct {
+	// Paths name the filesystems to watch, each by a path on it: the whole
+	// filesystem is marked, wherever it is mounted. nil means the
+	// filesystem of "/"; an empty, non-nil slice marks none (only
+	// SensitivePaths and added containers are watched).
+	Paths []string
+	// SensitivePaths are glob patterns (path.Match syntax, absolute) of
+	// files whose opens are reported as reads. They are looked for on the
+	// host and, inside each added container, as the container sees them.
+	// nil means DefaultSensitivePaths; an empty, non-nil slice reports none.
+	SensitivePaths []string
+	// IgnorePIDs are process ids whose activity is never reported. The
+	// watcher's own process is always ignored.
+	IgnorePIDs []uint32
+	// Dedup is how long a process's repeated writes (or reads of a
+	// sensitive file) of the same file are not reported again; they are
+	// counted in Stats.Suppressed. 0 means 1 s; negative reports each.
+	Dedup time.Duration
+	// HotThreshold is how many writes of one file (by any process) in a
+	// second make the kernel stop reporting its writes for HotIgnore,
+	// with an ignore mark on the file. 0 means 200; negative never.
+	HotThreshold int
+	// HotIgnore is how long a hot file's writes are ignored. 0 means 1 s.
+	HotIgnore time.Duration
+	// Batch is how long Read waits, once the queue was empty and an event
+	// arrives, before reading, so that events are read in batches and the
+	// kernel wakes the reader less often. 0 means 2 ms; negative reads at
+	// once.
+	Batch time.Duration
+	// BufferBytes is the size of the read buffer. 0 means 256 KiB; at
+	// least 4096.
+	BufferBytes int
+	// PathCacheSize bounds the directory handle → path cache (it holds up
+	// to twice this many entries). 0 means 8192.
+	PathCacheSize int
+}
+
+// DefaultSensitivePaths are the files whose opens are reported by default.
+var DefaultSensitivePaths = defaultSensitive()
+
+func defaultSensitive() []string {
+	p := []string{
+		"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
+		"/etc/sudoers", "/etc/sudoers.d/*",
+		"/etc/ssh/ssh_host_*_key",
+		"/etc/kubernetes/admin.conf", "/etc/kubernetes/super-admin.conf",
+		"/var/run/secrets/kubernetes.io/serviceaccount/token",
+		"/run/secrets/kubernetes.io/serviceaccount/token",
+	}
+	home := []string{
+		".ssh/id_rsa", ".ssh/id_dsa", ".ssh/id_ecdsa", ".ssh/id_ed25519",
+		".ssh/id_ecdsa_sk", ".ssh/id_ed25519_sk", ".ssh/authorized_keys", ".ssh/authorized_keys2",
+		".aws/credentials", ".aws/config",
+		".config/gcloud/credentials.db", ".config/gcloud/access_tokens.db",
+		".config/gcloud/application_default_credentials.json",
+		".azure/*", ".kube/config",
+		".git-credentials", ".netrc", ".pgpass", ".vault-token",
+	}
+	for _, dir := range []string{"/root", "/home/*"} {
+		for _, f := range home {
+			p = append(p, dir+"/"+f)
+		}
+	}
+	return p
+}
+
+// ErrClosed is returned by Read after Close. It is the kernel sensor's
+// sentinel, so that one consumer loop serves both sources.
+var ErrClosed = kernel.ErrClosed
+
+// Stats counts what a Watcher has seen since Open.
+type Stats struct {
+	Events  uint64 // events read from the fanotify queue
+	Records uint64 // records returned by Read
+	// Errors counts events that could not be made into records (a
+	// directory that could not be resolved to a path, a malformed buffer)
+	// and marks that could not be placed or removed.
+	Errors uint64
+	// Lost counts queue overflows (FAN_Q_OVERFLOW): each means at least
+	// one event was dropped by the kernel.
+	Lost uint64
+	// Suppressed counts repeats within Config.Dedup, not reported.
+	Suppressed uint64
+	// IgnoreMarks counts the ignore marks placed on hot files.
+	IgnoreMarks uint64
+	// KernelSuppressed estimates the events the kernel did not queue
+	// because of ignore marks: each mark's rate before it was placed times
+	// how long it stayed.
+	KernelSuppressed uint64
+	// Ignored counts events not reported by design: the watcher's own and
+	// those of Config.IgnorePIDs, directory creation, attribute changes
+	// that leave no execute bit, non-regular files, overlayfs internals.
+	Ignored uint64
+}
+
+func (c Config) withDefaults() Config {
+	if c.Paths == nil {
+		c.Paths = []string{"/"}
+	}
+	if c.SensitivePaths == nil {
+		c.SensitivePaths = DefaultSensitivePaths
+	}
+	if c.Dedup == 0 {
+		c.Dedup = time.Second
+	}
+	if c.HotThreshold == 0 {
+		c.HotThreshold = 200
+	}
+	if c.HotIgnore <= 0 {
+		c.HotIgnore = time.Second
+	}
+	if c.Batch == 0 {
+		c.Batch = 2 * time.Millisecond
+	}
+	if c.BufferBytes == 0 {
+		c.BufferBytes = 256 << 10
+	}
+	if c.PathCacheSize <= 0 {
+		c.PathCacheSize = 8192
+	}
+	return c
+}
+
+// Validate reports the first problem with the configuration.
+func (c Config) Validate() error {
+	for i, p := range c.Paths {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("fanotify: Paths[%d] %q: not an absolute path", i, p)
+		}
+	}
+	for i, p := range c.SensitivePaths {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("fanotify: SensitivePaths[%d] %q: not an absolute path", i, p)
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("fanotify: SensitivePaths[%d] %q: %v", i, p, err)
+		}
+		if path.Clean(p) != p {
+			return fmt.Errorf("fanotify: SensitivePaths[%d] %q: not a clean path (want %q)", i, p, path.Clean(p))
+		}
+	}
+	if c.BufferBytes != 0 && c.BufferBytes < 4096 {
+		return fmt.Errorf("fanotify: BufferBytes %d: less than 4096", c.BufferBytes)
+	}
+	if c.PathCacheSize < 0 {
+		return fmt.Errorf("fanotify: PathCacheSize %d: negative", c.PathCacheSize)
+	}
+	return nil
+}

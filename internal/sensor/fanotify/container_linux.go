@@ -1,0 +1,197 @@
+//go:build linux
+
+package fanotify
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// AddContainer watches the filesystems of the container whose process is
+// pid, and reports paths in them as the container sees them. It reads the
+// process's mountinfo: a mount of a filesystem the host also has mounted
+// (a runc rootfs that is a plain directory, a bind-mounted volume) becomes
+// a view of the host's paths; an overlayfs mount is marked itself when
+// overlayfs supports it (nfs_export=on), else its upper directory's
+// filesystem is marked and mapped; any other filesystem mounted only in
+// the container (tmpfs) is marked through /proc/<pid>/root. Sensitive
+// files are looked for under the container's root.
+//
+// The error, when not nil, names the mounts that could not be watched; the
+// others are. Adding a container again refreshes it. A container whose
+// process has exited is forgotten within seconds (RemoveContainer forgets
+// it at once).
+func (w *Watcher) AddContainer(pid uint32) error {
+	if pid == 0 {
+		return fmt.Errorf("fanotify: container pid 0")
+	}
+	proc := "/proc/" + strconv.FormatUint(uint64(pid), 10)
+	ns, err := nsOf(pid)
+	if err != nil {
+		return fmt.Errorf("fanotify: container %d: %w", pid, err)
+	}
+	data, err := os.ReadFile(proc + "/mountinfo")
+	if err != nil {
+		return fmt.Errorf("fanotify: container %d: %w", pid, err)
+	}
+	mounts, err := parseMountinfo(string(data))
+	if err != nil {
+		return fmt.Errorf("fanotify: container %d: %s/mountinfo: %w", pid, proc, err)
+	}
+	data, err = os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return fmt.Errorf("fanotify: %w", err)
+	}
+	host, err := parseMountinfo(string(data))
+	if err != nil {
+		return fmt.Errorf("fanotify: /proc/self/mountinfo: %w", err)
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed.Load() {
+		return ErrClosed
+	}
+	if old := w.containers[pid]; old != nil {
+		w.removeContainer(old)
+	}
+	if ns == w.hostNS {
+		return fmt.Errorf("fanotify: container %d: in the host's mount namespace", pid)
+	}
+	c := &container{pid: pid, mntns: ns, root: proc + "/root"}
+	var errs []error
+	for _, m := range mounts {
+		if pseudoFS[m.fstype] {
+			continue
+		}
+		if err := w.addMount(c, m, host); err != nil {
+			errs = append(errs, fmt.Errorf("%s (%s): %w", m.point, m.fstype, err))
+		}
+	}
+	w.containers[pid] = c
+	w.byNS[ns] = c
+	clear(w.pidNS)
+	for _, fs := range w.fss {
+		slices.SortStableFunc(fs.views, func(a, b *view) int { return len(b.src) - len(a.src) })
+	}
+	w.scanSensitive(c, c.root)
+	if len(errs) > 0 {
+		return fmt.Errorf("fanotify: container %d: %w", pid, errors.Join(errs...))
+	}
+	return nil
+}
+
+// addMount watches one of a container's mounts.
+func (w *Watcher) addMount(c *container, m mountEntry, host []mountEntry) error {
+	inside := c.root + m.point
+	if m.point == "/" {
+		inside = c.root
+	}
+	if hp, ok := hostPathOf(host, m.dev, m.root); ok {
+		fs, err := w.registerPath(hp, nil, true)
+		if err != nil {
+			return err
+		}
+		fs.views = append(fs.views, &view{src: hp, dst: m.point, kind: viewMap, ctr: c})
+		return nil
+	}
+	if m.fstype == "overlay" {
+		upper, hasUpper := superOption(m.super, "upperdir")
+		work, _ := superOption(m.super, "workdir")
+		if _, err := w.registerPath(inside, c, true); err == nil {
+			// The overlay itself is marked: its upper directory's events
+			// are duplicates.
+			if hasUpper {
+				if ufs := w.registeredAt(upper); ufs != nil && ufs.owner == nil {
+					ufs.views = append(ufs.views, &view{src: upper, kind: viewDrop, ctr: c})
+					if work != "" {
+						ufs.views = append(ufs.views, &view{src: work, kind: viewDrop, ctr: c})
+					}
+				}
+			}
+			return nil
+		} else if !hasUpper {
+			return nil // read-only: nothing is written through it
+		} else if _, uerr := w.registerPath(upper, nil, true); uerr != nil {
+			return fmt.Errorf("overlay not markable (%v), upper directory not either: %w", err, uerr)
+		}
+		ufs := w.registeredAt(upper)
+		ufs.views = append(ufs.views, &view{src: upper, dst: m.point, kind: viewMap, ctr: c})
+		if work != "" {
+			ufs.views = append(ufs.views, &view{src: work, kind: viewWork, ctr: c})
+		}
+		return nil
+	}
+	_, err := w.registerPath(inside, c, true)
+	return err
+}
+
+// registeredAt returns the registered filesystem of a path, if any.
+func (w *Watcher) registeredAt(p string) *fsys {
+	var sfs unix.Statfs_t
+	if unix.Statfs(p, &sfs) != nil {
+		return nil
+	}
+	return w.fss[uint64(uint32(sfs.Fsid.Val[0]))|uint64(uint32(sfs.Fsid.Val[1]))<<32]
+}
+
+// RemoveContainer forgets a container added with AddContainer: its views,
+// its sensitive files, and the filesystems mounted only in it (whose marks
+// are removed and whose descriptors are closed, so that they can be
+// unmounted).
+func (w *Watcher) RemoveContainer(pid uint32) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := w.containers[pid]
+	if c == nil {
+		return fmt.Errorf("fanotify: container %d: not added", pid)
+	}
+	w.removeContainer(c)
+	return nil
+}
+
+func (w *Watcher) removeContainer(c *container) {
+	for _, fs := range w.fss {
+		fs.views = slices.DeleteFunc(fs.views, func(v *view) bool { return v.ctr == c })
+	}
+	for _, fs := range c.owned {
+		if w.fss[fs.fsid] != fs {
+			continue
+		}
+		if fs.marked {
+			unix.FanotifyMark(w.fd, unix.FAN_MARK_REMOVE|unix.FAN_MARK_FILESYSTEM, fsMask, fs.mountFD, "")
+		}
+		unix.Close(fs.mountFD)
+		delete(w.fss, fs.fsid)
+		if w.lastFS == fs {
+			w.lastFS = nil
+		}
+	}
+	for k, s := range w.sensitive {
+		if s.ctr == c {
+			delete(w.sensitive, k)
+		}
+	}
+	for k, ds := range w.sensDirs {
+		ds = slices.DeleteFunc(ds, func(d sensDir) bool { return d.ctr == c })
+		if len(ds) == 0 {
+			delete(w.sensDirs, k)
+		} else {
+			w.sensDirs[k] = ds
+		}
+	}
+	w.ignores = slices.DeleteFunc(w.ignores, func(ig hotIgnore) bool { return w.fss[ig.fs.fsid] != ig.fs })
+	if w.byNS[c.mntns] == c {
+		delete(w.byNS, c.mntns)
+	}
+	if w.containers[c.pid] == c {
+		delete(w.containers, c.pid)
+	}
+	clear(w.pidNS)
+	w.paths.clear()
+}

@@ -1,0 +1,1233 @@
+//go:build linux
+
+package fanotify
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
+)
+
+// What the marks ask for.
+const (
+	// fsMask is the mask of filesystem marks.
+	fsMask = maskCreate | maskDelete | maskRename | maskAttrib | maskCloseWrite | maskOnDir
+	// sensitiveMask is the mask of inode marks on sensitive files.
+	sensitiveMask = maskOpen
+	// sensDirMask is the mask of inode marks on the directories of
+	// sensitive files, so that a replaced file is marked again.
+	sensDirMask = maskCreate | maskRename
+	// hotMask is what an ignore mark on a hot file ignores.
+	hotMask = maskCloseWrite
+
+	initFlags = unix.FAN_CLASS_NOTIF | unix.FAN_CLOEXEC | unix.FAN_NONBLOCK | unix.FAN_REPORT_DFID_NAME_TARGET
+
+	atHandleFID = 0x200 // AT_HANDLE_FID: a handle for identification, as fanotify reports it
+
+	pruneEvery = 5 * time.Second // how often containers are checked for exit
+)
+
+// Filesystem magic numbers (statfs f_type) whose file handles hold the
+// inode number in a known place.
+const (
+	magicExt4  = 0xef53
+	magicXFS   = 0x58465342
+	magicBtrfs = 0x9123683e
+	magicTmpfs = 0x01021994
+)
+
+// Watcher reads file events from fanotify and turns them into records.
+// Read must be called from one goroutine at a time; AddContainer,
+// RemoveContainer, Stats and Close may be called from any.
+type Watcher struct {
+	fd     int // the fanotify group
+	wake   int // eventfd that wakes a blocked Read on Close
+	cfg    Config
+	self   uint32
+	ignore map[uint32]bool
+	hostNS uint64
+	epoch  time.Time
+
+	readMu    sync.Mutex // held by Read; Close waits for it before closing fds
+	closed    atomic.Bool
+	closeOnce sync.Once
+
+	// Read's state.
+	buf       []byte
+	off, n    int
+	ev        event
+	ops       uint64 // the operations of ev still to report
+	batchTime time.Time
+	now       int64 // ns since epoch, at the batch's read
+	nextHouse int64
+	nextPrune int64
+	capture   func([]byte) // tests: sees every buffer read
+
+	mu         sync.Mutex // guards what follows, shared with AddContainer
+	fss        map[uint64]*fsys
+	lastFS     *fsys
+	containers map[uint32]*container
+	byNS       map[uint64]*container
+	paths      *pathCache
+	keyBuf     []byte
+	pathBuf    [64]byte
+	linkBuf    []byte
+	pats       []pattern
+	sensitive  map[fileKey]sensFile
+	sensDirs   map[fileKey][]sensDir
+	dd         *dedup
+	hot        *hotTracker
+	ignores    []hotIgnore
+	modes      map[fileKey]uint32
+	pidNS      map[uint32]pidNS
+
+	st struct {
+		events, records, errors, lost, suppressed, ignoreMarks, kernelSuppressed, ignored atomic.Uint64
+	}
+}
+
+// fsys is a filesystem the watcher resolves handles on.
+type fsys struct {
+	fsid    uint64
+	dev     uint64
+	magic   int64
+	mountFD int        // a directory on it, for open_by_handle_at
+	owner   *container // mounted only in this container's mount namespace: resolved paths are its view
+	views   []*view    // container views of this host-visible filesystem, longest src first
+	marked  bool       // has a filesystem mark
+}
+
+type viewKind uint8
+
+const (
+	viewMap  viewKind = iota // src maps to dst in the container
+	viewDrop                 // events here are duplicates of the container's own filesystem mark
+	viewWork                 // overlayfs work directory: internals
+)
+
+// view maps host paths under src to a container's paths under dst.
+type view struct {
+	src, dst string
+	kind     viewKind
+	ctr      *container
+}
+
+// container is a container added with AddContainer.
+type container struct {
+	pid   uint32
+	mntns uint64
+	root  string // /proc/<pid>/root
+	owned []*fsys
+}
+
+type sensFile struct {
+	path string
+	ctr  *container // nil: the host
+}
+
+type sensDir struct {
+	dir string // as the scope sees it
+	ctr *container
+}
+
+type hotIgnore struct {
+	fs     *fsys
+	raw    []byte
+	placed int64
+	until  int64
+	rate   float64
+}
+
+type pidNS struct {
+	ns uint64
+	at int64
+}
+
+// Open creates a fanotify group, marks the configured filesystems and the
+// sensitive files, and returns a Watcher reading them. It needs
+// CAP_SYS_ADMIN (and CAP_DAC_READ_SEARCH to resolve paths).
+func Open(cfg Config) (*Watcher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	fd, err := unix.FanotifyInit(initFlags, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_LARGEFILE)
+	if err != nil {
+		return nil, fmt.Errorf("fanotify: fanotify_init: %w", err)
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("fanotify: eventfd: %w", err)
+	}
+	w := &Watcher{
+		fd:         fd,
+		wake:       wake,
+		cfg:        cfg,
+		self:       uint32(os.Getpid()),
+		ignore:     make(map[uint32]bool),
+		epoch:      time.Now(),
+		buf:        make([]byte, cfg.BufferBytes),
+		fss:        make(map[uint64]*fsys),
+		containers: make(map[uint32]*container),
+		byNS:       make(map[uint64]*container),
+		paths:      newPathCache(cfg.PathCacheSize),
+		linkBuf:    make([]byte, unix.PathMax+16),
+		pats:       compilePatterns(cfg.SensitivePaths),
+		sensitive:  make(map[fileKey]sensFile),
+		sensDirs:   make(map[fileKey][]sensDir),
+		dd:         newDedup(int64(cfg.Dedup), 1<<16),
+		hot:        newHotTracker(cfg.HotThreshold, 1<<14),
+		modes:      make(map[fileKey]uint32),
+		pidNS:      make(map[uint32]pidNS),
+	}
+	for _, p := range cfg.IgnorePIDs {
+		w.ignore[p] = true
+	}
+	if ns, err := nsOf(w.self); err == nil {
+		w.hostNS = ns
+	}
+	w.mu.Lock()
+	for _, p := range cfg.Paths {
+		if _, err := w.hostFS(p, true); err != nil {
+			w.mu.Unlock()
+			w.Close()
+			return nil, err
+		}
+	}
+	w.scanSensitive(nil, "")
+	w.mu.Unlock()
+	return w, nil
+}
+
+// Stats returns the counters so far.
+func (w *Watcher) Stats() Stats {
+	return Stats{
+		Events:           w.st.events.Load(),
+		Records:          w.st.records.Load(),
+		Errors:           w.st.errors.Load(),
+		Lost:             w.st.lost.Load(),
+		Suppressed:       w.st.suppressed.Load(),
+		IgnoreMarks:      w.st.ignoreMarks.Load(),
+		KernelSuppressed: w.st.kernelSuppressed.Load(),
+		Ignored:          w.st.ignored.Load(),
+	}
+}
+
+// Close stops the watcher: a blocked Read returns ErrClosed, the marks go
+// with the fanotify group, and every descriptor is closed. It is safe to
+// call more than once.
+func (w *Watcher) Close() error {
+	w.closeOnce.Do(func() {
+		w.closed.Store(true)
+		var one [8]byte
+		binary.NativeEndian.PutUint64(one[:], 1)
+		unix.Write(w.wake, one[:])
+		w.readMu.Lock()
+		w.mu.Lock()
+		for _, fs := range w.fss {
+			unix.Close(fs.mountFD)
+		}
+		clear(w.fss)
+		w.lastFS = nil
+		unix.Close(w.fd)
+		unix.Close(w.wake)
+		w.mu.Unlock()
+		w.readMu.Unlock()
+	})
+	return nil
+}
+
+// Read blocks until a record is ready and fills r with it. Header fields
+// other than Kind, Time and TGID are zeroed: the consumer fills them from
+// its process tree. After Close it returns ErrClosed; any other error is
+// about one buffer, and the next Read goes on.
+func (w *Watcher) Read(r *kernel.Record) error {
+	w.readMu.Lock()
+	defer w.readMu.Unlock()
+	for {
+		if w.closed.Load() {
+			return ErrClosed
+		}
+		if w.ops != 0 || w.off < w.n {
+			ok, err := w.next(r)
+			if err != nil {
+				return err
+			}
+			if ok {
+				w.st.records.Add(1)
+				return nil
+			}
+			continue
+		}
+		w.housekeep()
+		n, err := unix.Read(w.fd, w.buf)
+		switch {
+		case err == nil && n > 0:
+			w.off, w.n = 0, n
+			w.batchTime = time.Now()
+			w.now = int64(w.batchTime.Sub(w.epoch))
+			if w.capture != nil {
+				w.capture(w.buf[:n])
+			}
+		case err == nil, errors.Is(err, unix.EINTR):
+		case errors.Is(err, unix.EAGAIN):
+			if err := w.wait(); err != nil {
+				return err
+			}
+		default:
+			if w.closed.Load() {
+				return ErrClosed
+			}
+			return fmt.Errorf("fanotify: read: %w", err)
+		}
+	}
+}
+
+// wait blocks until the queue has events, Close is called, or it is time
+// for housekeeping; then it lets a batch gather for cfg.Batch.
+func (w *Watcher) wait() error {
+	timeout := int(pruneEvery / time.Millisecond)
+	w.mu.Lock()
+	if len(w.ignores) > 0 {
+		now := int64(time.Since(w.epoch))
+		until := w.ignores[0].until
+		for _, ig := range w.ignores {
+			until = min(until, ig.until)
+		}
+		timeout = max(1, int((until-now)/1e6)+1)
+	}
+	w.mu.Unlock()
+	fds := [2]unix.PollFd{{Fd: int32(w.fd), Events: unix.POLLIN}, {Fd: int32(w.wake), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds[:], timeout)
+	if err != nil && !errors.Is(err, unix.EINTR) {
+		if w.closed.Load() {
+			return ErrClosed
+		}
+		return fmt.Errorf("fanotify: poll: %w", err)
+	}
+	if n > 0 && fds[0].Revents&unix.POLLIN != 0 && w.cfg.Batch > 0 && !w.closed.Load() {
+		time.Sleep(w.cfg.Batch)
+	}
+	return nil
+}
+
+// housekeep lifts expired ignore marks and forgets exited containers.
+func (w *Watcher) housekeep() {
+	now := int64(time.Since(w.epoch))
+	if now < w.nextHouse {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	next := now + int64(pruneEvery)
+	kept := w.ignores[:0]
+	for _, ig := range w.ignores {
+		if ig.until > now {
+			kept = append(kept, ig)
+			next = min(next, ig.until)
+			continue
+		}
+		w.unignore(ig, now)
+	}
+	clear(w.ignores[len(kept):])
+	w.ignores = kept
+	if now >= w.nextPrune {
+		w.nextPrune = now + int64(pruneEvery)
+		for _, c := range w.containers {
+			if ns, err := nsOf(c.pid); err != nil || ns != c.mntns {
+				w.removeContainer(c)
+			}
+		}
+	}
+	w.nextHouse = next
+}
+
+// Operations of one event, in the order they are reported.
+var opOrder = [...]uint64{maskCreate, maskCloseWrite, maskAttrib, maskOpen, maskDelete, maskRename}
+
+// next reports the next operation in the buffer; false when the buffer is
+// used up without one.
+func (w *Watcher) next(r *kernel.Record) (bool, error) {
+	for {
+		if w.ops == 0 {
+			if w.off >= w.n {
+				return false, nil
+			}
+			n, err := parseEvent(w.buf[w.off:w.n], &w.ev)
+			if err != nil {
+				w.off = w.n
+				w.st.errors.Add(1)
+				return false, err
+			}
+			w.off += n
+			w.st.events.Add(1)
+			w.ops = w.start(&w.ev)
+		}
+		for _, op := range opOrder {
+			if w.ops&op == 0 {
+				continue
+			}
+			w.ops &^= op
+			w.mu.Lock()
+			ok := w.report(op, r)
+			w.mu.Unlock()
+			if ok {
+				return true, nil
+			}
+		}
+		w.ops = 0
+	}
+}
+
+// start handles what needs no record (overflow, ignored processes) and
+// returns the operations to report.
+func (w *Watcher) start(ev *event) uint64 {
+	if ev.fd >= 0 {
+		unix.Close(int(ev.fd)) // never asked for, but never leaked
+	}
+	if ev.mask&maskOverflow != 0 {
+		w.st.lost.Add(1)
+		w.mu.Lock()
+		w.paths.clear() // renames may have been lost
+		w.mu.Unlock()
+		return 0
+	}
+	pid := uint32(ev.pid)
+	if pid == w.self || w.ignore[pid] {
+		w.st.ignored.Add(1)
+		return 0
+	}
+	ops := ev.mask & (maskCreate | maskCloseWrite | maskAttrib | maskOpen | maskDelete | maskRename)
+	if ops == 0 {
+		w.st.ignored.Add(1)
+	}
+	return ops
+}
+
+// report turns one operation of w.ev into r; false when there is nothing
+// to report.
+func (w *Watcher) report(op uint64, r *kernel.Record) bool {
+	ev := &w.ev
+	pid := uint32(ev.pid)
+	switch op {
+	case maskCreate:
+		return w.create(ev, pid, r)
+	case maskCloseWrite:
+		return w.closeWrite(ev, pid, r)
+	case maskAttrib:
+		return w.attrib(ev, pid, r)
+	case maskOpen:
+		return w.open(ev, pid, r)
+	case maskDelete:
+		return w.delete(ev, pid, r)
+	case maskRename:
+		return w.rename(ev, pid, r)
+	}
+	return false
+}
+
+func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
+	if ev.mask&maskOnDir != 0 || !ev.dir.valid() {
+		w.st.ignored.Add(1)
+		return false
+	}
+	fs := w.fsOf(ev.dir.fsid)
+	if fs == nil {
+		w.st.errors.Add(1)
+		return false
+	}
+	k := w.objectKey(ev)
+	if w.dd.repeat(dedupKey{pid, classWrite, k}, w.now) {
+		w.st.suppressed.Add(1)
+		return false
+	}
+	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+	if !ok {
+		return false
+	}
+	if where.kind != viewMap {
+		w.st.ignored.Add(1)
+		return false
+	}
+	var st unix.Stat_t
+	exists := ev.file.valid() && w.statFID(fs, &ev.file, &st)
+	if exists && st.Mode&unix.S_IFMT != unix.S_IFREG {
+		w.st.ignored.Add(1)
+		return false
+	}
+	w.sensitiveEntry(&ev.dir, ev.name, p, where.ctr)
+	w.fill(r, kernel.KindOpen, pid)
+	r.File.Op = kernel.OpOpen
+	r.File.Path = p
+	r.File.Flags = unix.O_WRONLY | unix.O_CREAT
+	r.File.Dev = fs.dev
+	if exists {
+		r.File.Mode = st.Mode & 0o7777
+		r.File.Inode = st.Ino
+		r.File.Deleted = st.Nlink == 0
+		w.noteMode(k, st.Mode, false)
+	} else {
+		r.File.Inode = inodeOf(fs.magic, &ev.file)
+		r.File.Deleted = true
+	}
+	return true
+}
+
+func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
+	if !ev.file.valid() {
+		w.st.ignored.Add(1)
+		return false
+	}
+	fs := w.fsOf(ev.file.fsid)
+	if fs == nil {
+		w.st.errors.Add(1)
+		return false
+	}
+	k := ev.file.key()
+	if ev.mask&maskCreate != 0 {
+		// The write of the open that created the file: one record.
+		return false
+	}
+	if hot, rate := w.hot.count(k, w.now); hot {
+		w.ignoreHot(fs, &ev.file, rate)
+	}
+	if w.dd.repeat(dedupKey{pid, classWrite, k}, w.now) {
+		w.st.suppressed.Add(1)
+		return false
+	}
+	var p string
+	var where placed
+	ok := false
+	if ev.dir.valid() {
+		p, where, ok = w.entry(fs, &ev.dir, ev.name, pid)
+	}
+	if !ok || where.kind == viewWork {
+		// No name, or the name of an overlayfs copy-up in its work
+		// directory: ask the file itself where it is now.
+		p, where, ok = w.object(fs, &ev.file, pid)
+		if !ok {
+			return false
+		}
+	}
+	if where.kind != viewMap {
+		w.st.ignored.Add(1)
+		return false
+	}
+	w.fill(r, kernel.KindOpen, pid)
+	r.File.Op = kernel.OpOpen
+	r.File.Path = p
+	r.File.Flags = unix.O_WRONLY
+	r.File.Dev = fs.dev
+	var st unix.Stat_t
+	if w.statFID(fs, &ev.file, &st) {
+		r.File.Inode = st.Ino
+		r.File.Deleted = st.Nlink == 0
+		w.noteMode(k, st.Mode, false)
+	} else {
+		r.File.Inode = inodeOf(fs.magic, &ev.file)
+		r.File.Deleted = true
+	}
+	return true
+}
+
+// execBits are the mode bits whose setting is reported.
+const execBits = 0o6111
+
+func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
+	if ev.mask&maskOnDir != 0 || !ev.file.valid() {
+		w.st.ignored.Add(1)
+		return false
+	}
+	fs := w.fsOf(ev.file.fsid)
+	if fs == nil {
+		w.st.errors.Add(1)
+		return false
+	}
+	var st unix.Stat_t
+	if !w.statFID(fs, &ev.file, &st) || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		// Gone (an unlink's link-count change) or not a regular file.
+		w.st.ignored.Add(1)
+		return false
+	}
+	k := ev.file.key()
+	mode := st.Mode & 0o7777
+	prev, known := w.modes[k]
+	w.noteMode(k, st.Mode, true)
+	switch {
+	case mode&execBits == 0:
+		w.st.ignored.Add(1)
+		return false
+	case known && (mode&^prev)&execBits == 0:
+		// No execute, setuid or setgid bit newly set: chown, utimes,
+		// another link, or a chmod that adds none.
+		w.st.ignored.Add(1)
+		return false
+	case !known && st.Ctim == st.Mtim:
+		// Both times changed together: a write or utimes (touch), not a
+		// chmod, on a file not seen before.
+		w.st.ignored.Add(1)
+		return false
+	}
+	var p string
+	var where placed
+	ok := false
+	if ev.dir.valid() {
+		p, where, ok = w.entry(fs, &ev.dir, ev.name, pid)
+	}
+	if !ok {
+		if p, where, ok = w.object(fs, &ev.file, pid); !ok {
+			return false
+		}
+	}
+	if where.kind != viewMap {
+		w.st.ignored.Add(1)
+		return false
+	}
+	w.fill(r, kernel.KindChmod, pid)
+	r.File.Op = kernel.OpChmod
+	r.File.Path = p
+	r.File.Mode = mode
+	r.File.Inode = st.Ino
+	r.File.Dev = fs.dev
+	r.File.Deleted = st.Nlink == 0
+	return true
+}
+
+func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
+	if ev.mask&maskOnDir != 0 || !ev.file.valid() {
+		w.st.ignored.Add(1)
+		return false
+	}
+	k := ev.file.key()
+	if w.dd.repeat(dedupKey{pid, classRead, k}, w.now) {
+		w.st.suppressed.Add(1)
+		return false
+	}
+	fs := w.fsOf(ev.file.fsid)
+	var p string
+	if s, ok := w.sensitive[k]; ok {
+		p = s.path
+	} else {
+		if fs == nil || !ev.dir.valid() {
+			w.st.errors.Add(1)
+			return false
+		}
+		q, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+		if !ok {
+			return false
+		}
+		if where.kind != viewMap {
+			w.st.ignored.Add(1)
+			return false
+		}
+		p = q
+	}
+	w.fill(r, kernel.KindOpen, pid)
+	r.File.Op = kernel.OpOpen
+	r.File.Path = p
+	r.File.Flags = unix.O_RDONLY
+	if fs != nil {
+		r.File.Dev = fs.dev
+		r.File.Inode = inodeOf(fs.magic, &ev.file)
+	}
+	return true
+}
+
+func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
+	if !ev.dir.valid() {
+		w.st.ignored.Add(1)
+		return false
+	}
+	fs := w.fsOf(ev.dir.fsid)
+	if fs == nil {
+		w.st.errors.Add(1)
+		return false
+	}
+	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+	if !ok {
+		return false
+	}
+	isDir := ev.mask&maskOnDir != 0
+	if ev.file.valid() {
+		k := ev.file.key()
+		delete(w.sensitive, k)
+		delete(w.modes, k)
+		if isDir {
+			w.keyBuf = appendHandleKey(w.keyBuf[:0], &ev.file)
+			w.paths.forget(w.keyBuf, w.resolvedEntry(fs, &ev.dir, ev.name))
+		}
+	}
+	if where.kind != viewMap {
+		w.st.ignored.Add(1)
+		return false
+	}
+	w.fill(r, kernel.KindUnlink, pid)
+	r.File.Op = kernel.OpUnlink
+	if isDir {
+		r.File.Op = kernel.OpRmdir
+	}
+	r.File.Path = p
+	r.File.Dev = fs.dev
+	r.File.Inode = inodeOf(fs.magic, &ev.file)
+	r.File.Deleted = true
+	return true
+}
+
+func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
+	if !ev.oldDir.valid() || !ev.newDir.valid() {
+		w.st.ignored.Add(1)
+		return false
+	}
+	fs := w.fsOf(ev.oldDir.fsid)
+	if fs == nil {
+		w.st.errors.Add(1)
+		return false
+	}
+	oldP, oldWhere, ok := w.entry(fs, &ev.oldDir, ev.oldName, pid)
+	if !ok {
+		return false
+	}
+	newP, newWhere, ok := w.entry(fs, &ev.newDir, ev.newName, pid)
+	if !ok {
+		return false
+	}
+	isDir := ev.mask&maskOnDir != 0
+	if isDir && ev.file.valid() {
+		w.keyBuf = appendHandleKey(w.keyBuf[:0], &ev.file)
+		w.paths.forget(w.keyBuf, w.resolvedEntry(fs, &ev.oldDir, ev.oldName))
+	}
+	if ev.file.valid() {
+		// A file renamed over a sensitive file is marked by name below;
+		// the file moved keeps its mark and takes the new name.
+		if s, ok := w.sensitive[ev.file.key()]; ok && s.ctr == newWhere.ctr {
+			s.path = newP
+			w.sensitive[ev.file.key()] = s
+		}
+	}
+	if oldWhere.kind == viewWork && newWhere.kind == viewMap {
+		// overlayfs moves a whiteout from its work directory over a name
+		// to delete a file of a lower layer; anything else moved from
+		// there is a copy-up.
+		var st unix.Stat_t
+		if ev.file.valid() && w.statFID(fs, &ev.file, &st) && st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0 {
+			w.fill(r, kernel.KindUnlink, pid)
+			r.File.Op = kernel.OpUnlink
+			r.File.Path = newP
+			r.File.Dev = fs.dev
+			r.File.Deleted = true
+			return true
+		}
+		w.st.ignored.Add(1)
+		return false
+	}
+	if oldWhere.kind != viewMap || newWhere.kind != viewMap {
+		w.st.ignored.Add(1)
+		return false
+	}
+	w.sensitiveEntry(&ev.newDir, ev.newName, newP, newWhere.ctr)
+	w.fill(r, kernel.KindRename, pid)
+	r.File.Op = kernel.OpRename
+	r.File.Path = oldP
+	r.File.NewPath = newP
+	r.File.Dev = fs.dev
+	r.File.Inode = inodeOf(fs.magic, &ev.file)
+	return true
+}
+
+// fill resets r's header for a record of this watcher.
+func (w *Watcher) fill(r *kernel.Record, kind kernel.Kind, pid uint32) {
+	r.Kind = kind
+	r.Syscall = 0
+	r.Time = w.batchTime
+	r.BootNS = 0
+	r.Ret = 0
+	r.TGID = pid
+	r.TID = 0
+	r.PPID = 0
+	r.UID, r.GID, r.EUID = 0, 0, 0
+	r.AUID = 0
+	r.CgroupID = 0
+	r.MntNS, r.PidNS, r.NetNS = 0, 0, 0
+	r.Comm = ""
+	r.File = kernel.File{FD: -1}
+}
+
+// noteMode remembers a file's mode for attrib; modes with an execute bit
+// are remembered only from attribute changes, since a create or write
+// seen late may already show a chmod that follows it.
+func (w *Watcher) noteMode(k fileKey, mode uint32, fromAttrib bool) {
+	if !fromAttrib && mode&execBits != 0 {
+		return
+	}
+	if len(w.modes) >= 1<<16 {
+		clear(w.modes)
+	}
+	w.modes[k] = mode & 0o7777
+}
+
+// objectKey is the dedup key of an event's object: its own handle, or its
+// directory and name when the event has none.
+func (w *Watcher) objectKey(ev *event) fileKey {
+	if ev.file.valid() {
+		return ev.file.key()
+	}
+	k := ev.dir.key()
+	for _, c := range ev.name {
+		k.h ^= uint64(c)
+		k.h *= 1099511628211
+	}
+	return k
+}
+
+func (w *Watcher) fsOf(fsid uint64) *fsys {
+	if w.lastFS != nil && w.lastFS.fsid == fsid {
+		return w.lastFS
+	}
+	fs := w.fss[fsid]
+	if fs != nil {
+		w.lastFS = fs
+	}
+	return fs
+}
+
+// placed says where a path was found.
+type placed struct {
+	kind viewKind
+	ctr  *container // the container whose view the path is in; nil: the host
+}
+
+// entry returns the path of name in directory dir as process pid sees it.
+// On failure it counts an error and returns false.
+func (w *Watcher) entry(fs *fsys, dir *fid, name []byte, pid uint32) (string, placed, bool) {
+	d, err := w.dirPath(fs, dir)
+	if err != nil {
+		w.st.errors.Add(1)
+		return "", placed{}, false
+	}
+	p, where := w.place(fs, join(d, name), pid)
+	return p, where, true
+}
+
+// resolvedEntry is entry's path before it is placed in a container's view
+// (what the path cache holds), or "" when unknown.
+func (w *Watcher) resolvedEntry(fs *fsys, dir *fid, name []byte) string {
+	d, err := w.dirPath(fs, dir)
+	if err != nil {
+		return ""
+	}
+	return join(d, name)
+}
+
+// object returns the current path of the file itself.
+func (w *Watcher) object(fs *fsys, f *fid, pid uint32) (string, placed, bool) {
+	fd, err := openByHandle(fs.mountFD, f.raw, unix.O_PATH|unix.O_CLOEXEC)
+	if err != nil {
+		w.st.errors.Add(1)
+		return "", placed{}, false
+	}
+	p, _, err := w.fdPath(fd)
+	unix.Close(fd)
+	if err != nil {
+		w.st.errors.Add(1)
+		return "", placed{}, false
+	}
+	q, where := w.place(fs, p, pid)
+	return q, where, true
+}
+
+// dirPath resolves a directory handle to its path in its filesystem's
+// resolved view (the host's, or for a container-only filesystem the
+// container's), through the cache.
+func (w *Watcher) dirPath(fs *fsys, f *fid) (string, error) {
+	w.keyBuf = appendHandleKey(w.keyBuf[:0], f)
+	if p, ok := w.paths.get(w.keyBuf); ok {
+		return p, nil
+	}
+	fd, err := openByHandle(fs.mountFD, f.raw, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	if err != nil {
+		return "", err
+	}
+	p, deleted, err := w.fdPath(fd)
+	unix.Close(fd)
+	if err != nil {
+		return "", err
+	}
+	if !deleted {
+		w.paths.put(w.keyBuf, p)
+	}
+	return p, nil
+}
+
+// fdPath reads the path of an open descriptor from /proc/self/fd.
+func (w *Watcher) fdPath(fd int) (string, bool, error) {
+	b := append(w.pathBuf[:0], "/proc/self/fd/"...)
+	b = strconv.AppendInt(b, int64(fd), 10)
+	b = append(b, 0)
+	atFDCWD := unix.AT_FDCWD
+	n, _, e := unix.Syscall6(unix.SYS_READLINKAT, uintptr(atFDCWD), uintptr(unsafe.Pointer(&b[0])),
+		uintptr(unsafe.Pointer(&w.linkBuf[0])), uintptr(len(w.linkBuf)), 0, 0)
+	if e != 0 {
+		return "", false, e
+	}
+	s := w.linkBuf[:n]
+	if int(n) == len(w.linkBuf) || len(s) == 0 || s[0] != '/' {
+		return "", false, fmt.Errorf("fanotify: unusable path %q", s)
+	}
+	deleted := false
+	if t, ok := bytes.CutSuffix(s, []byte(" (deleted)")); ok {
+		s, deleted = t, true
+	}
+	return string(s), deleted, nil
+}
+
+// place maps a resolved path to the path process pid sees.
+func (w *Watcher) place(fs *fsys, p string, pid uint32) (string, placed) {
+	if fs.owner != nil {
+		return p, placed{viewMap, fs.owner}
+	}
+	var best *view
+	for _, v := range fs.views {
+		if _, ok := under(p, v.src); ok {
+			best = v
+			break
+		}
+	}
+	if best == nil {
+		return p, placed{}
+	}
+	c, known := w.pidContainer(pid)
+	if known {
+		if c == nil {
+			return p, placed{}
+		}
+		for _, v := range fs.views {
+			if v.ctr != c {
+				continue
+			}
+			if q, ok := rebase(p, v.src, v.dst); ok {
+				return q, placed{v.kind, c}
+			}
+		}
+		return p, placed{}
+	}
+	q, _ := rebase(p, best.src, best.dst)
+	return q, placed{best.kind, best.ctr}
+}
+
+// pidContainer returns the added container whose mount namespace process
+// pid is in (nil for the host's); known is false when the process is gone
+// or in a namespace not added.
+func (w *Watcher) pidContainer(pid uint32) (*container, bool) {
+	e, ok := w.pidNS[pid]
+	if !ok || w.now-e.at >= 1e9 {
+		ns, err := nsOf(pid)
+		if err != nil {
+			return nil, false
+		}
+		if len(w.pidNS) >= 1<<12 {
+			clear(w.pidNS)
+		}
+		e = pidNS{ns: ns, at: w.now}
+		w.pidNS[pid] = e
+	}
+	if e.ns == w.hostNS {
+		return nil, true
+	}
+	if c := w.byNS[e.ns]; c != nil {
+		return c, true
+	}
+	return nil, false
+}
+
+// statFID stats the file a handle names; false when it no longer exists.
+func (w *Watcher) statFID(fs *fsys, f *fid, st *unix.Stat_t) bool {
+	fd, err := openByHandle(fs.mountFD, f.raw, unix.O_PATH|unix.O_CLOEXEC)
+	if err != nil {
+		return false
+	}
+	err = unix.Fstat(fd, st)
+	unix.Close(fd)
+	return err == nil
+}
+
+// ignoreHot puts an ignore mark on a file written too often.
+func (w *Watcher) ignoreHot(fs *fsys, f *fid, rate float64) {
+	if err := w.markHandle(fs, f.raw, unix.FAN_MARK_ADD|unix.FAN_MARK_IGNORE_SURV|unix.FAN_MARK_EVICTABLE, hotMask); err != nil {
+		w.st.errors.Add(1)
+		return
+	}
+	w.st.ignoreMarks.Add(1)
+	w.ignores = append(w.ignores, hotIgnore{
+		fs: fs, raw: slices.Clone(f.raw), placed: w.now,
+		until: w.now + int64(w.cfg.HotIgnore), rate: rate,
+	})
+	w.nextHouse = min(w.nextHouse, w.now+int64(w.cfg.HotIgnore))
+}
+
+// unignore lifts an ignore mark and adds its estimate of what it hid.
+func (w *Watcher) unignore(ig hotIgnore, now int64) {
+	w.st.kernelSuppressed.Add(uint64(ig.rate * float64(now-ig.placed) / 1e9))
+	if w.fss[ig.fs.fsid] != ig.fs {
+		return
+	}
+	err := w.markHandle(ig.fs, ig.raw, unix.FAN_MARK_REMOVE|unix.FAN_MARK_IGNORE, hotMask)
+	if err != nil && !errors.Is(err, unix.ESTALE) && !errors.Is(err, unix.ENOENT) {
+		w.st.errors.Add(1)
+	}
+}
+
+// markHandle changes the inode mark of the file a handle names.
+func (w *Watcher) markHandle(fs *fsys, raw []byte, flags uint, mask uint64) error {
+	fd, err := openByHandle(fs.mountFD, raw, unix.O_PATH|unix.O_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return unix.FanotifyMark(w.fd, flags, mask, unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd))
+}
+
+// hostFS returns the filesystem of a host path, registering (and, when
+// mark is set, marking) it.
+func (w *Watcher) hostFS(p string, mark bool) (*fsys, error) {
+	return w.registerPath(p, nil, mark)
+}
+
+// registerPath opens a directory at p (or p's parent when p is not one) and
+// registers its filesystem.
+func (w *Watcher) registerPath(p string, owner *container, mark bool) (*fsys, error) {
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOTDIR) {
+		fd, err = unix.Open(filepath.Dir(p), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fanotify: %s: %w", p, err)
+	}
+	fs, err := w.register(fd, owner, mark)
+	if err != nil {
+		return nil, fmt.Errorf("fanotify: marking the filesystem of %s: %w", p, err)
+	}
+	return fs, nil
+}
+
+// register registers the filesystem of directory fd, which it takes over.
+func (w *Watcher) register(fd int, owner *container, mark bool) (*fsys, error) {
+	var sfs unix.Statfs_t
+	var st unix.Stat_t
+	if err := unix.Fstatfs(fd, &sfs); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	fsid := uint64(uint32(sfs.Fsid.Val[0])) | uint64(uint32(sfs.Fsid.Val[1]))<<32
+	fs := w.fss[fsid]
+	if fs != nil {
+		if mark && !fs.marked {
+			if err := unix.FanotifyMark(w.fd, unix.FAN_MARK_ADD|unix.FAN_MARK_FILESYSTEM, fsMask, fd, ""); err != nil {
+				unix.Close(fd)
+				return nil, err
+			}
+			fs.marked = true
+		}
+		unix.Close(fd)
+		return fs, nil
+	}
+	if mark {
+		if err := unix.FanotifyMark(w.fd, unix.FAN_MARK_ADD|unix.FAN_MARK_FILESYSTEM, fsMask, fd, ""); err != nil {
+			unix.Close(fd)
+			return nil, err
+		}
+	}
+	fs = &fsys{fsid: fsid, dev: st.Dev, magic: int64(sfs.Type), mountFD: fd, owner: owner, marked: mark}
+	w.fss[fsid] = fs
+	if owner != nil {
+		owner.owned = append(owner.owned, fs)
+	}
+	return fs, nil
+}
+
+// scanSensitive marks the sensitive files that exist for one scope (the
+// host, or a container seen through root) and their directories.
+func (w *Watcher) scanSensitive(c *container, root string) {
+	for _, p := range w.pats {
+		w.globSensitive(c, root, p)
+	}
+}
+
+// globSensitive marks what one pattern matches in a scope.
+func (w *Watcher) globSensitive(c *container, root string, p pattern) {
+	dirs, _ := filepath.Glob(root + p.dir)
+	for _, d := range dirs {
+		w.markSensDir(c, root, d[len(root):])
+	}
+	files, _ := filepath.Glob(root + p.glob)
+	for _, f := range files {
+		w.markSensitive(c, root, f[len(root):])
+	}
+}
+
+// markSensDir marks a directory that holds or may hold sensitive files.
+func (w *Watcher) markSensDir(c *container, root, dir string) {
+	full := root + dir
+	var st unix.Stat_t
+	if unix.Stat(full, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return
+	}
+	k, err := handleKey(full)
+	if err != nil {
+		w.st.errors.Add(1)
+		return
+	}
+	for _, d := range w.sensDirs[k] {
+		if d.ctr == c && d.dir == dir {
+			return
+		}
+	}
+	if w.fss[k.fsid] == nil {
+		if _, err := w.registerPath(full, c, false); err != nil {
+			w.st.errors.Add(1)
+			return
+		}
+	}
+	if err := unix.FanotifyMark(w.fd, unix.FAN_MARK_ADD, sensDirMask, unix.AT_FDCWD, full); err != nil {
+		w.st.errors.Add(1)
+		return
+	}
+	w.sensDirs[k] = append(w.sensDirs[k], sensDir{dir: dir, ctr: c})
+}
+
+// markSensitive marks one sensitive file; p is the path the scope sees.
+func (w *Watcher) markSensitive(c *container, root, p string) {
+	full := root + p
+	var st unix.Stat_t
+	if unix.Stat(full, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return
+	}
+	k, err := handleKey(full)
+	if err != nil {
+		w.st.errors.Add(1)
+		return
+	}
+	if err := unix.FanotifyMark(w.fd, unix.FAN_MARK_ADD, sensitiveMask, unix.AT_FDCWD, full); err != nil {
+		w.st.errors.Add(1)
+		return
+	}
+	if s, ok := w.sensitive[k]; !ok || s.ctr != c {
+		w.sensitive[k] = sensFile{path: p, ctr: c}
+	}
+	w.markSensDir(c, root, path.Dir(p))
+}
+
+// sensitiveEntry marks a file just created or renamed when it is (or its
+// directory holds) a sensitive file. p is its path in the scope c.
+func (w *Watcher) sensitiveEntry(dir *fid, name []byte, p string, c *container) {
+	if len(w.pats) == 0 {
+		return
+	}
+	root := ""
+	if c != nil {
+		root = c.root
+	}
+	if baseMatches(w.pats, name) && pathMatches(w.pats, p) {
+		w.markSensitive(c, root, p)
+	}
+	if ds, ok := w.sensDirs[dir.key()]; ok {
+		// A directory of sensitive files changed (a Kubernetes secret's
+		// ..data link swapped): look again.
+		for _, d := range slices.Clone(ds) {
+			r := ""
+			if d.ctr != nil {
+				r = d.ctr.root
+			}
+			for _, pat := range dirPatterns(w.pats, d.dir) {
+				files, _ := filepath.Glob(r + pat.glob)
+				for _, f := range files {
+					w.markSensitive(d.ctr, r, f[len(r):])
+				}
+			}
+		}
+	}
+}
+
+// handleKey returns the fileKey of a path (following symlinks), as
+// fanotify reports the file.
+func handleKey(p string) (fileKey, error) {
+	h, _, err := unix.NameToHandleAt(unix.AT_FDCWD, p, unix.AT_SYMLINK_FOLLOW|atHandleFID)
+	if err != nil {
+		return fileKey{}, err
+	}
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(p, &sfs); err != nil {
+		return fileKey{}, err
+	}
+	fsid := uint64(uint32(sfs.Fsid.Val[0])) | uint64(uint32(sfs.Fsid.Val[1]))<<32
+	return keyOf(fsid, h.Type(), h.Bytes()), nil
+}
+
+// openByHandle is open_by_handle_at on a struct file_handle as fanotify
+// reports it (raw points into the event buffer: no copy).
+func openByHandle(mountFD int, raw []byte, flags int) (int, error) {
+	if len(raw) < handleHeaderLen {
+		return -1, unix.EINVAL
+	}
+	r, _, e := unix.Syscall(unix.SYS_OPEN_BY_HANDLE_AT, uintptr(mountFD), uintptr(unsafe.Pointer(&raw[0])), uintptr(flags))
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
+}
+
+// nsOf returns the inode number of a process's mount namespace.
+func nsOf(pid uint32) (uint64, error) {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/"+strconv.FormatUint(uint64(pid), 10)+"/ns/mnt", &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}
+
+// inodeOf reads the inode number from a file handle of a filesystem whose
+// handle layout is known; 0 otherwise.
+func inodeOf(magic int64, f *fid) uint64 {
+	h := f.handle
+	ne := binary.NativeEndian
+	switch magic {
+	case magicExt4, magicXFS:
+		switch f.htype {
+		case 1, 2: // FILEID_INO32_GEN, FILEID_INO32_GEN_PARENT
+			if len(h) >= 4 {
+				return uint64(ne.Uint32(h))
+			}
+		case 0x81, 0x82: // FILEID_INO64_GEN, FILEID_INO64_GEN_PARENT
+			if len(h) >= 8 {
+				return ne.Uint64(h)
+			}
+		}
+	case magicBtrfs:
+		if len(h) >= 8 {
+			return ne.Uint64(h)
+		}
+	case magicTmpfs:
+		if len(h) >= 12 {
+			return uint64(ne.Uint32(h[4:])) | uint64(ne.Uint32(h[8:]))<<32
+		}
+	}
+	return 0
+}

@@ -1,0 +1,372 @@
+//go:build linux
+
+package fanotify
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
+)
+
+// fileRecord is what a test expects of one record.
+type fileRecord struct {
+	kind    kernel.Kind
+	op      kernel.FileOp
+	path    string
+	newPath string
+	pid     uint32
+}
+
+func (e fileRecord) match(r *kernel.Record) bool {
+	return r.Kind == e.kind && r.File.Op == e.op && r.File.Path == e.path && r.TGID == e.pid &&
+		(e.newPath == "" || r.File.NewPath == e.newPath)
+}
+
+func (c *collector) expect(t *testing.T, e fileRecord) kernel.Record {
+	t.Helper()
+	return c.wait(t, e.kind.String()+" "+e.op.String()+" "+e.path, e.match)
+}
+
+// TestHost does each operation in a child process on the host and checks
+// its record, then checks what must not be reported.
+func TestHost(t *testing.T) {
+	dir := t.TempDir()
+	shadow := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(shadow, []byte("root:*:19000:0:99999:7:::\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, []byte("x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	self := uint32(os.Getpid())
+	keep := underDir(dir)
+	c := watch(t, Config{SensitivePaths: []string{shadow}}, func(r *kernel.Record) bool { return keep(r) || r.TGID == self })
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+
+	t.Run("create", func(t *testing.T) {
+		pid := run(t, "create", a)
+		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid})
+		if r.File.Flags&unix.O_CREAT == 0 || !r.File.Write() {
+			t.Errorf("create: flags %#o, want O_CREAT and write", r.File.Flags)
+		}
+		if r.File.Mode != 0o644 {
+			t.Errorf("create: mode %#o, want 0644", r.File.Mode)
+		}
+		var st unix.Stat_t
+		if err := unix.Stat(a, &st); err != nil {
+			t.Fatal(err)
+		}
+		if r.File.Inode != st.Ino || r.File.Dev != st.Dev {
+			t.Errorf("create: inode %d dev %#x, want %d %#x", r.File.Inode, r.File.Dev, st.Ino, st.Dev)
+		}
+		c.barrier(t, dir)
+		if n := len(c.all(func(r *kernel.Record) bool { return r.TGID == pid })); n != 1 {
+			t.Errorf("create and write by one open: %d records, want 1", n)
+		}
+	})
+	t.Run("write", func(t *testing.T) {
+		pid := run(t, "write", a)
+		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid})
+		if r.File.Flags&unix.O_CREAT != 0 || r.File.Flags&3 != unix.O_WRONLY {
+			t.Errorf("write: flags %#o, want O_WRONLY", r.File.Flags)
+		}
+	})
+	t.Run("chmod", func(t *testing.T) {
+		pid := run(t, "chmod", a, "755")
+		r := c.expect(t, fileRecord{kind: kernel.KindChmod, op: kernel.OpChmod, path: a, pid: pid})
+		if r.File.Mode != 0o755 {
+			t.Errorf("chmod: mode %#o, want 0755", r.File.Mode)
+		}
+	})
+	t.Run("chmod without execute bit", func(t *testing.T) {
+		pid := run(t, "chmod", a, "644")
+		c.barrier(t, dir)
+		if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+			t.Errorf("chmod 644 reported: %s", describe(&got[0]))
+		}
+	})
+	t.Run("rename", func(t *testing.T) {
+		pid := run(t, "rename", a, b)
+		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: a, newPath: b, pid: pid})
+	})
+	t.Run("unlink", func(t *testing.T) {
+		pid := run(t, "unlink", b)
+		r := c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpUnlink, path: b, pid: pid})
+		if !r.File.Deleted || r.File.Inode == 0 {
+			t.Errorf("unlink: deleted %v inode %d", r.File.Deleted, r.File.Inode)
+		}
+	})
+	t.Run("rmdir", func(t *testing.T) {
+		d := filepath.Join(dir, "d")
+		run(t, "mkdir", d)
+		pid := run(t, "rmdir", d)
+		c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpRmdir, path: d, pid: pid})
+	})
+	t.Run("renamed directory", func(t *testing.T) {
+		// The path cache must follow a directory's rename.
+		d1, d2 := filepath.Join(dir, "d1"), filepath.Join(dir, "d2")
+		run(t, "mkdir", d1)
+		pid := run(t, "create", filepath.Join(d1, "f"))
+		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(d1, "f"), pid: pid})
+		pid = run(t, "rename", d1, d2)
+		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: d1, newPath: d2, pid: pid})
+		pid = run(t, "write", filepath.Join(d2, "f"))
+		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(d2, "f"), pid: pid})
+	})
+	t.Run("sensitive read", func(t *testing.T) {
+		pid := run(t, "read", shadow)
+		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: shadow, pid: pid})
+		if r.File.Flags != unix.O_RDONLY || r.File.Write() {
+			t.Errorf("read: flags %#o, want O_RDONLY", r.File.Flags)
+		}
+	})
+	t.Run("ordinary read", func(t *testing.T) {
+		pid := run(t, "read", plain)
+		c.barrier(t, dir)
+		if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+			t.Errorf("read-only open of %s reported: %s", plain, describe(&got[0]))
+		}
+	})
+	t.Run("touch", func(t *testing.T) {
+		pid := run(t, "touch", plain)
+		c.barrier(t, dir)
+		if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+			t.Errorf("utimes of %s reported: %s", plain, describe(&got[0]))
+		}
+	})
+	t.Run("own activity", func(t *testing.T) {
+		own := filepath.Join(dir, "own")
+		if err := os.WriteFile(own, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(own, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.ReadFile(shadow); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(own, own+"2"); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(own + "2"); err != nil {
+			t.Fatal(err)
+		}
+		c.barrier(t, dir)
+		if got := c.all(func(r *kernel.Record) bool { return r.TGID == self }); len(got) != 0 {
+			t.Errorf("the watcher's own process reported: %s", describe(&got[0]))
+		}
+		if c.w.Stats().Ignored == 0 {
+			t.Error("Stats.Ignored is 0 after the watcher's own events")
+		}
+	})
+	st := c.w.Stats()
+	if st.Events == 0 || st.Records == 0 {
+		t.Errorf("stats: %+v", st)
+	}
+}
+
+// TestDedup checks that a process rewriting a file is reported once per
+// window, and a second process again.
+func TestDedup(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "log")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, Dedup: time.Hour, HotThreshold: -1, Batch: -1}, underDir(dir))
+	// 1 ms apart, so that the kernel does not merge them all in its queue.
+	pid := run(t, "writes", f, "50", "1")
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid})
+	pid2 := run(t, "writes", f, "3")
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid2})
+	c.barrier(t, dir)
+	if n := len(c.all(func(r *kernel.Record) bool { return r.TGID == pid })); n != 1 {
+		t.Errorf("50 writes by one process: %d records, want 1", n)
+	}
+	if st := c.w.Stats(); st.Suppressed == 0 {
+		t.Errorf("nothing counted as suppressed: %+v", st)
+	}
+}
+
+// TestHot checks that a file written very often gets an ignore mark (the
+// kernel stops queueing its writes), and that the mark is lifted.
+func TestHot(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "hot")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, HotThreshold: 20, HotIgnore: 300 * time.Millisecond}, underDir(dir))
+	const n = 20000
+	before := c.w.Stats()
+	run(t, "writes", f, "20000")
+	c.barrier(t, dir)
+	st := c.w.Stats()
+	if st.IgnoreMarks == 0 {
+		t.Fatalf("no ignore mark after %d writes: %+v", n, st)
+	}
+	// Other processes write to "/" too; the writes of the hot file
+	// must not all have been queued.
+	if got := st.Events - before.Events; got >= n {
+		t.Errorf("%d events read for %d writes under an ignore mark", got, n)
+	}
+	time.Sleep(600 * time.Millisecond)
+	c.barrier(t, dir) // Read runs its housekeeping
+	pid := run(t, "write", f)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid})
+	if st := c.w.Stats(); st.KernelSuppressed == 0 {
+		t.Errorf("no estimate of suppressed events: %+v", st)
+	}
+}
+
+// TestSensitiveReplaced checks that a sensitive file replaced by rename,
+// or created after Open, is watched.
+func TestSensitiveReplaced(t *testing.T) {
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "creds")
+	if err := os.Mkdir(creds, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shadow := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(shadow, []byte("old\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	c := watch(t, Config{Paths: []string{}, SensitivePaths: []string{shadow, creds + "/*"}}, underDir(dir))
+
+	// The new file is marked when the rename is read: a read racing with
+	// that is not seen, so the test waits for the rename's record.
+	tmp := filepath.Join(dir, "shadow.new")
+	run(t, "create", tmp)
+	pid := run(t, "rename", tmp, shadow)
+	c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: tmp, newPath: shadow, pid: pid})
+	pid = run(t, "read", shadow)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: shadow, pid: pid})
+
+	key := filepath.Join(creds, "key")
+	pid = run(t, "create", key)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key, pid: pid})
+	pid = run(t, "read", key)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key, pid: pid})
+}
+
+// TestOverflow fills the queue while nothing reads it and checks that the
+// overflow is counted.
+func TestOverflow(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	w, err := Open(Config{Paths: []string{dir}, SensitivePaths: []string{}, Dedup: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	run(t, "flood", dir, "20000") // the queue holds 16384 events by default
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var r kernel.Record
+		for w.Read(&r) == nil {
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for w.Stats().Lost == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := w.Stats(); st.Lost == 0 {
+		t.Errorf("no overflow counted: %+v", st)
+	}
+	w.Close()
+	<-done
+}
+
+// TestClose checks that Close wakes a blocked Read, is safe twice, and
+// releases every descriptor.
+func TestClose(t *testing.T) {
+	needRoot(t)
+	before := openFDs(t)
+	dir := t.TempDir()
+	w, err := Open(Config{Paths: []string{dir}, SensitivePaths: []string{filepath.Join(dir, "*")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if openFDs(t) <= before {
+		t.Fatal("Open opened no descriptor")
+	}
+	errc := make(chan error, 1)
+	go func() {
+		var r kernel.Record
+		for {
+			if err := w.Read(&r); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Read after Close: %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read still blocked 5s after Close")
+	}
+	if err := w.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	var r kernel.Record
+	if err := w.Read(&r); !errors.Is(err, ErrClosed) {
+		t.Errorf("Read after Close: %v", err)
+	}
+	if err := w.AddContainer(1); err == nil {
+		t.Error("AddContainer after Close succeeded")
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open before Open, %d after Close", before, after)
+	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// TestOpenErrors checks that bad configurations and unwatchable paths
+// give clear errors.
+func TestOpenErrors(t *testing.T) {
+	needRoot(t)
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Paths: []string{"relative"}}, `Paths[0] "relative": not an absolute path`},
+		{Config{Paths: []string{"/nonexistent/vigil"}}, "/nonexistent/vigil: no such file or directory"},
+		{Config{Paths: []string{"/proc"}}, "marking the filesystem of /proc"},
+		{Config{SensitivePaths: []string{"/etc/[shadow"}}, "syntax error in pattern"},
+		{Config{BufferBytes: 100}, "BufferBytes 100"},
+	} {
+		w, err := Open(tc.cfg)
+		if err == nil {
+			w.Close()
+			t.Errorf("Open(%+v) succeeded", tc.cfg)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Open(%+v): %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+}
