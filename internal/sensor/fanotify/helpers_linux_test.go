@@ -342,4 +342,3 @@ func timedLoop(kind string, n int, dir string) error {
 	fmt.Println(time.Since(start).Nanoseconds())
 	return nil
 }
-
