@@ -150,8 +150,7 @@ func alerts(t *testing.T, events ...*event.Event) []string {
 
 // web sets up a container process tree: nginx (pid 100) forked a worker
 // (101), which runs a shell (102).
-func web(t *testing.T, m *mapper) {
-	t.Helper()
+func web(t testing.TB, m *mapper) {
 	r := execRec(100, 1, cgWeb, "/usr/sbin/nginx", "/usr/sbin/nginx", "nginx", "-g", "daemon off;")
 	m.handle(&r)
 	fork(m, 100, 101, cgWeb)

@@ -1,0 +1,45 @@
+//go:build linux
+
+package sensor
+
+import (
+	"net/netip"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
+)
+
+// BenchmarkHandle maps a mix of records as a busy container host sends
+// them: file writes and reads, connections, and short-lived processes
+// (fork, exec, exit) in a tree three deep.
+func BenchmarkHandle(b *testing.B) {
+	m := newTestMapper(b)
+	web(nil, m)
+	open := rec(kernel.KindOpen, 102, cgWeb, "sh")
+	open.Ret = 3
+	open.File = kernel.File{Op: kernel.OpOpen, Path: "/var/www/html/uploads/report.csv", Flags: unix.O_WRONLY | unix.O_CREAT, Mode: 0o644}
+	read := rec(kernel.KindOpen, 102, cgWeb, "sh")
+	read.File = kernel.File{Op: kernel.OpOpen, Path: "/etc/shadow"}
+	conn := rec(kernel.KindConnect, 101, cgWeb, "nginx")
+	conn.Net = kernel.Net{FD: 5, NewFD: -1, Family: unix.AF_INET, SockType: unix.SOCK_STREAM,
+		Local: netip.MustParseAddrPort("10.40.3.17:40112"), Remote: netip.MustParseAddrPort("10.40.0.9:5432")}
+	forkR := rec(kernel.KindFork, 102, cgWeb, "sh")
+	forkR.Fork.ChildTGID = 300
+	exec := execRec(300, 102, cgWeb, "/bin/cat", "/bin/busybox", "cat", "/var/www/html/index.html")
+	exit := rec(kernel.KindExit, 300, cgWeb, "cat")
+	recs := []*kernel.Record{&open, &read, &conn, &forkR, &exec, &exit, &open, &conn}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := recs[i%len(recs)]
+		if r.Kind == kernel.KindFork {
+			r.Fork.ChildTGID = uint32(300 + i%20000)
+			exec.TGID, exit.TGID = r.Fork.ChildTGID, r.Fork.ChildTGID
+		}
+		if m.handle(r) == nil {
+			b.Fatal("no event")
+		}
+	}
+}
