@@ -800,10 +800,10 @@ static __always_inline struct pt_regs *task_regs(struct task_struct *t)
 	return (struct pt_regs *)bpf_task_pt_regs(t);
 }
 
-/* task_nr returns the syscall the current task is in, or 0 for a kernel thread. */
+/* task_nr returns the (x86-64) syscall the current task is in, or 0 for a kernel thread or a 32-bit call. */
 static __always_inline long task_nr(struct task_struct *t)
 {
-	if (t->flags & PF_KTHREAD)
+	if (t->flags & PF_KTHREAD || t->thread_info.status & TS_COMPAT)
 		return 0;
 	return task_regs(t)->orig_ax;
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
+	"golang.org/x/sys/unix"
 )
 
 // drain reads and decodes every record until the sensor is closed, counting them.
@@ -42,8 +44,9 @@ func drain(s *Sensor, n *atomic.Uint64) {
 	}
 }
 
-// timedLoop runs the loop action in a child and returns the ns it reported.
-func timedLoop(b testing.TB, dir, kind string, n int) float64 {
+// timedLoop runs the loop action in a child and returns the ns it reported
+// (wall time of the loop) and the child's CPU time (user + system) in ns.
+func timedLoop(b testing.TB, dir, kind string, n int) (wall, cpu float64) {
 	cmd := exec.Command(os.Args[0], kind, strconv.Itoa(n))
 	cmd.Env = append(os.Environ(), actionEnv+"=loop")
 	cmd.Dir = dir
@@ -51,17 +54,22 @@ func timedLoop(b testing.TB, dir, kind string, n int) float64 {
 	if err != nil {
 		b.Fatalf("loop %s: %v", kind, err)
 	}
-	ns, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	wall, err = strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ns
+	return wall, float64((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Nanoseconds())
 }
 
-// benchOverhead reports ratio (time with the sensor / time without) and,
-// with Config.SyscallTracepoint, floor-ratio (time with an empty program
-// on sys_exit / time without: the cost of the syscall tracepoint itself,
-// which no program on it can go below).
+// benchOverhead reports ratio (wall time of the loops with the sensor /
+// without, summed over the rounds), median-ratio (the median of the
+// rounds' ratios: a burst of load from elsewhere moves it less), cpu-ratio
+// (the same with the child's CPU time, which excludes waiting for a CPU)
+// bpf-ns/op (the time the sensor's programs ran per operation, from the
+// kernel's statistics in one more loop) and, with Config.SyscallTracepoint,
+// floor-ratio (time with an empty
+// program on sys_exit / time without: the cost of the syscall tracepoint
+// itself, which no program on it can go below).
 func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	needRoot(b)
 	s, err := Open(cfg)
@@ -90,7 +98,8 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	dir := b.TempDir()
 	timedLoop(b, dir, kind, n) // warm caches
 
-	var t [3]float64 // without, with the sensor, with the empty program
+	var t, cpu [3]float64 // without, with the sensor, with the empty program
+	var rounds [3][]float64
 	run := func(mode int) {
 		switch mode {
 		case 1:
@@ -105,7 +114,10 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 			}
 			defer l.Close()
 		}
-		t[mode] += timedLoop(b, dir, kind, n)
+		w, c := timedLoop(b, dir, kind, n)
+		t[mode] += w
+		cpu[mode] += c
+		rounds[mode] = append(rounds[mode], w)
 	}
 	round := 0
 	for b.Loop() {
@@ -115,7 +127,11 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 		round++
 	}
 	ops := float64(round * n)
+	b.StopTimer()
+	b.ReportMetric(bpfNSPerOp(b, s, dir, kind, n), "bpf-ns/op")
 	b.ReportMetric(t[1]/t[0], "ratio")
+	b.ReportMetric(medianRatio(rounds[1], rounds[0]), "median-ratio")
+	b.ReportMetric(cpu[1]/cpu[0], "cpu-ratio")
 	if modes == 3 {
 		b.ReportMetric(t[2]/t[0], "floor-ratio")
 	}
@@ -124,6 +140,49 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	st := s.Stats()
 	b.ReportMetric(float64(got.Load())/float64(round), "records/round")
 	b.ReportMetric(float64(st.LostTotal), "lost")
+}
+
+// bpfNSPerOp runs the loop once more with the sensor attached and the
+// kernel's BPF run-time statistics on, and returns the time the sensor's
+// programs ran per operation (an upper bound: the statistics add a clock
+// read or two to every run).
+func bpfNSPerOp(b *testing.B, s *Sensor, dir, kind string, n int) float64 {
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stats.Close()
+	total := func() time.Duration {
+		var d time.Duration
+		for _, p := range s.coll.Programs {
+			st, err := p.Stats()
+			if err != nil {
+				b.Fatal(err)
+			}
+			d += st.Runtime
+		}
+		return d
+	}
+	if err := s.attach(); err != nil {
+		b.Fatal(err)
+	}
+	defer s.detach()
+	before := total()
+	timedLoop(b, dir, kind, n)
+	return float64(total()-before) / float64(n)
+}
+
+// medianRatio is the median of with[i]/without[i].
+func medianRatio(with, without []float64) float64 {
+	rs := make([]float64, len(with))
+	for i := range with {
+		rs[i] = with[i] / without[i]
+	}
+	slices.Sort(rs)
+	if len(rs) == 0 {
+		return 0
+	}
+	return rs[len(rs)/2]
 }
 
 var syscallTP = Config{SyscallTracepoint: true}

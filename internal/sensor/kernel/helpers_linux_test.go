@@ -27,6 +27,10 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	// Children are started from os.Args[0] in other directories.
+	if exe, err := os.Executable(); err == nil {
+		os.Args[0] = exe
+	}
 	code := m.Run()
 	for i := range hubs {
 		if h := hubs[i].hub; h != nil {
