@@ -42,6 +42,14 @@ type Config struct {
 	// BufferBytes is the size of the read buffer. 0 means 256 KiB; at
 	// least 4096.
 	BufferBytes int
+	// MountNS, when set, is asked first for the mount namespace (the inode
+	// number of /proc/<pid>/ns/mnt) of the process behind an event under
+	// an added container's files, to tell the container's processes from
+	// the host's: a process tree that keeps exited processes for a while
+	// knows it when /proc no longer does. Without an answer from either,
+	// a path under a container's files is reported as the container sees
+	// it.
+	MountNS func(pid uint32) (uint64, bool)
 	// PathCacheSize bounds the directory handle → path cache (it holds up
 	// to twice this many entries). 0 means 8192.
 	PathCacheSize int

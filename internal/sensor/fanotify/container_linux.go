@@ -65,9 +65,14 @@ func (w *Watcher) AddContainer(pid uint32) error {
 	}
 	c := &container{pid: pid, mntns: ns, root: proc + "/root"}
 	var errs []error
+	var pseudo []string
 	for _, m := range mounts {
 		if pseudoFS[m.fstype] {
+			pseudo = append(pseudo, m.point)
 			continue
+		}
+		if underAny(m.point, pseudo) {
+			continue // runc masks /proc and /sys paths with tmpfs and /dev/null
 		}
 		if err := w.addMount(c, m, host); err != nil {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", m.point, m.fstype, err))
@@ -86,13 +91,33 @@ func (w *Watcher) AddContainer(pid uint32) error {
 	return nil
 }
 
+// underAny reports whether p is one of dirs or under one.
+func underAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if _, ok := under(p, d); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // addMount watches one of a container's mounts.
 func (w *Watcher) addMount(c *container, m mountEntry, host []mountEntry) error {
 	inside := c.root + m.point
 	if m.point == "/" {
 		inside = c.root
 	}
-	if hp, ok := hostPathOf(host, m.dev, m.root); ok {
+	hp, visible := hostPathOf(host, m.dev, m.root)
+	var st unix.Stat_t
+	if err := unix.Stat(inside, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR && !visible {
+		// A file bind-mounted from a filesystem the container mounts
+		// elsewhere (its /dev tmpfs): watched, if at all, there.
+		return nil
+	}
+	if visible {
 		fs, err := w.registerPath(hp, nil, true)
 		if err != nil {
 			return err

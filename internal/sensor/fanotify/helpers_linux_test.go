@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestMain(m *testing.M) {
 
 // runAction does one file operation (in a child process of the test).
 func runAction(name string, args []string) error {
-	need := map[string]int{"create": 1, "write": 1, "chmod": 2, "rename": 2, "unlink": 1, "rmdir": 1,
+	need := map[string]int{"create": 1, "create-wait": 1, "write": 1, "chmod": 2, "rename": 2, "unlink": 1, "rmdir": 1,
 		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2}
 	if n, ok := need[name]; !ok || len(args) < n {
 		return fmt.Errorf("unknown action or too few arguments: %s %q", name, args)
@@ -44,6 +45,12 @@ func runAction(name string, args []string) error {
 	switch name {
 	case "create":
 		return os.WriteFile(args[0], []byte("created\n"), 0o644)
+	case "create-wait":
+		if err := os.WriteFile(args[0], []byte("created\n"), 0o644); err != nil {
+			return err
+		}
+		_, err := io.Copy(io.Discard, os.Stdin)
+		return err
 	case "write":
 		f, err := os.OpenFile(args[0], os.O_WRONLY|os.O_APPEND, 0)
 		if err != nil {
@@ -167,6 +174,28 @@ func run(t testing.TB, action string, args ...string) uint32 {
 		t.Fatalf("%s %q: %v: %s", action, args, err, out)
 	}
 	return uint32(cmd.Process.Pid)
+}
+
+// start starts an action in a child process that waits for its stdin to
+// close when done, and returns its pid and the function that ends it.
+func start(t testing.TB, action string, args ...string) (uint32, func()) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), actionEnv+"="+action)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := func() {
+		in.Close()
+		cmd.Wait()
+	}
+	t.Cleanup(stop)
+	return uint32(cmd.Process.Pid), stop
 }
 
 // collector reads a Watcher's records in the background and keeps those

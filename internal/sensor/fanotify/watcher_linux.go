@@ -935,9 +935,16 @@ func (w *Watcher) place(fs *fsys, p string, pid uint32) (string, placed) {
 func (w *Watcher) pidContainer(pid uint32) (*container, bool) {
 	e, ok := w.pidNS[pid]
 	if !ok || w.now-e.at >= 1e9 {
-		ns, err := nsOf(pid)
-		if err != nil {
-			return nil, false
+		var ns uint64
+		known := false
+		if w.cfg.MountNS != nil {
+			ns, known = w.cfg.MountNS(pid)
+		}
+		if !known {
+			var err error
+			if ns, err = nsOf(pid); err != nil {
+				return nil, false
+			}
 		}
 		if len(w.pidNS) >= 1<<12 {
 			clear(w.pidNS)
