@@ -296,4 +296,3 @@ func TestOverlayContainer(t *testing.T) {
 		})
 	}
 }
-
