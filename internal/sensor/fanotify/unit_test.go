@@ -1,0 +1,229 @@
+package fanotify
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUnderRebase(t *testing.T) {
+	for _, tc := range []struct {
+		p, src, dst, want string
+		ok                bool
+	}{
+		{"/a/rootfs/etc/x", "/a/rootfs", "/", "/etc/x", true},
+		{"/a/rootfs", "/a/rootfs", "/", "/", true},
+		{"/a/rootfs2/x", "/a/rootfs", "/", "", false},
+		{"/a/vol/x", "/a/vol", "/data", "/data/x", true},
+		{"/a/vol", "/a/vol", "/data", "/data", true},
+		{"/x/y", "/", "/host", "/host/x/y", true},
+		{"/", "/", "/", "/", true},
+		{"relative", "/", "/", "", false},
+	} {
+		got, ok := rebase(tc.p, tc.src, tc.dst)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("rebase(%q, %q, %q) = %q %v, want %q %v", tc.p, tc.src, tc.dst, got, ok, tc.want, tc.ok)
+		}
+	}
+	if got := join("/", []byte("f")); got != "/f" {
+		t.Errorf("join: %q", got)
+	}
+	if got := join("/d", nil); got != "/d" {
+		t.Errorf("join: %q", got)
+	}
+}
+
+func TestPathCache(t *testing.T) {
+	c := newPathCache(2)
+	k := func(s string) []byte { return []byte(s) }
+	c.put(k("a"), "/x")
+	c.put(k("b"), "/x/y")
+	c.put(k("c"), "/x/y/z") // a, b move to the old generation
+	c.put(k("d"), "/other")
+	if p, ok := c.get(k("a")); !ok || p != "/x" {
+		t.Errorf("a: %q %v", p, ok)
+	}
+	if c.len() > 4 {
+		t.Errorf("%d entries for a size of 2", c.len())
+	}
+	// /x renamed: it and everything under it go.
+	c.forget(k("a"), "/x")
+	for _, key := range []string{"a", "b", "c"} {
+		if p, ok := c.get(k(key)); ok {
+			t.Errorf("%s still cached as %q", key, p)
+		}
+	}
+	if _, ok := c.get(k("d")); !ok {
+		t.Error("d forgotten")
+	}
+	c.put(k("e"), "/xy")
+	c.forget(nil, "/x")
+	if _, ok := c.get(k("e")); !ok {
+		t.Error("/xy forgotten with /x")
+	}
+	c.clear()
+	if c.len() != 0 {
+		t.Error("clear left entries")
+	}
+}
+
+func TestDedupWindow(t *testing.T) {
+	d := newDedup(int64(time.Second), 4)
+	k := dedupKey{pid: 1, class: classWrite, file: fileKey{1, 2}}
+	if d.repeat(k, 0) {
+		t.Error("first report is a repeat")
+	}
+	if !d.repeat(k, int64(500*time.Millisecond)) {
+		t.Error("report within the window is not a repeat")
+	}
+	if d.repeat(k, int64(1500*time.Millisecond)) {
+		t.Error("report after the window is a repeat")
+	}
+	other := k
+	other.pid = 2
+	if d.repeat(other, int64(1600*time.Millisecond)) {
+		t.Error("another process's write is a repeat")
+	}
+	read := k
+	read.class = classRead
+	if d.repeat(read, int64(1600*time.Millisecond)) {
+		t.Error("a read is a repeat of a write")
+	}
+	for i := 0; i < 100; i++ {
+		d.repeat(dedupKey{pid: uint32(i + 10)}, int64(2*time.Second))
+	}
+	if len(d.last) > 4 {
+		t.Errorf("%d entries for a bound of 4", len(d.last))
+	}
+	off := newDedup(-1, 4)
+	if off.repeat(k, 0) || off.repeat(k, 1) {
+		t.Error("disabled dedup reports repeats")
+	}
+}
+
+func TestHotTracker(t *testing.T) {
+	h := newHotTracker(3, 8)
+	k := fileKey{1, 1}
+	for i := 0; i < 3; i++ {
+		if hot, _ := h.count(k, int64(i)*int64(time.Millisecond)); hot {
+			t.Fatalf("hot after %d writes", i+1)
+		}
+	}
+	hot, rate := h.count(k, int64(4*time.Millisecond))
+	if !hot || rate < 500 {
+		t.Errorf("4 writes in 4 ms: hot %v rate %v", hot, rate)
+	}
+	// A new window starts after a second.
+	for i := 0; i < 3; i++ {
+		h.count(k, int64(time.Duration(i)*400*time.Millisecond)+int64(2*time.Second))
+	}
+	if hot, _ := h.count(k, int64(4*time.Second)); hot {
+		t.Error("hot over several seconds")
+	}
+	if hot, _ := newHotTracker(-1, 8).count(k, 0); hot {
+		t.Error("disabled tracker says hot")
+	}
+}
+
+func TestMountinfo(t *testing.T) {
+	text := `27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
+67 43 0:39 / / rw,relatime - overlay overlay rw,lowerdir=/l1:/l2,upperdir=/var/lib/c/up\,x,workdir=/var/lib/c/work,uuid=on
+70 67 254:0 /tmp/bundle/rootfs / rw,relatime master:1 - ext4 /dev/vda rw
+71 70 254:0 /srv/my\040data /data rw - ext4 /dev/vda rw
+`
+	ms, err := parseMountinfo(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 4 {
+		t.Fatalf("%d entries", len(ms))
+	}
+	if ms[0].dev != mkdev(254, 0) || ms[0].fstype != "ext4" || ms[0].source != "/dev/vda" {
+		t.Errorf("entry 0: %+v", ms[0])
+	}
+	if ms[3].root != "/srv/my data" || ms[3].point != "/data" {
+		t.Errorf("escapes: %+v", ms[3])
+	}
+	if ms[2].fstype != "ext4" || ms[2].root != "/tmp/bundle/rootfs" {
+		t.Errorf("optional fields: %+v", ms[2])
+	}
+	if up, ok := superOption(ms[1].super, "upperdir"); !ok || up != "/var/lib/c/up,x" {
+		t.Errorf("upperdir %q %v", up, ok)
+	}
+	if w, ok := superOption(ms[1].super, "workdir"); !ok || w != "/var/lib/c/work" {
+		t.Errorf("workdir %q %v", w, ok)
+	}
+	if _, ok := superOption(ms[1].super, "index"); ok {
+		t.Error("index found")
+	}
+	host := ms[:1]
+	if p, ok := hostPathOf(host, mkdev(254, 0), "/tmp/bundle/rootfs"); !ok || p != "/tmp/bundle/rootfs" {
+		t.Errorf("hostPathOf: %q %v", p, ok)
+	}
+	if _, ok := hostPathOf(host, mkdev(0, 39), "/"); ok {
+		t.Error("an overlay only the container has is visible on the host")
+	}
+	bind := []mountEntry{{dev: 5, root: "/sub", point: "/mnt"}}
+	if p, ok := hostPathOf(bind, 5, "/sub/x"); !ok || p != "/mnt/x" {
+		t.Errorf("hostPathOf through a bind mount: %q %v", p, ok)
+	}
+	if _, ok := hostPathOf(bind, 5, "/other"); ok {
+		t.Error("path outside the host's bind mount is visible")
+	}
+	for _, bad := range []string{"1 2 3", "1 2 x:y / / rw - ext4 a b", "1 2 0:1 / / rw ext4 a b", "1 2 0:1 rel / rw - ext4 a b"} {
+		if _, err := parseMountinfo(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+func TestPatterns(t *testing.T) {
+	pats := compilePatterns([]string{"/etc/shadow", "/home/*/.ssh/id_rsa", "/etc/sudoers.d/*", "/etc/ssh/ssh_host_*_key"})
+	for _, tc := range []struct {
+		p  string
+		ok bool
+	}{
+		{"/etc/shadow", true},
+		{"/etc/shadow.bak", false},
+		{"/home/ann/.ssh/id_rsa", true},
+		{"/home/ann/.ssh/id_rsa.pub", false},
+		{"/etc/sudoers.d/ann", true},
+		{"/etc/ssh/ssh_host_ed25519_key", true},
+		{"/etc/ssh/ssh_host_ed25519_key.pub", false},
+	} {
+		name := tc.p[strings.LastIndexByte(tc.p, '/')+1:]
+		if got := baseMatches(pats, []byte(name)) && pathMatches(pats, tc.p); got != tc.ok {
+			t.Errorf("%s: %v, want %v", tc.p, got, tc.ok)
+		}
+	}
+	if got := dirPatterns(pats, "/home/bob/.ssh"); len(got) != 1 || got[0].glob != "/home/*/.ssh/id_rsa" {
+		t.Errorf("dirPatterns: %+v", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{}, ""},
+		{Config{SensitivePaths: DefaultSensitivePaths}, ""},
+		{Config{Paths: []string{"x"}}, `Paths[0] "x": not an absolute path`},
+		{Config{SensitivePaths: []string{"/a", "b"}}, `SensitivePaths[1] "b": not an absolute path`},
+		{Config{SensitivePaths: []string{"/a/[b"}}, "syntax error in pattern"},
+		{Config{SensitivePaths: []string{"/a//b"}}, `not a clean path (want "/a/b")`},
+		{Config{BufferBytes: 10}, "BufferBytes 10: less than 4096"},
+		{Config{PathCacheSize: -1}, "PathCacheSize -1: negative"},
+	} {
+		err := tc.cfg.Validate()
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", tc.cfg, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.cfg, err, tc.want)
+		}
+	}
+}
