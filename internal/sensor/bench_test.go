@@ -38,7 +38,7 @@ func BenchmarkHandle(b *testing.B) {
 			r.Fork.ChildTGID = uint32(300 + i%20000)
 			exec.TGID, exit.TGID = r.Fork.ChildTGID, r.Fork.ChildTGID
 		}
-		if m.handle(r) == nil {
+		if m.handle(r, false) == nil {
 			b.Fatal("no event")
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/vigilsec/vigil/internal/sensor/container"
+	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 )
@@ -18,8 +19,13 @@ const Product = "vigil sensor"
 // Config says how to assemble the sensor. Zero fields take the defaults
 // named.
 type Config struct {
-	// Kernel configures the eBPF sensor.
+	// Kernel configures the eBPF sensor. With Kernel.SyscallTracepoint,
+	// file activity comes from the kernel's sys_exit hook; without it (the
+	// default) from a fanotify watcher, and from sys_exit only when
+	// fanotify cannot be opened.
 	Kernel kernel.Config
+	// Files configures the fanotify watcher of file activity.
+	Files fanotify.Config
 	// Container configures container attribution.
 	Container container.Config
 	// Tree configures the process tree. ReadMissing is always on.

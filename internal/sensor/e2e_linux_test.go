@@ -256,6 +256,23 @@ func (h *harness) start(t *testing.T, o runctest.Options) *runctest.Container {
 	if st, _ := info.Container.StartTime(); st.IsZero() {
 		t.Fatalf("container %s: no start time", c.ID)
 	}
+	// The file watcher is told of the container by its init process once
+	// the runtime named it, on the container's next record.
+	for h.s.files != nil {
+		h.s.mu.Lock()
+		by := h.s.m.watched[c.ID]
+		h.s.mu.Unlock()
+		if by.init {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container %s: not watched by its init process within 30s", c.ID)
+		}
+		if _, err := c.Exec("true"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	return c
 }
 

@@ -3,6 +3,7 @@
 package sensor
 
 import (
+	"log/slog"
 	"net/netip"
 	"os"
 	"path"
@@ -22,6 +23,13 @@ import (
 // attributor finds the container a record came from.
 type attributor interface {
 	Lookup(cgroupID uint64, pid uint32) container.Info
+}
+
+// containerWatcher is told of containers whose files it should watch
+// (the fanotify watcher).
+type containerWatcher interface {
+	AddContainer(pid uint32) error
+	RemoveContainer(pid uint32) error
 }
 
 // prog is what a process runs, as its events report it. A forked child
@@ -67,6 +75,17 @@ type mapper struct {
 	grace    time.Duration
 	maxProgs int
 
+	// files, when set, is told of each container by one of its
+	// processes: watched maps a container to that process, watchedPID
+	// back.
+	files      containerWatcher
+	watched    map[string]watchedBy
+	watchedPID map[uint32]string
+	// pidCgroup remembers the cgroup of processes, for records that do
+	// not carry one.
+	pidCgroup map[int32]uint64
+	log       *slog.Logger
+
 	selfPaths map[selfKey]string // programs that executed themselves again, resolved
 	anc       map[string]string  // ancestor lists, interned
 	ips       map[netip.Addr]string
@@ -77,9 +96,17 @@ type mapper struct {
 	stats *counters
 }
 
+// watchedBy is the process a container was registered with the file
+// watcher by; init when it is the container's init process.
+type watchedBy struct {
+	pid  uint32
+	init bool
+}
+
 // gone is an exited process whose prog is forgotten after the grace period.
 type gone struct {
 	serial uint64
+	pid    int32
 	at     time.Time
 }
 
@@ -94,17 +121,21 @@ const internMax = 4096
 func newMapper(tree *proctree.Tree, attr attributor, u *users, node, procRoot string, grace time.Duration, stats *counters) *mapper {
 	m := &mapper{
 		tree: tree, attr: attr, users: u, node: node, procRoot: procRoot,
-		hostNS:    hostNamespaces(procRoot),
-		startOf:   containerStart,
-		metaOf:    containerMetadata,
-		progs:     map[uint64]*prog{},
-		grace:     grace,
-		maxProgs:  1 << 17,
-		selfPaths: map[selfKey]string{},
-		anc:       map[string]string{},
-		ips:       map[netip.Addr]string{},
-		pods:      map[*container.Metadata]string{},
-		stats:     stats,
+		hostNS:     hostNamespaces(procRoot),
+		startOf:    containerStart,
+		metaOf:     containerMetadata,
+		progs:      map[uint64]*prog{},
+		watched:    map[string]watchedBy{},
+		watchedPID: map[uint32]string{},
+		pidCgroup:  map[int32]uint64{},
+		log:        slog.New(slog.DiscardHandler),
+		grace:      grace,
+		maxProgs:   1 << 17,
+		selfPaths:  map[selfKey]string{},
+		anc:        map[string]string{},
+		ips:        map[netip.Addr]string{},
+		pods:       map[*container.Metadata]string{},
+		stats:      stats,
 	}
 	return m
 }
@@ -136,10 +167,18 @@ func hostNamespaces(procRoot string) map[uint64]string {
 	return ns
 }
 
-// handle updates the process tree with r and returns its event.
-func (m *mapper) handle(r *kernel.Record) *event.Event {
+// handle updates the process tree with r and returns its event. A
+// partial record carries only its kind, time, process id and own fields
+// (a file watcher's): the rest of its header comes from the tree.
+func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	m.stats.record(r.Kind)
 	m.expire(r.Time)
+	known := true
+	if partial {
+		known = m.fillHeader(r)
+	} else if r.CgroupID != 0 && r.TGID != 0 && m.pidCgroup[int32(r.TGID)] != r.CgroupID {
+		m.pidCgroup[int32(r.TGID)] = r.CgroupID
+	}
 	b := new(block)
 	e := &b.e
 	e.Time = r.Time.UTC()
@@ -176,6 +215,9 @@ func (m *mapper) handle(r *kernel.Record) *event.Event {
 	case kernel.KindFork:
 		child := int32(r.Fork.ChildTGID)
 		m.tree.Fork(proctree.Fork{PID: child, PPID: pid, Time: r.Time})
+		if r.CgroupID != 0 {
+			m.pidCgroup[child] = r.CgroupID
+		}
 		m.inherit(child, pid)
 		pid = child // the event is the new process's
 		id = evFork
@@ -194,15 +236,92 @@ func (m *mapper) handle(r *kernel.Record) *event.Event {
 	e.EventName = eventNames[id]
 	m.stats.events[id].Add(1)
 
-	m.fillProcess(b, r, pid, self, info)
+	m.fillProcess(b, r, pid, self, info, known)
 	m.fillContainer(b, info)
-	if r.Kind == kernel.KindExit {
+	if info.ID != "" && m.files != nil {
+		m.watch(info, r.TGID, r.Kind == kernel.KindExec)
+	}
+	switch r.Kind {
+	case kernel.KindExit:
 		m.tree.Exit(proctree.Exit{PID: pid, Time: r.Time, Code: int32(r.Exit.Code)})
 		if tp, ok := m.tree.Get(pid); ok {
-			m.gone = append(m.gone, gone{serial: tp.Serial, at: r.Time})
+			m.gone = append(m.gone, gone{serial: tp.Serial, pid: pid, at: r.Time})
+		}
+		if id, ok := m.watchedPID[r.TGID]; ok {
+			m.unwatch(id, r.TGID)
 		}
 	}
 	return e
+}
+
+// fillHeader completes a partial record from the process tree; it reports
+// whether the process is known there (else its user is unknown).
+func (m *mapper) fillHeader(r *kernel.Record) bool {
+	r.AUID = kernel.NoAUID
+	if r.TGID == 0 {
+		return false
+	}
+	tp, ok := m.tree.Get(int32(r.TGID))
+	if !ok {
+		return false
+	}
+	r.PPID = uint32(tp.PPID)
+	r.UID, r.EUID, r.GID = tp.UID, tp.UID, tp.GID
+	return true
+}
+
+// watch tells the file watcher of a container, by its init process as
+// soon as the runtime names it, and until then by a process that ran a
+// program in it (which is in the container's mount namespace).
+func (m *mapper) watch(info container.Info, pid uint32, exec bool) {
+	cur := m.watched[info.ID]
+	if cur.init {
+		return
+	}
+	by := watchedBy{pid: pid}
+	if md := m.metaOf(info); md != nil && md.InitPID > 0 {
+		by = watchedBy{pid: uint32(md.InitPID), init: true}
+	} else if cur.pid != 0 || !exec {
+		return
+	}
+	if cur.pid != 0 {
+		m.unwatch(info.ID, cur.pid)
+	}
+	if err := m.files.AddContainer(by.pid); err != nil {
+		// Some mounts may not be watched; the others are.
+		m.log.Debug("watching a container's files", "container", info.ID, "pid", by.pid, "err", err)
+	}
+	m.watched[info.ID] = by
+	m.watchedPID[by.pid] = info.ID
+}
+
+// unwatch forgets the process a container was registered by, when it
+// exits; the container's next record registers it again if it still runs.
+func (m *mapper) unwatch(id string, pid uint32) {
+	if err := m.files.RemoveContainer(pid); err != nil {
+		m.log.Debug("forgetting a container's files", "container", id, "pid", pid, "err", err)
+	}
+	delete(m.watched, id)
+	delete(m.watchedPID, pid)
+}
+
+// watchRunning tells the file watcher of the containers already running,
+// by one process of each.
+func (m *mapper) watchRunning() {
+	entries, err := os.ReadDir(m.procRoot)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, err := strconv.ParseUint(e.Name(), 10, 32)
+		if err != nil || pid == 0 {
+			continue
+		}
+		if info := m.attr.Lookup(0, uint32(pid)); info.ID != "" {
+			m.pidCgroup[int32(pid)] = info.CgroupID
+			m.watch(info, uint32(pid), true)
+		}
+	}
 }
 
 // syscallEvent fills the fields of a syscall record and returns its event.
@@ -503,12 +622,18 @@ func stdio(fd kernel.FD) string {
 // that does not know it) is attributed by its process.
 func (m *mapper) container(r *kernel.Record) container.Info {
 	cg := r.CgroupID
-	if cg == 0 {
-		if tp, ok := m.tree.Get(int32(r.TGID)); ok {
-			cg = tp.CgroupID
+	if cg == 0 && r.TGID != 0 {
+		cg = m.pidCgroup[int32(r.TGID)]
+		if cg == 0 {
+			if tp, ok := m.tree.Get(int32(r.TGID)); ok {
+				cg = tp.CgroupID
+			}
 		}
 	}
 	info := m.attr.Lookup(cg, r.TGID)
+	if cg == 0 && info.CgroupID != 0 {
+		m.pidCgroup[int32(r.TGID)] = info.CgroupID
+	}
 	if !info.Resolved() && r.TGID != 0 {
 		// The cgroup's first record may have come from a process that
 		// is gone (runc's short-lived parents): the cgroup stays
@@ -646,10 +771,13 @@ func (m *mapper) selfPath(r *kernel.Record) string {
 	}
 	found, looked := "", false
 	for _, pid := range [2]uint32{r.TGID, r.PPID} {
-		root := m.procRoot + "/" + strconv.FormatUint(uint64(pid), 10) + "/root"
-		if _, err := os.Stat(root); err != nil {
+		proc := m.procRoot + "/" + strconv.FormatUint(uint64(pid), 10)
+		// The process, or its parent if it shares its mount namespace.
+		var ns unix.Stat_t
+		if unix.Stat(proc+"/ns/mnt", &ns) != nil || r.MntNS != 0 && ns.Ino != uint64(r.MntNS) {
 			continue
 		}
+		root := proc + "/root"
 		looked = true
 		for _, c := range cands {
 			var st unix.Stat_t
@@ -720,8 +848,15 @@ func (m *mapper) progOf(tp *proctree.Process) *prog {
 // grace period before now.
 func (m *mapper) expire(now time.Time) {
 	for m.goneHead < len(m.gone) && now.Sub(m.gone[m.goneHead].at) > m.grace {
-		delete(m.progs, m.gone[m.goneHead].serial)
+		g := m.gone[m.goneHead]
+		delete(m.progs, g.serial)
+		if tp, ok := m.tree.Get(g.pid); !ok || tp.Serial == g.serial {
+			delete(m.pidCgroup, g.pid) // unless the pid is in use again
+		}
 		m.goneHead++
+	}
+	if len(m.pidCgroup) > m.maxProgs {
+		clear(m.pidCgroup)
 	}
 	if m.goneHead > 1024 && m.goneHead*2 > len(m.gone) {
 		n := copy(m.gone, m.gone[m.goneHead:])
@@ -732,7 +867,7 @@ func (m *mapper) expire(now time.Time) {
 
 // fillProcess sets the process fields of pid's event; self, when set, is
 // the program the record itself started.
-func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, info container.Info) {
+func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, info container.Info, known bool) {
 	p := &b.p
 	lin := m.tree.AppendLineage(m.lin[:0], pid)
 	m.lin = lin[:0]
@@ -751,12 +886,14 @@ func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, 
 		// runc:[2:INIT]).
 		p.Name = r.Comm
 	}
-	p.UserID = m.users.number(r.EUID)
-	p.GroupID = m.users.number(r.GID)
-	if r.AUID != kernel.NoAUID {
-		p.LoginID = m.users.number(r.AUID)
+	if known {
+		p.UserID = m.users.number(r.EUID)
+		p.GroupID = m.users.number(r.GID)
+		if r.AUID != kernel.NoAUID {
+			p.LoginID = m.users.number(r.AUID)
+		}
+		b.e.SrcUser = m.user(r, info)
 	}
-	b.e.SrcUser = m.user(r, info)
 	switch {
 	case len(lin) > 1:
 		pp := m.progOf(&lin[1])

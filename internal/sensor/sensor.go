@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sensor/container"
+	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 )
@@ -26,31 +27,64 @@ type Source interface {
 	Close() error
 }
 
-// lossCounter is a source that counts the records it dropped.
-type lossCounter interface {
-	Stats() kernel.Stats
-}
-
 // input is one source and its counters.
 type input struct {
-	name         string
-	src          Source
+	name string
+	src  Source
+	// partial: the source's records carry only Kind, Time, TGID and their
+	// own fields (fanotify); the rest of the header comes from the tree.
+	partial bool
+	// lost reads the source's count of dropped records, by kind.
+	lost         func() map[string]uint64
 	decodeErrors atomic.Uint64
+	readErrors   atomic.Uint64
+	// waiting is when the source's goroutine began waiting in Read (unix
+	// ns), 0 while it handles a record.
+	waiting atomic.Int64
+}
+
+// maxReadErrors is how many failed reads in a row end a source.
+const maxReadErrors = 100
+
+func kernelInput(k *kernel.Sensor) *input {
+	return &input{name: "kernel", src: k, lost: func() map[string]uint64 {
+		out := map[string]uint64{}
+		for kind, n := range k.Stats().Lost {
+			out[kind.String()] = n
+		}
+		return out
+	}}
+}
+
+func fanotifyInput(w *fanotify.Watcher) *input {
+	return &input{name: "fanotify", src: w, partial: true, lost: func() map[string]uint64 {
+		// A queue overflow drops events of any kind.
+		return map[string]uint64{"queue_overflow": w.Stats().Lost}
+	}}
 }
 
 // Sensor reads records from its sources and emits events. Run it once;
 // Close releases what New opened.
 type Sensor struct {
 	cfg    Config
-	kern   *kernel.Sensor // nil when the sources were given
+	kern   *kernel.Sensor    // nil when the sources were given
+	files  *fanotify.Watcher // nil when file activity comes from the kernel's sys_exit hook
 	inputs []*input
 	tree   *proctree.Tree
 	attr   *container.Attributor
 	seeded int
 
-	mu    sync.Mutex // serialises the mapper and emit
+	mu    sync.Mutex // serialises the mapper, emit and what follows
 	m     *mapper
 	stats counters
+	// pending holds the records of partial sources (file events, whose
+	// process the tree must know as it was then) until the full sources'
+	// records up to their time are handled: kernelMark is the time of the
+	// last one handled, latency how late the kernel delivers a record.
+	pending    []kernel.Record
+	pendHead   int
+	kernelMark time.Time
+	latency    time.Duration
 
 	closeOnce sync.Once
 	closeErr  error
@@ -69,29 +103,62 @@ func (c *counters) record(k kernel.Kind) {
 	}
 }
 
-// New opens the kernel sensor, seeds the process tree from /proc and
-// starts container attribution. It fails when the kernel sensor cannot be
-// loaded (no privileges, no BTF, a verifier error): the error says why.
+// New opens the file watcher (unless Kernel.SyscallTracepoint) and the
+// kernel sensor, seeds the process tree from /proc and starts container
+// attribution. It fails when the kernel sensor cannot be loaded (no
+// privileges, no BTF, a verifier error): the error says why. When fanotify
+// cannot be opened, file activity comes from the kernel's sys_exit hook,
+// and the Logger says why.
 func New(cfg Config) (*Sensor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg.setDefaults()
-	// File activity (and dup onto stdio, memfd_create) comes from the
-	// syscall tracepoint while the sensor has no file-event source of its
-	// own.
-	cfg.Kernel.SyscallTracepoint = true
+	var files *fanotify.Watcher
+	if !cfg.Kernel.SyscallTracepoint {
+		w, err := fanotify.Open(cfg.Files)
+		if err != nil {
+			cfg.Logger.Warn("no fanotify file watcher: file activity comes from the syscall tracepoint", "err", err)
+			cfg.Kernel.SyscallTracepoint = true
+		} else {
+			files = w
+		}
+	}
 	k, err := kernel.Open(cfg.Kernel)
 	if err != nil {
+		if files != nil {
+			files.Close()
+		}
 		return nil, err
 	}
-	s, err := newSensor(cfg, []*input{{name: "kernel", src: k}})
+	inputs := []*input{kernelInput(k)}
+	if files != nil {
+		inputs = append(inputs, fanotifyInput(files))
+	}
+	s, err := newSensor(cfg, inputs)
 	if err != nil {
 		k.Close()
+		if files != nil {
+			files.Close()
+		}
 		return nil, err
 	}
 	s.kern = k
+	if files != nil {
+		s.files = files
+		s.m.files = files
+		s.m.watchRunning()
+	}
 	return s, nil
+}
+
+// FileSource names where file activity comes from: "fanotify", or
+// "sys_exit" (the kernel's syscall tracepoint).
+func (s *Sensor) FileSource() string {
+	if s.files != nil {
+		return "fanotify"
+	}
+	return "sys_exit"
 }
 
 // newSensor assembles a sensor around the given sources; cfg has its
@@ -116,12 +183,16 @@ func newSensor(cfg Config, inputs []*input) (*Sensor, error) {
 		attr.Close()
 		return nil, fmt.Errorf("sensor: %w", err)
 	}
-	s := &Sensor{cfg: cfg, inputs: inputs, tree: tree, attr: attr, seeded: n}
+	s := &Sensor{cfg: cfg, inputs: inputs, tree: tree, attr: attr, seeded: n, latency: cfg.Kernel.MaxLatency}
+	if s.latency <= 0 {
+		s.latency = 20 * time.Millisecond // the kernel sensor's default
+	}
 	grace := cfg.Tree.Grace
 	if grace <= 0 {
 		grace = 30 * time.Second
 	}
 	s.m = newMapper(tree, attr, newUsers(cfg.Passwd), cfg.Node, cfg.ProcRoot, grace, &s.stats)
+	s.m.log = cfg.Logger
 	return s, nil
 }
 
@@ -159,7 +230,10 @@ func (s *Sensor) Run(ctx context.Context, emit func(*event.Event) error) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.reap(ctx)
+		if err := s.tick(ctx, emit); err != nil {
+			errc <- err
+			cancel()
+		}
 	}()
 	<-ctx.Done()
 	s.closeSources()
@@ -175,8 +249,12 @@ func (s *Sensor) Run(ctx context.Context, emit func(*event.Event) error) error {
 // read handles one source's records until it ends.
 func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) error) error {
 	var r kernel.Record
+	failed := 0
 	for {
-		if err := in.src.Read(&r); err != nil {
+		in.waiting.Store(time.Now().UnixNano())
+		err := in.src.Read(&r)
+		in.waiting.Store(0)
+		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, kernel.ErrClosed) {
 				return nil
 			}
@@ -186,10 +264,28 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 				s.cfg.Logger.Debug("bad record", "source", in.name, "err", err)
 				continue
 			}
-			return fmt.Errorf("sensor: reading %s: %w", in.name, err)
+			// A failed read costs what it was reading; many in a row
+			// mean the source is broken.
+			in.readErrors.Add(1)
+			if failed++; failed >= maxReadErrors {
+				return fmt.Errorf("sensor: reading %s: %d failures in a row, the last: %w", in.name, failed, err)
+			}
+			s.cfg.Logger.Debug("read failed", "source", in.name, "err", err)
+			continue
 		}
+		failed = 0
 		s.mu.Lock()
-		err := emit(s.m.handle(&r))
+		if in.partial {
+			s.pending = append(s.pending, r)
+		} else {
+			err = emit(s.m.handle(&r, false))
+			if r.Time.After(s.kernelMark) {
+				s.kernelMark = r.Time
+			}
+		}
+		if err == nil && s.pendHead < len(s.pending) {
+			err = s.drain(time.Now(), emit)
+		}
 		s.mu.Unlock()
 		if err != nil {
 			return err
@@ -197,19 +293,76 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 	}
 }
 
-// reap drops exited processes from the tree when no records come.
-func (s *Sensor) reap(ctx context.Context) {
-	t := time.NewTicker(time.Second)
+// maxHold bounds how long a partial source's record waits for the full
+// sources to catch up.
+const maxHold = time.Second
+
+// drain handles the pending records that are due: those whose time the
+// full sources have passed, or that waited maxHold. Called with mu held.
+func (s *Sensor) drain(now time.Time, emit func(*event.Event) error) error {
+	mark := s.kernelMark
+	waiting := now.UnixNano()
+	for _, in := range s.inputs {
+		if in.partial {
+			continue
+		}
+		// A full source waiting in Read for longer than its latency has
+		// delivered every record of its events until then.
+		w := in.waiting.Load()
+		if w == 0 || time.Duration(now.UnixNano()-w) <= s.latency+10*time.Millisecond {
+			waiting = 0
+		}
+	}
+	if waiting != 0 {
+		if idle := now.Add(-s.latency - 10*time.Millisecond); idle.After(mark) {
+			mark = idle
+		}
+	}
+	for s.pendHead < len(s.pending) {
+		r := &s.pending[s.pendHead]
+		if r.Time.After(mark) && now.Sub(r.Time) < maxHold {
+			break
+		}
+		s.pendHead++
+		if err := emit(s.m.handle(r, true)); err != nil {
+			return err
+		}
+		*r = kernel.Record{}
+	}
+	if s.pendHead == len(s.pending) {
+		s.pending, s.pendHead = s.pending[:0], 0
+	} else if s.pendHead > 4096 && s.pendHead*2 > len(s.pending) {
+		n := copy(s.pending, s.pending[s.pendHead:])
+		s.pending, s.pendHead = s.pending[:n], 0
+	}
+	return nil
+}
+
+// tick hands out pending records when no record comes to do it, and
+// drops exited processes from the tree.
+func (s *Sensor) tick(ctx context.Context, emit func(*event.Event) error) error {
+	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
+	lastReap := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case now := <-t.C:
 			s.mu.Lock()
-			s.tree.Reap(now)
-			s.m.expire(now)
+			var err error
+			if s.pendHead < len(s.pending) {
+				err = s.drain(now, emit)
+			}
+			if now.Sub(lastReap) >= time.Second {
+				lastReap = now
+				s.tree.Reap(now)
+				s.m.expire(now)
+			}
 			s.mu.Unlock()
+			if err != nil {
+				return err
+			}
 		}
 	}
 }
@@ -242,6 +395,8 @@ type Stats struct {
 	Lost map[string]map[string]uint64
 	// DecodeErrors counts malformed records, by source.
 	DecodeErrors map[string]uint64
+	// ReadErrors counts failed reads, by source.
+	ReadErrors map[string]uint64
 	// Unresolved counts records whose cgroup was not (yet) attributed to
 	// the host or a container.
 	Unresolved uint64
@@ -256,6 +411,7 @@ func (s *Sensor) Stats() Stats {
 		Records:      map[string]uint64{},
 		Lost:         map[string]map[string]uint64{},
 		DecodeErrors: map[string]uint64{},
+		ReadErrors:   map[string]uint64{},
 		Unresolved:   s.stats.unresolved.Load(),
 		Tree:         s.tree.Stats(),
 		Container:    s.attr.Stats(),
@@ -272,13 +428,11 @@ func (s *Sensor) Stats() Stats {
 	}
 	for _, in := range s.inputs {
 		st.DecodeErrors[in.name] = in.decodeErrors.Load()
-		lost := map[string]uint64{}
-		if lc, ok := in.src.(lossCounter); ok {
-			for k, n := range lc.Stats().Lost {
-				lost[k.String()] = n
-			}
+		st.ReadErrors[in.name] = in.readErrors.Load()
+		st.Lost[in.name] = map[string]uint64{}
+		if in.lost != nil {
+			st.Lost[in.name] = in.lost()
 		}
-		st.Lost[in.name] = lost
 	}
 	return st
 }
