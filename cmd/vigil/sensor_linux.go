@@ -61,6 +61,7 @@ type sensorFlags struct {
 	duration    time.Duration
 	metricsAddr string
 	verbose     bool
+	syscallTP   bool
 }
 
 func newSensorCmd() *cobra.Command {
@@ -89,6 +90,7 @@ Needs root, or the CAP_BPF and CAP_PERFMON capabilities.`,
 	fl.StringVar(&f.eventsFile, "events-file", "", "write every event as JSON lines to this file (implies --events)")
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9090)")
+	fl.BoolVar(&f.syscallTP, "syscall-tracepoint", false, "take file activity, dup onto stdio and memfd_create from the kernel's sys_exit tracepoint instead of fanotify (every syscall then takes the kernel's slow path)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log problems met on the way (unreadable /proc files, failed container metadata lookups)")
 	return cmd
 }
@@ -134,12 +136,13 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 		ew = bufio.NewWriterSize(stdout, 64<<10)
 	}
 
-	s, err := sensor.New(sensor.Config{Logger: log})
+	s, err := sensor.New(sensor.Config{Logger: log, Kernel: kernel.Config{SyscallTracepoint: f.syscallTP}})
 	if err != nil {
 		return exitError{code: 2, msg: loadFailure(err)}
 	}
 	defer s.Close()
 	logHooks(log, s.Hooks())
+	log.Info("file activity", "source", s.FileSource())
 	log.Info("process tree seeded from /proc", "processes", s.Seeded())
 
 	m := newSensorMetrics(s)

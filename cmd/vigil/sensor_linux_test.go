@@ -151,7 +151,7 @@ func TestSensorCommand(t *testing.T) {
 	if !found {
 		t.Errorf("no alert for cat reading /etc/shadow in the output:\n%s", out)
 	}
-	for _, want := range []string{"kernel hooks active", "sched_process_exec", "serving metrics", "events: ", "records lost", "rules loaded", "alerts: "} {
+	for _, want := range []string{"kernel hooks active", "sched_process_exec", "source=fanotify", "serving metrics", "events: ", "records lost", "rules loaded", "alerts: "} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
@@ -169,8 +169,9 @@ func TestSensorCommand(t *testing.T) {
 func TestSensorDuration(t *testing.T) {
 	needRoot(t)
 	begin := time.Now()
-	out, errs, code := start(context.Background(), "sensor", "--duration", "2s", "--no-builtin", "-o", "json")()
-	if code != 0 || out != "" || !strings.Contains(errs, "0 rules loaded") || !strings.Contains(errs, "alerts: none") {
+	out, errs, code := start(context.Background(), "sensor", "--duration", "2s", "--no-builtin", "-o", "json", "--syscall-tracepoint")()
+	if code != 0 || out != "" || !strings.Contains(errs, "0 rules loaded") || !strings.Contains(errs, "alerts: none") ||
+		!strings.Contains(errs, "source=sys_exit") {
 		t.Errorf("exit %d, stdout %q\n%s", code, out, errs)
 	}
 	if d := time.Since(begin); d < 2*time.Second {
