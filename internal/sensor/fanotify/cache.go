@@ -92,12 +92,26 @@ func (c *pathCache) clear() {
 
 func (c *pathCache) len() int { return len(c.cur) + len(c.old) }
 
-// Classes of dedup: a process's writes and its sensitive reads of a file
-// are deduplicated separately.
+// Classes of dedup: what a process does to a file (by its handle) or to a
+// name (by its directory's handle and the name) is deduplicated per class.
 const (
-	classWrite = iota + 1
-	classRead
+	classWrite  = iota + 1 // writes (and the create) of a file
+	classRead              // opens of a sensitive file
+	classCreate            // creations of a name
+	classDelete            // deletions of a name
+	classRename            // renames from one name to another
 )
+
+// mix adds bytes to a fileKey's hash.
+func (k fileKey) mix(b []byte) fileKey {
+	k.h ^= 0xff
+	k.h *= 1099511628211
+	for _, c := range b {
+		k.h ^= uint64(c)
+		k.h *= 1099511628211
+	}
+	return k
+}
 
 type dedupKey struct {
 	pid   uint32

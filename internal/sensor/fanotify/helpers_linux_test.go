@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 // runAction does one file operation (in a child process of the test).
 func runAction(name string, args []string) error {
 	need := map[string]int{"create": 1, "create-wait": 1, "write": 1, "chmod": 2, "rename": 2, "unlink": 1, "rmdir": 1,
-		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2}
+		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3}
 	if n, ok := need[name]; !ok || len(args) < n {
 		return fmt.Errorf("unknown action or too few arguments: %s %q", name, args)
 	}
@@ -115,6 +115,28 @@ func runAction(name string, args []string) error {
 		}
 		for i := 0; i < n; i++ {
 			fd, err := unix.Open(filepath.Join(args[0], "f"+strconv.Itoa(i)), unix.O_WRONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+			if err != nil {
+				return err
+			}
+			unix.Close(fd)
+		}
+		return nil
+	case "write-cycle":
+		files, err1 := strconv.Atoi(args[1])
+		n, err2 := strconv.Atoi(args[2])
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
+		names := make([]string, files)
+		for i := range names {
+			names[i] = filepath.Join(args[0], "w"+strconv.Itoa(i))
+			if err := os.WriteFile(names[i], nil, 0o644); err != nil {
+				return err
+			}
+		}
+		fmt.Println("ready")
+		for i := 0; i < n; i++ {
+			fd, err := unix.Open(names[i%files], unix.O_WRONLY|unix.O_CLOEXEC, 0)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ type pattern struct {
 	dir  string // path.Dir(glob)
 	base string // path.Base(glob)
 	lit  bool   // base has no glob metacharacters
+	pre  string // the literal prefix of glob, before its first metacharacter
 }
 
 func compilePatterns(globs []string) []pattern {
@@ -18,33 +19,32 @@ func compilePatterns(globs []string) []pattern {
 	for _, g := range globs {
 		p := pattern{glob: g, dir: path.Dir(g), base: path.Base(g)}
 		p.lit = !strings.ContainsAny(p.base, `*?[\`)
+		p.pre = g
+		if i := strings.IndexAny(g, `*?[\`); i >= 0 {
+			p.pre = g[:i]
+		}
 		out = append(out, p)
 	}
 	return out
 }
 
-// baseMatches reports whether a file named name could match one of the
-// patterns (its last element matches).
-func baseMatches(pats []pattern, name []byte) bool {
-	for i := range pats {
-		p := &pats[i]
-		if p.lit {
-			if string(name) == p.base {
-				return true
-			}
-			continue
-		}
-		if ok, _ := path.Match(p.base, string(name)); ok {
-			return true
-		}
+func (p *pattern) matchBase(name []byte) bool {
+	if p.lit {
+		return string(name) == p.base
 	}
-	return false
+	ok, _ := path.Match(p.base, string(name))
+	return ok
 }
 
-// pathMatches reports whether p matches one of the patterns.
-func pathMatches(pats []pattern, p string) bool {
+// pathMatches reports whether the file p, named name, matches one of the
+// patterns.
+func pathMatches(pats []pattern, p string, name []byte) bool {
 	for i := range pats {
-		if ok, _ := path.Match(pats[i].glob, p); ok {
+		q := &pats[i]
+		if !strings.HasPrefix(p, q.pre) || !q.matchBase(name) {
+			continue
+		}
+		if ok, _ := path.Match(q.glob, p); ok {
 			return true
 		}
 	}

@@ -452,7 +452,11 @@ func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
 		return false
 	}
 	k := w.objectKey(ev)
-	if w.dd.repeat(dedupKey{pid, classWrite, k}, w.now) {
+	// A process creating the same name again within the window (a lock
+	// or temporary file) is not reported again; the file's write by the
+	// creating open is the create.
+	written := w.dd.repeat(dedupKey{pid, classWrite, k}, w.now)
+	if w.dd.repeat(dedupKey{pid, classCreate, ev.dir.key().mix(ev.name)}, w.now) || written {
 		w.st.suppressed.Add(1)
 		return false
 	}
@@ -549,7 +553,9 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 const execBits = 0o6111
 
 func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
-	if ev.mask&maskOnDir != 0 || !ev.file.valid() {
+	if ev.mask&maskOnDir != 0 || !ev.file.valid() || !ev.dir.valid() {
+		// Without a name: the link count of a file just unlinked (or a
+		// change through a descriptor of a file with no name left).
 		w.st.ignored.Add(1)
 		return false
 	}
@@ -583,16 +589,9 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.ignored.Add(1)
 		return false
 	}
-	var p string
-	var where placed
-	ok := false
-	if ev.dir.valid() {
-		p, where, ok = w.entry(fs, &ev.dir, ev.name, pid)
-	}
+	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
 	if !ok {
-		if p, where, ok = w.object(fs, &ev.file, pid); !ok {
-			return false
-		}
+		return false
 	}
 	if where.kind != viewMap {
 		w.st.ignored.Add(1)
@@ -658,10 +657,6 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.errors.Add(1)
 		return false
 	}
-	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
-	if !ok {
-		return false
-	}
 	isDir := ev.mask&maskOnDir != 0
 	if ev.file.valid() {
 		k := ev.file.key()
@@ -671,6 +666,14 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 			w.keyBuf = appendHandleKey(w.keyBuf[:0], &ev.file)
 			w.paths.forget(w.keyBuf, w.resolvedEntry(fs, &ev.dir, ev.name))
 		}
+	}
+	if w.dd.repeat(dedupKey{pid, classDelete, ev.dir.key().mix(ev.name)}, w.now) {
+		w.st.suppressed.Add(1)
+		return false
+	}
+	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+	if !ok {
+		return false
 	}
 	if where.kind != viewMap {
 		w.st.ignored.Add(1)
@@ -740,6 +743,10 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 		return false
 	}
 	w.sensitiveEntry(&ev.newDir, ev.newName, newP, newWhere.ctr)
+	if w.dd.repeat(dedupKey{pid, classRename, ev.oldDir.key().mix(ev.oldName).mix(ev.newDir.handle).mix(ev.newName)}, w.now) {
+		w.st.suppressed.Add(1)
+		return false
+	}
 	w.fill(r, kernel.KindRename, pid)
 	r.File.Op = kernel.OpRename
 	r.File.Path = oldP
@@ -1152,7 +1159,7 @@ func (w *Watcher) sensitiveEntry(dir *fid, name []byte, p string, c *container) 
 	if c != nil {
 		root = c.root
 	}
-	if baseMatches(w.pats, name) && pathMatches(w.pats, p) {
+	if pathMatches(w.pats, p, name) {
 		w.markSensitive(c, root, p)
 	}
 	if ds, ok := w.sensDirs[dir.key()]; ok {

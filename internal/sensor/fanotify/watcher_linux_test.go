@@ -194,6 +194,18 @@ func TestDedup(t *testing.T) {
 	if st := c.w.Stats(); st.Suppressed == 0 {
 		t.Errorf("nothing counted as suppressed: %+v", st)
 	}
+
+	// A process creating and removing one name again and again.
+	pid = run(t, "loop", "create-unlink", "100", dir)
+	name := filepath.Join(dir, "c.txt")
+	c.barrier(t, dir)
+	got := c.all(func(r *kernel.Record) bool { return r.TGID == pid && r.File.Path == name })
+	if len(got) != 2 || got[0].Kind != kernel.KindOpen || got[1].Kind != kernel.KindUnlink {
+		t.Errorf("100 creates and unlinks of one name: %d records, want a create and an unlink", len(got))
+		for i := range got {
+			t.Log(describe(&got[i]))
+		}
+	}
 }
 
 // TestHot checks that a file written very often gets an ignore mark (the
