@@ -1035,6 +1035,7 @@ static __always_inline int on_listen(struct sock *sk)
 	struct listen_owner l;
 	fill_header(&l.h, t, EV_LISTEN, task_nr(t), 0);
 	l.h.flags = EVF_ENTRY;
+	l.h.size = 0;
 	l.sk = (__u64)sk;
 	struct listen_key k;
 	listen_key_of(&k, sk, 0);

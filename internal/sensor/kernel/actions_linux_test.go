@@ -305,16 +305,23 @@ func loop(kind string, n int) error {
 			}
 			c.Close()
 		}
-	case "udp-connect":
+	case "udp-connect", "udp-connect-100k":
 		// Connects one UDP socket to a loopback address again and again:
-		// each connect is a record, at a high rate.
+		// each connect is a record, as fast as it can or (-100k) at
+		// 100,000 a second.
 		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
 		if err != nil {
 			return err
 		}
 		defer unix.Close(fd)
 		sa := &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}, Port: 9}
+		paced := kind == "udp-connect-100k"
+		start := time.Now()
 		for i := 0; i < n; i++ {
+			if paced {
+				for time.Since(start) < time.Duration(i)*10*time.Microsecond {
+				}
+			}
 			if err := unix.Connect(fd, sa); err != nil {
 				return err
 			}
