@@ -68,6 +68,7 @@ struct {
 
 /* Set at load time. */
 volatile const __u32 self_tgid = 0;
+volatile const __u32 have_ignore_pids = 0; /* ignore_pids has entries */
 volatile const __u64 wakeup_bytes = 0; /* wake the reader only once this much is pending; 0 = every record */
 
 static __always_inline __u8 *scratch_buf(void)
@@ -81,7 +82,7 @@ static __always_inline int ignored(__u32 tgid)
 {
 	if (tgid == self_tgid)
 		return 1;
-	return bpf_map_lookup_elem(&ignore_pids, &tgid) != NULL;
+	return have_ignore_pids && bpf_map_lookup_elem(&ignore_pids, &tgid) != NULL;
 }
 
 /* at bounds a cursor for the verifier; the empty asm keeps clang from dropping the mask. */

@@ -3,6 +3,7 @@
 package kernel
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -173,6 +174,12 @@ func runAction(name string, args []string) error {
 			return err
 		}
 		return syscall.Exec("/proc/self/fd/"+strconv.Itoa(fd), []string{"true"}, os.Environ())
+	case "wait-setuid":
+		// Waits for a line on stdin, then does what "setuid" does.
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		return runAction("setuid", nil)
 	case "setuid":
 		runtime.LockOSThread()
 		if _, _, e := unix.RawSyscall(unix.SYS_SETUID, 65534, 0, 0); e != 0 {

@@ -279,6 +279,7 @@ func load(cfg Config, btf bool, plan []*planned) (*ebpf.Collection, error) {
 		"sensitive_len_mask": mask,
 		"open_dedup_ns":      uint64(max(cfg.OpenDedup, 0)),
 		"entry_dedup_ns":     uint64(entryDedup),
+		"have_ignore_pids":   uint32(min(len(cfg.IgnorePIDs), 1)),
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return nil, fmt.Errorf("sensor: setting %s: %w", name, err)

@@ -719,6 +719,46 @@ func TestSelfIgnored(t *testing.T) {
 	}
 }
 
+// TestIgnorePIDs checks that a process in Config.IgnorePIDs is never
+// reported, and that another one doing the same is.
+func TestIgnorePIDs(t *testing.T) {
+	needRoot(t)
+	quiet := exec.Command(os.Args[0])
+	quiet.Env = append(os.Environ(), actionEnv+"=wait-setuid")
+	in, err := quiet.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := quiet.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer quiet.Wait()
+	defer in.Close()
+	qpid := uint32(quiet.Process.Pid)
+	s, err := Open(Config{RingBufferBytes: 1 << 20, IgnorePIDs: []uint32{qpid}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := in.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := quiet.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	pid := uint32(action(t, "", "setuid").Process.Pid)
+	var ignored []Record
+	readUntil(t, s, "setuid of the other process", func(r *Record) bool {
+		if r.TGID == qpid {
+			ignored = append(ignored, *r)
+		}
+		return r.Kind == KindSetID && r.TGID == pid
+	})
+	if len(ignored) > 0 {
+		t.Errorf("%d records of ignored process %d, the first %+v", len(ignored), qpid, ignored[0])
+	}
+}
+
 // readUntil reads records from s until match accepts one, failing the test
 // after 20 s.
 func readUntil(t *testing.T, s *Sensor, what string, match func(*Record) bool) *Record {

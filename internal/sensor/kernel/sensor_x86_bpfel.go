@@ -291,6 +291,7 @@ type sensorMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorVariableSpecs struct {
 	EntryDedupNs      *ebpf.VariableSpec `ebpf:"entry_dedup_ns"`
+	HaveIgnorePids    *ebpf.VariableSpec `ebpf:"have_ignore_pids"`
 	OpenDedupNs       *ebpf.VariableSpec `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.VariableSpec `ebpf:"sensitive_len_mask"`
@@ -348,6 +349,7 @@ func (m *sensorMaps) Close() error {
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorVariables struct {
 	EntryDedupNs      *ebpf.Variable `ebpf:"entry_dedup_ns"`
+	HaveIgnorePids    *ebpf.Variable `ebpf:"have_ignore_pids"`
 	OpenDedupNs       *ebpf.Variable `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.Variable `ebpf:"sensitive_len_mask"`
