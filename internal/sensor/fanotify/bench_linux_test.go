@@ -9,7 +9,10 @@
 // operation in a directory on "/", alternately with the watcher's
 // filesystem mark removed and in place (the child times its own loop), and
 // reports ratio = total time with / total time without, and the median of
-// the rounds' ratios (each round runs both, in alternating order). The
+// the rounds' ratios (each round runs both, in alternating order), and
+// cpu-ratio, the same for the child's CPU time (user and system: the work
+// the kernel does for the watcher in the child's context, without the
+// waits for a CPU that a loaded machine adds to wall time). The
 // machine is shared and noisy, so only ratios measured in one run mean
 // anything.
 
@@ -23,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -71,8 +75,10 @@ func drain(w *Watcher, n *atomic.Uint64) {
 	}
 }
 
-// loopTime runs the loop action in a child and returns the ns it reported.
-func loopTime(b testing.TB, dir, kind string, n int) float64 {
+// loopTime runs the loop action in a child and returns the wall time in ns
+// the child reported for its loop, and the child's CPU time (user and
+// system, its whole life).
+func loopTime(b testing.TB, dir, kind string, n int) (wall, cpu float64) {
 	cmd := exec.Command(os.Args[0], kind, strconv.Itoa(n), dir)
 	cmd.Env = append(os.Environ(), actionEnv+"=loop")
 	out, err := cmd.Output()
@@ -83,7 +89,8 @@ func loopTime(b testing.TB, dir, kind string, n int) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return ns
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return ns, float64(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchOverhead reports ratio: time with the watcher's marks / time
@@ -105,14 +112,15 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
 	dir := b.TempDir()
 	loopTime(b, dir, kind, n) // warm caches
 
-	var t [2]float64 // without, with
+	var t, cpu [2]float64 // without, with
 	var ratios []float64
 	run := func(with int) float64 {
 		if err := w.setMarks(with == 1, mask); err != nil {
 			b.Fatal(err)
 		}
-		ns := loopTime(b, dir, kind, n)
+		ns, c := loopTime(b, dir, kind, n)
 		t[with] += ns
+		cpu[with] += c
 		return ns
 	}
 	round := 0
@@ -128,6 +136,7 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
 	st := w.Stats()
 	b.ReportMetric(t[1]/t[0], "ratio")
 	b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
+	b.ReportMetric(cpu[1]/cpu[0], "cpu-ratio")
 	b.ReportMetric(t[1]/ops, "ns/op-with")
 	b.ReportMetric(t[0]/ops, "ns/op-without")
 	b.ReportMetric(float64(got.Load())/float64(round), "records/round")

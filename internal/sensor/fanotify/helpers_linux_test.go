@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 // runAction does one file operation (in a child process of the test).
 func runAction(name string, args []string) error {
 	need := map[string]int{"create": 1, "create-wait": 1, "write": 1, "chmod": 2, "rename": 2, "unlink": 1, "rmdir": 1,
-		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3}
+		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3, "write-chmod": 2}
 	if n, ok := need[name]; !ok || len(args) < n {
 		return fmt.Errorf("unknown action or too few arguments: %s %q", name, args)
 	}
@@ -60,6 +60,11 @@ func runAction(name string, args []string) error {
 			return err
 		}
 		return f.Close()
+	case "write-chmod":
+		if err := runAction("write", args[:1]); err != nil {
+			return err
+		}
+		return runAction("chmod", args)
 	case "writes":
 		n, err := strconv.Atoi(args[1])
 		if err != nil {
@@ -100,8 +105,9 @@ func runAction(name string, args []string) error {
 		_, err := os.ReadFile(args[0])
 		return err
 	case "touch":
-		now := time.Now()
-		return os.Chtimes(args[0], now, now)
+		// As touch(1): both times set to the kernel's now.
+		now := []unix.Timespec{{Nsec: unix.UTIME_NOW}, {Nsec: unix.UTIME_NOW}}
+		return unix.UtimesNanoAt(unix.AT_FDCWD, args[0], now, 0)
 	case "loop":
 		n, err := strconv.Atoi(args[1])
 		if err != nil {

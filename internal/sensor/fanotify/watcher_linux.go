@@ -537,14 +537,14 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 	r.File.Path = p
 	r.File.Flags = unix.O_WRONLY
 	r.File.Dev = fs.dev
-	var st unix.Stat_t
-	if w.statFID(fs, &ev.file, &st) {
-		r.File.Inode = st.Ino
-		r.File.Deleted = st.Nlink == 0
-		w.noteMode(k, st.Mode, false)
-	} else {
-		r.File.Inode = inodeOf(fs.magic, &ev.file)
-		r.File.Deleted = true
+	// No stat here (open_by_handle_at is most of a write's cost): the
+	// inode number comes from the handle where its layout is known.
+	r.File.Inode = inodeOf(fs.magic, &ev.file)
+	if r.File.Inode == 0 {
+		var st unix.Stat_t
+		if w.statFID(fs, &ev.file, &st) {
+			r.File.Inode = st.Ino
+		}
 	}
 	return true
 }
@@ -583,9 +583,9 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 		// another link, or a chmod that adds none.
 		w.st.ignored.Add(1)
 		return false
-	case !known && st.Ctim == st.Mtim:
-		// Both times changed together: a write or utimes (touch), not a
-		// chmod, on a file not seen before.
+	case !known && st.Ctim == st.Mtim && st.Atim == st.Mtim:
+		// All three times set together: utimes (touch), not a chmod, on
+		// a file not seen before.
 		w.st.ignored.Add(1)
 		return false
 	}

@@ -46,6 +46,14 @@ func TestHost(t *testing.T) {
 	if err := os.WriteFile(plain, []byte("x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Files that exist before the watcher: it knows nothing of them.
+	script, tool := filepath.Join(dir, "script"), filepath.Join(dir, "tool")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tool, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	self := uint32(os.Getpid())
 	keep := underDir(dir)
 	c := watch(t, Config{SensitivePaths: []string{shadow}}, func(r *kernel.Record) bool { return keep(r) || r.TGID == self })
@@ -135,11 +143,21 @@ func TestHost(t *testing.T) {
 			t.Errorf("read-only open of %s reported: %s", plain, describe(&got[0]))
 		}
 	})
+	t.Run("write and chmod", func(t *testing.T) {
+		// A file not seen before, written and made executable at once
+		// (its times change in the same tick).
+		pid := run(t, "write-chmod", script, "755")
+		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: script, pid: pid})
+		r := c.expect(t, fileRecord{kind: kernel.KindChmod, op: kernel.OpChmod, path: script, pid: pid})
+		if r.File.Mode != 0o755 {
+			t.Errorf("mode %#o, want 0755", r.File.Mode)
+		}
+	})
 	t.Run("touch", func(t *testing.T) {
-		pid := run(t, "touch", plain)
+		pid := run(t, "touch", tool)
 		c.barrier(t, dir)
 		if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
-			t.Errorf("utimes of %s reported: %s", plain, describe(&got[0]))
+			t.Errorf("utimes of executable %s reported: %s", tool, describe(&got[0]))
 		}
 	})
 	t.Run("own activity", func(t *testing.T) {
