@@ -1,89 +1,100 @@
-// Package fanotify is the runtime sensor's source of file events: it reads fanotify with kernel-side filtering and turns events into kernel.Records.
+// Package fanotify is the runtime sensor's source of file events: it reads fanotify, filtered in the kernel, and turns its events into kernel.Records.
 //
 // # What is reported
 //
 // The watcher puts filesystem marks (FAN_MARK_FILESYSTEM) on the
 // filesystems of Config.Paths (by default the one of "/") and of added
-// containers, and reports events with file handles (FAN_REPORT_DFID_NAME
-// with the target's FID), so that no descriptor is opened per event:
+// containers. Events carry file handles (FAN_REPORT_DFID_NAME_TARGET: the
+// parent directory's handle and the name, and the object's own handle), so
+// that no descriptor is opened per event:
 //
-//   - FAN_CREATE of a regular file: KindOpen, OpOpen, Flags O_WRONLY|O_CREAT,
-//     Mode the file's permission bits. The write that follows by the same
-//     process is the same open and is not reported again.
-//   - FAN_CLOSE_WRITE: KindOpen, OpOpen, Flags O_WRONLY — the file was open
-//     for writing and is now closed. One record per process and file per
-//     Config.Dedup (1 s).
+//   - FAN_CREATE of a regular file: KindOpen, OpOpen, Flags
+//     O_WRONLY|O_CREAT, Mode the file's permission bits (stat'ed when the
+//     event is read). The close of the creating open is the same open and
+//     is not reported again.
+//   - FAN_CLOSE_WRITE: KindOpen, OpOpen, Flags O_WRONLY: the file was open
+//     for writing and is now closed. Inode comes from the handle (ext4,
+//     xfs, btrfs, tmpfs), without a stat; Deleted is not known.
 //   - FAN_ATTRIB on a regular file that now has an execute, setuid or setgid
-//     bit it did not have: KindChmod with the new mode (the file is
-//     stat'ed when the event is read).
+//     bit it did not have: KindChmod, Mode the new permission bits (stat'ed
+//     when the event is read).
 //   - FAN_RENAME: KindRename with Path and NewPath (files and directories).
-//   - FAN_DELETE: KindUnlink, OpUnlink or (FAN_ONDIR) OpRmdir.
-//   - FAN_OPEN of a sensitive file (Config.SensitivePaths, found by glob on
-//     the host and in each container; inode marks): KindOpen, Flags
-//     O_RDONLY.
+//   - FAN_DELETE: KindUnlink, OpUnlink, or OpRmdir for a directory.
+//   - FAN_OPEN of a sensitive file: KindOpen, OpOpen, Flags O_RDONLY. The
+//     files of Config.SensitivePaths (globs; DefaultSensitivePaths) are
+//     found on the host and in each added container and get inode marks;
+//     their directories get inode marks for creates and renames, and a
+//     file created or renamed to a matching path is marked when its event
+//     is read — an open racing with that is not seen.
 //
 // Records carry Kind, Time (when the event was read, not when it
 // happened), TGID and File; the other header fields are zero for the
-// consumer to fill from its process tree. TID is not known. File.FD is -1.
+// consumer to fill from its process tree. TID is not known; File.FD is -1.
 //
 // Paths are resolved from directory handles with open_by_handle_at and
-// /proc/self/fd, through a bounded cache invalidated when a directory is
-// renamed or removed (and cleared on a queue overflow). A path is resolved
-// when the event is read: a directory renamed in between gives its new
-// name, and a directory already removed cannot be resolved (counted in
-// Stats.Errors).
+// /proc/self/fd, through a bounded cache that forgets a directory (and what
+// is under it) when it is renamed or removed, and everything on a queue
+// overflow. A path is resolved when the event is read: a directory renamed
+// in between gives its new name, and one already removed cannot be
+// resolved unless cached (counted in Stats.Errors).
 //
 // # Containers
 //
 // AddContainer(pid) reads /proc/<pid>/mountinfo. A mount of a filesystem
-// the host has mounted too — runc's rootfs when it is a plain directory,
-// bind-mounted volumes — becomes a view: host paths under the mount's
-// source map to the container's paths, for events of processes in the
-// container's mount namespace (and, when the process has already exited,
-// for any event under the source). Filesystems mounted only in the
-// container (tmpfs, overlayfs) are marked through /proc/<pid>/root, and
-// their paths resolve directly in the container's view.
+// the host has mounted too (runc's rootfs when it is a plain directory,
+// bind-mounted volumes) becomes a view: host paths under the mount's
+// source are reported as the container's paths for processes in the
+// container's mount namespace, and host paths for the host's processes. A
+// process that has exited when its event is read is placed by
+// Config.MountNS if set, else taken to be the container's. Filesystems
+// mounted only in the container (tmpfs, overlayfs) are marked through
+// /proc/<pid>/root, and their paths resolve in the container's view.
 //
 // overlayfs accepts a filesystem mark with file handles only when it can
 // decode them (mounted with nfs_export=on, which needs index=on); then the
-// overlay is marked and every operation is reported as the container sees
-// it, including the deletion of a lower layer's file. Container runtimes
-// do not mount with nfs_export, so the watcher falls back to the upper
-// directory's filesystem (the host's): writes, creates, renames and
-// deletions of upper files map to container paths; a lower file deleted
-// shows as a whiteout moved from the work directory and is reported as
-// OpUnlink (even for a directory); a lower file written is copied up
-// first and reported as created; the work directory's own events are
-// ignored. A write through a lower file's name opened before the copy-up
-// is never seen.
+// overlay itself is marked and every operation is reported as the
+// container sees it, including the deletion of a lower layer's file, and
+// the upper directory's own events (duplicates) are dropped. Container
+// runtimes do not mount with nfs_export, so the watcher falls back to the
+// upper directory's filesystem (the host's): creates, writes, chmods,
+// renames and deletions of upper files map to container paths; a lower
+// file deleted shows as a whiteout moved from the work directory and is
+// reported as OpUnlink (even for a directory); a lower file written is
+// copied up first, which shows as its creation; the work directory's own
+// events are ignored. A read-only overlay (no upper directory) has
+// nothing to watch but its sensitive files.
 //
 // # Suppression
 //
 // The watcher's own events and those of Config.IgnorePIDs are dropped in
-// user space (fanotify has no per-process filter for notification
-// events). fanotify merges identical queued events; beyond that a process
-// writing one file again within Config.Dedup is not reported again, and a
-// file written more than Config.HotThreshold times a second (by anyone)
-// gets an evictable ignore mark for Config.HotIgnore, so that the kernel
-// stops queueing its writes: during that time writes of that file by any
-// process are not seen, and Stats.KernelSuppressed estimates how many.
-// The queue is bounded (FAN_UNLIMITED_QUEUE is not used); an overflow is
-// counted in Stats.Lost.
+// user space: fanotify has no per-process filter for notification
+// events. In the kernel, fanotify merges an event with an identical one
+// still queued, and a file written more than Config.HotThreshold times a
+// second (by anyone) gets an evictable ignore mark for Config.HotIgnore,
+// so that its closes are not queued: during that time writes of that file
+// by any process are not seen; Stats.KernelSuppressed estimates how many
+// were hidden. In user space a process's repeats within Config.Dedup are
+// reported once: writes of one file, creations, deletions and renames of
+// one name, opens of one sensitive file. The queue is bounded
+// (FAN_UNLIMITED_QUEUE is not used); an overflow is counted in Stats.Lost.
 //
 // # Gaps
 //
 //   - A write through a descriptor opened before the watcher started is
-//     seen only at its close; one never closed is never seen. Writes through
-//     mmap are seen at the close of the descriptor they were mapped from.
-//   - A write-open closed without writing is reported (fanotify reports
-//     closes of files open for writing, not writes).
-//   - A sensitive file opened for writing is reported as read too (FAN_OPEN
-//     does not say how the file was opened).
+//     seen at its close; one never closed is never seen. A write through
+//     mmap is seen when the last reference to the file (the mapping's
+//     included) goes.
+//   - A write-open closed without writing is reported: fanotify reports
+//     closes of files open for writing, not writes.
+//   - A sensitive file opened for writing is reported as read too: FAN_OPEN
+//     does not say how a file was opened.
 //   - A chmod is seen as an attribute change and the mode read afterwards:
-//     a chmod that sets no new execute bit is not reported, and a touch or
-//     chown of an executable not seen before can look like one when its
-//     times differ.
-//   - Filesystems that cannot encode file handles or have no fsid (some
-//     FUSE and network filesystems) cannot be marked.
-//   - Read-only opens of ordinary files, reads, and exec are not reported.
+//     a chmod that sets no new execute bit is not reported, and a utimes
+//     with explicit times (tar, cp -p) or a chown of an executable the
+//     watcher has not seen before looks like one.
+//   - Filesystems that cannot encode file handles or have no fsid (procfs,
+//     some FUSE and network filesystems) cannot be marked.
+//   - Read-only opens of ordinary files, reads, exec, mkdir and the
+//     creation of symlinks, devices, FIFOs and sockets are not reported; a
+//     hard link to a regular file is reported as a creation.
 package fanotify

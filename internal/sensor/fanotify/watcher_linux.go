@@ -39,6 +39,7 @@ const (
 	atHandleFID = 0x200 // AT_HANDLE_FID: a handle for identification, as fanotify reports it
 
 	pruneEvery = 5 * time.Second // how often containers are checked for exit
+	maxIgnores = 1024            // ignore marks in place at once
 )
 
 // Filesystem magic numbers (statfs f_type) whose file handles hold the
@@ -981,6 +982,9 @@ func (w *Watcher) statFID(fs *fsys, f *fid, st *unix.Stat_t) bool {
 
 // ignoreHot puts an ignore mark on a file written too often.
 func (w *Watcher) ignoreHot(fs *fsys, f *fid, rate float64) {
+	if len(w.ignores) >= maxIgnores {
+		return
+	}
 	if err := w.markHandle(fs, f.raw, unix.FAN_MARK_ADD|unix.FAN_MARK_IGNORE_SURV|unix.FAN_MARK_EVICTABLE, hotMask); err != nil {
 		w.st.errors.Add(1)
 		return
