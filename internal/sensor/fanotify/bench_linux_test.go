@@ -142,6 +142,7 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
 	b.ReportMetric(float64(got.Load())/float64(round), "records/round")
 	b.ReportMetric(float64(st.Events)/float64(round), "events/round")
 	b.ReportMetric(float64(st.Lost), "lost")
+	b.ReportMetric(float64(st.IgnoreMarks), "ignore-marks")
 }
 
 func BenchmarkOverheadOpenRead(b *testing.B) { benchOverhead(b, Config{}, "open-read", 20000, 0) }

@@ -28,11 +28,14 @@ type Config struct {
 	// sensitive file) of the same file are not reported again; they are
 	// counted in Stats.Suppressed. 0 means 1 s; negative reports each.
 	Dedup time.Duration
-	// HotThreshold is how many writes of one file (by any process) in a
-	// second make the kernel stop reporting its writes for HotIgnore,
-	// with an ignore mark on the file. 0 means 200; negative never.
+	// HotThreshold is how many write events of one file (by any process,
+	// as read: the kernel merges a process's writes while one is queued)
+	// in a second make the kernel stop queueing its writes for HotIgnore,
+	// with an ignore mark on the file. 0 means 20; negative never.
 	HotThreshold int
-	// HotIgnore is how long a hot file's writes are ignored. 0 means 1 s.
+	// HotIgnore is how long a hot file's writes are ignored; a file hot
+	// again within twice that after its mark is lifted is ignored twice
+	// as long, up to 32 times. 0 means 1 s.
 	HotIgnore time.Duration
 	// Batch is how long Read waits, once the queue was empty and an event
 	// arrives, before reading, so that events are read in batches and the
@@ -124,7 +127,7 @@ func (c Config) withDefaults() Config {
 		c.Dedup = time.Second
 	}
 	if c.HotThreshold == 0 {
-		c.HotThreshold = 200
+		c.HotThreshold = 20
 	}
 	if c.HotIgnore <= 0 {
 		c.HotIgnore = time.Second

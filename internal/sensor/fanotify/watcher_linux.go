@@ -93,6 +93,7 @@ type Watcher struct {
 	dd         *dedup
 	hot        *hotTracker
 	ignores    []hotIgnore
+	hotPast    map[fileKey]hotPast
 	modes      map[fileKey]uint32
 	pidNS      map[uint32]pidNS
 
@@ -146,11 +147,17 @@ type sensDir struct {
 }
 
 type hotIgnore struct {
+	key    fileKey
 	fs     *fsys
 	raw    []byte
 	placed int64
 	until  int64
 	rate   float64
+}
+
+// hotPast is how long a file's last ignore mark lasted and when it ended.
+type hotPast struct {
+	dur, end int64
 }
 
 type pidNS struct {
@@ -194,6 +201,7 @@ func Open(cfg Config) (*Watcher, error) {
 		dd:         newDedup(int64(cfg.Dedup), 1<<16),
 		hot:        newHotTracker(cfg.HotThreshold, 1<<14),
 		modes:      make(map[fileKey]uint32),
+		hotPast:    make(map[fileKey]hotPast),
 		pidNS:      make(map[uint32]pidNS),
 	}
 	for _, p := range cfg.IgnorePIDs {
@@ -509,7 +517,7 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 		return false
 	}
 	if hot, rate := w.hot.count(k, w.now); hot {
-		w.ignoreHot(fs, &ev.file, rate)
+		w.ignoreHot(fs, &ev.file, k, rate)
 	}
 	if w.dd.repeat(dedupKey{pid, classWrite, k}, w.now) {
 		w.st.suppressed.Add(1)
@@ -980,10 +988,16 @@ func (w *Watcher) statFID(fs *fsys, f *fid, st *unix.Stat_t) bool {
 	return err == nil
 }
 
-// ignoreHot puts an ignore mark on a file written too often.
-func (w *Watcher) ignoreHot(fs *fsys, f *fid, rate float64) {
+// ignoreHot puts an ignore mark on a file written too often, for
+// cfg.HotIgnore, or twice as long as last time when the file was hot again
+// soon after its last mark.
+func (w *Watcher) ignoreHot(fs *fsys, f *fid, k fileKey, rate float64) {
 	if len(w.ignores) >= maxIgnores {
 		return
+	}
+	dur := int64(w.cfg.HotIgnore)
+	if p, ok := w.hotPast[k]; ok && w.now-p.end < 2*p.dur {
+		dur = min(2*p.dur, 32*int64(w.cfg.HotIgnore))
 	}
 	if err := w.markHandle(fs, f.raw, unix.FAN_MARK_ADD|unix.FAN_MARK_IGNORE_SURV|unix.FAN_MARK_EVICTABLE, hotMask); err != nil {
 		w.st.errors.Add(1)
@@ -991,15 +1005,19 @@ func (w *Watcher) ignoreHot(fs *fsys, f *fid, rate float64) {
 	}
 	w.st.ignoreMarks.Add(1)
 	w.ignores = append(w.ignores, hotIgnore{
-		fs: fs, raw: slices.Clone(f.raw), placed: w.now,
-		until: w.now + int64(w.cfg.HotIgnore), rate: rate,
+		key: k, fs: fs, raw: slices.Clone(f.raw), placed: w.now,
+		until: w.now + dur, rate: rate,
 	})
-	w.nextHouse = min(w.nextHouse, w.now+int64(w.cfg.HotIgnore))
+	w.nextHouse = min(w.nextHouse, w.now+dur)
 }
 
 // unignore lifts an ignore mark and adds its estimate of what it hid.
 func (w *Watcher) unignore(ig hotIgnore, now int64) {
 	w.st.kernelSuppressed.Add(uint64(ig.rate * float64(now-ig.placed) / 1e9))
+	if len(w.hotPast) >= maxIgnores {
+		clear(w.hotPast)
+	}
+	w.hotPast[ig.key] = hotPast{dur: ig.until - ig.placed, end: now}
 	if w.fss[ig.fs.fsid] != ig.fs {
 		return
 	}
