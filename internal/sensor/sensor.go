@@ -295,13 +295,19 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 
 // maxHold bounds how long a partial source's record waits for the full
 // sources to catch up.
-const maxHold = time.Second
+const maxHold = 2 * time.Second
+
+// idleMargin is how much longer than its latency a full source must have
+// waited in Read to count as having delivered everything until then
+// (goroutines are not scheduled the moment they are due).
+const idleMargin = 50 * time.Millisecond
 
 // drain handles the pending records that are due: those whose time the
-// full sources have passed, or that waited maxHold. Called with mu held.
+// full sources have passed and whose process the tree knows, or that
+// waited maxHold. Called with mu held.
 func (s *Sensor) drain(now time.Time, emit func(*event.Event) error) error {
 	mark := s.kernelMark
-	waiting := now.UnixNano()
+	idle := true
 	for _, in := range s.inputs {
 		if in.partial {
 			continue
@@ -309,19 +315,25 @@ func (s *Sensor) drain(now time.Time, emit func(*event.Event) error) error {
 		// A full source waiting in Read for longer than its latency has
 		// delivered every record of its events until then.
 		w := in.waiting.Load()
-		if w == 0 || time.Duration(now.UnixNano()-w) <= s.latency+10*time.Millisecond {
-			waiting = 0
+		if w == 0 || time.Duration(now.UnixNano()-w) <= s.latency+idleMargin {
+			idle = false
 		}
 	}
-	if waiting != 0 {
-		if idle := now.Add(-s.latency - 10*time.Millisecond); idle.After(mark) {
-			mark = idle
+	if idle {
+		if t := now.Add(-s.latency - idleMargin); t.After(mark) {
+			mark = t
 		}
 	}
 	for s.pendHead < len(s.pending) {
 		r := &s.pending[s.pendHead]
-		if r.Time.After(mark) && now.Sub(r.Time) < maxHold {
-			break
+		if now.Sub(r.Time) < maxHold {
+			if r.Time.After(mark) {
+				break
+			}
+			// The process's fork or exec may still be on its way.
+			if _, ok := s.tree.Get(int32(r.TGID)); r.TGID != 0 && !ok {
+				break
+			}
 		}
 		s.pendHead++
 		if err := emit(s.m.handle(r, true)); err != nil {
