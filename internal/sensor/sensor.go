@@ -216,7 +216,7 @@ func (s *Sensor) Run(ctx context.Context, emit func(*event.Event) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(s.inputs))
+	errc := make(chan error, len(s.inputs)+1)
 	for _, in := range s.inputs {
 		wg.Add(1)
 		go func() {
@@ -242,8 +242,11 @@ func (s *Sensor) Run(ctx context.Context, emit func(*event.Event) error) error {
 	case err := <-errc:
 		return err
 	default:
-		return nil
 	}
+	// What the partial sources read last is handed out too.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.drain(time.Now(), emit, true)
 }
 
 // read handles one source's records until it ends.
@@ -284,7 +287,7 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 			}
 		}
 		if err == nil && s.pendHead < len(s.pending) {
-			err = s.drain(time.Now(), emit)
+			err = s.drain(time.Now(), emit, false)
 		}
 		s.mu.Unlock()
 		if err != nil {
@@ -302,10 +305,10 @@ const maxHold = 2 * time.Second
 // (goroutines are not scheduled the moment they are due).
 const idleMargin = 50 * time.Millisecond
 
-// drain handles the pending records that are due: those whose time the
-// full sources have passed and whose process the tree knows, or that
-// waited maxHold. Called with mu held.
-func (s *Sensor) drain(now time.Time, emit func(*event.Event) error) error {
+// drain handles the pending records that are due (all of them with all):
+// those whose time the full sources have passed and whose process the tree
+// knows, or that waited maxHold. Called with mu held.
+func (s *Sensor) drain(now time.Time, emit func(*event.Event) error, all bool) error {
 	mark := s.kernelMark
 	idle := true
 	for _, in := range s.inputs {
@@ -326,7 +329,7 @@ func (s *Sensor) drain(now time.Time, emit func(*event.Event) error) error {
 	}
 	for s.pendHead < len(s.pending) {
 		r := &s.pending[s.pendHead]
-		if now.Sub(r.Time) < maxHold {
+		if !all && now.Sub(r.Time) < maxHold {
 			if r.Time.After(mark) {
 				break
 			}
@@ -364,7 +367,7 @@ func (s *Sensor) tick(ctx context.Context, emit func(*event.Event) error) error 
 			s.mu.Lock()
 			var err error
 			if s.pendHead < len(s.pending) {
-				err = s.drain(now, emit)
+				err = s.drain(now, emit, false)
 			}
 			if now.Sub(lastReap) >= time.Second {
 				lastReap = now

@@ -134,12 +134,19 @@ func TestRunOrdersSources(t *testing.T) {
 	exit := rec(kernel.KindExit, 4000, cgHost, "touch")
 	k.recs <- exit
 	c.wait(t, 3)
+	// A file record still waiting when the run ends is handed out.
+	file.Time = time.Now().Add(time.Minute)
+	file.File.Path = "/tmp/last"
+	f.recs <- file
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
+	if evs := c.wait(t, 4); evs[3].File == nil || evs[3].File.Path != "/tmp/last" {
+		t.Errorf("last event: %s", event.AppendJSON(nil, evs[3], false))
+	}
 	st := s.Stats()
-	if st.DecodeErrors["kernel"] != 1 || st.Events["execve"] != 1 || st.Events["create"] != 1 || st.Events["exit"] != 1 || st.Records["exec"] != 1 {
+	if st.DecodeErrors["kernel"] != 1 || st.Events["execve"] != 1 || st.Events["create"] != 2 || st.Events["exit"] != 1 || st.Records["exec"] != 1 {
 		t.Errorf("stats: %+v", st)
 	}
 }
