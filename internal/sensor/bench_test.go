@@ -8,13 +8,32 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/ruleset"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
 )
 
 // BenchmarkHandle maps a mix of records as a busy container host sends
 // them: file writes and reads, connections, and short-lived processes
 // (fork, exec, exit) in a tree three deep.
-func BenchmarkHandle(b *testing.B) {
+func BenchmarkHandle(b *testing.B) { benchHandle(b, nil) }
+
+// BenchmarkHandleDetect maps the same mix and runs each event through the
+// builtin rules, as vigil sensor does.
+func BenchmarkHandleDetect(b *testing.B) {
+	g, errs := ruleset.Load(ruleset.Options{}, detect.Config{})
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	alerts := 0
+	benchHandle(b, func(e *event.Event) { g.Process(e, func(*detect.Alert) { alerts++ }) })
+	if b.N >= 8 && alerts == 0 {
+		b.Error("no alert: the shadow read should raise one")
+	}
+}
+
+func benchHandle(b *testing.B, then func(*event.Event)) {
 	m := newTestMapper(b)
 	web(nil, m)
 	open := rec(kernel.KindOpen, 102, cgWeb, "sh")
@@ -38,8 +57,9 @@ func BenchmarkHandle(b *testing.B) {
 			r.Fork.ChildTGID = uint32(300 + i%20000)
 			exec.TGID, exit.TGID = r.Fork.ChildTGID, r.Fork.ChildTGID
 		}
-		if m.handle(r, false) == nil {
-			b.Fatal("no event")
+		e := m.handle(r, false)
+		if then != nil {
+			then(e)
 		}
 	}
 }
