@@ -2,8 +2,8 @@
 
 // Overhead and throughput of a running Watcher, as root:
 //
-//	go test -run '^$' -bench 'Overhead|Throughput' -benchmem -benchtime 40x ./internal/sensor/fanotify/
-//	go test -run '^$' -bench Parse -benchmem ./internal/sensor/fanotify/
+//	go test -run '^$' -bench 'Overhead' -benchmem -benchtime 60x ./internal/sensor/fanotify/
+//	go test -run '^$' -bench 'Throughput|Parse' -benchmem -benchtime 3x ./internal/sensor/fanotify/
 //
 // Each overhead benchmark runs a child process doing a loop of one
 // operation in a directory on "/", alternately with the watcher's

@@ -73,12 +73,12 @@ type Watcher struct {
 	ev        event
 	ops       uint64 // the operations of ev still to report
 	batchTime time.Time
-	now       int64 // ns since epoch, at the batch's read
-	nextHouse int64
-	nextPrune int64
+	now       int64        // ns since epoch, at the batch's read
 	capture   func([]byte) // tests: sees every buffer read
 
 	mu         sync.Mutex // guards what follows, shared with AddContainer
+	nextHouse  int64      // when housekeep has work
+	nextPrune  int64      // when containers are next checked for exit
 	fss        map[uint64]*fsys
 	lastFS     *fsys
 	containers map[uint32]*container
@@ -338,11 +338,11 @@ func (w *Watcher) wait() error {
 // housekeep lifts expired ignore marks and forgets exited containers.
 func (w *Watcher) housekeep() {
 	now := int64(time.Since(w.epoch))
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if now < w.nextHouse {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	next := now + int64(pruneEvery)
 	kept := w.ignores[:0]
 	for _, ig := range w.ignores {
