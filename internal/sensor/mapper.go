@@ -287,6 +287,12 @@ func (m *mapper) watch(info container.Info, pid uint32, exec bool) {
 	if cur.pid != 0 {
 		m.unwatch(info.ID, cur.pid)
 	}
+	if len(m.watched) >= internMax {
+		// Exits were missed; the watcher forgets exited containers itself,
+		// and the running ones register again.
+		clear(m.watched)
+		clear(m.watchedPID)
+	}
 	if err := m.files.AddContainer(by.pid); err != nil {
 		// Some mounts may not be watched; the others are.
 		m.log.Debug("watching a container's files", "container", info.ID, "pid", by.pid, "err", err)
