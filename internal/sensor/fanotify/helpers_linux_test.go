@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 // runAction does one file operation (in a child process of the test).
 func runAction(name string, args []string) error {
 	need := map[string]int{"create": 1, "create-wait": 1, "write": 1, "chmod": 2, "rename": 2, "unlink": 1, "rmdir": 1,
-		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3, "write-chmod": 2}
+		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3, "write-chmod": 2, "recreate": 1}
 	if n, ok := need[name]; !ok || len(args) < n {
 		return fmt.Errorf("unknown action or too few arguments: %s %q", name, args)
 	}
@@ -60,6 +60,13 @@ func runAction(name string, args []string) error {
 			return err
 		}
 		return f.Close()
+	case "recreate":
+		for _, a := range []string{"create", "unlink", "create"} {
+			if err := runAction(a, args); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "write-chmod":
 		if err := runAction("write", args[:1]); err != nil {
 			return err

@@ -467,6 +467,12 @@ func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
 	written := w.dd.repeat(dedupKey{pid, classWrite, k}, w.now)
 	if w.dd.repeat(dedupKey{pid, classCreate, ev.dir.key().mix(ev.name)}, w.now) || written {
 		w.st.suppressed.Add(1)
+		if w.maybeSensitive(&ev.dir, ev.name) {
+			// Not reported, but a sensitive file made again is marked.
+			if p, where, ok := w.entry(fs, &ev.dir, ev.name, pid); ok && where.kind == viewMap {
+				w.sensitiveEntry(&ev.dir, ev.name, p, where.ctr)
+			}
+		}
 		return false
 	}
 	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
@@ -1200,6 +1206,21 @@ func (w *Watcher) sensitiveEntry(dir *fid, name []byte, p string, c *container) 
 			}
 		}
 	}
+}
+
+// maybeSensitive is sensitiveEntry's quick check: whether a name made in a
+// directory could be (or change) a sensitive file.
+func (w *Watcher) maybeSensitive(dir *fid, name []byte) bool {
+	if len(w.pats) == 0 {
+		return false
+	}
+	for i := range w.pats {
+		if w.pats[i].matchBase(name) {
+			return true
+		}
+	}
+	_, ok := w.sensDirs[dir.key()]
+	return ok
 }
 
 // handleKey returns the fileKey of a path (following symlinks), as

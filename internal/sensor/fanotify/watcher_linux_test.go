@@ -300,6 +300,17 @@ func TestSensitiveReplaced(t *testing.T) {
 	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key, pid: pid})
 	pid = run(t, "read", key)
 	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key, pid: pid})
+
+	// Made again by one process within the dedup window: the second
+	// creation is not reported, but the new file is marked.
+	key2 := filepath.Join(creds, "key2")
+	pid = run(t, "recreate", key2)
+	c.barrier(t, dir)
+	if n := len(c.all(func(r *kernel.Record) bool { return r.TGID == pid && r.Kind == kernel.KindOpen })); n != 1 {
+		t.Errorf("two creations of one name by one process: %d records, want 1", n)
+	}
+	pid = run(t, "read", key2)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key2, pid: pid})
 }
 
 // TestOverflow fills the queue while nothing reads it and checks that the
