@@ -66,6 +66,13 @@ type Config struct {
 	OnError func(error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// HostMountNS is the host's mount namespace (the inode number of
+	// /proc/1/ns/mnt, or of the sensor's own when init's cannot be read;
+	// read by New when 0). A process in a cgroup that
+	// names no runtime but could be a runc container id, running in a
+	// mount namespace of its own, is attributed to that container before
+	// runc has written its state.
+	HostMountNS uint64
 }
 
 func (c *Config) setDefaults() {
@@ -201,7 +208,18 @@ type Attributor struct {
 type entry struct {
 	info    Info
 	recheck int64
+	// since is when a host cgroup that may be a runc container was first
+	// answered (unix nanoseconds): it is looked at again until
+	// runcGrace has passed.
+	since int64
 }
+
+// runcGrace is how long a cgroup named like a runc container id keeps
+// being looked at for runc's state, and runcRecheck how often.
+const (
+	runcGrace   = 10 * time.Second
+	runcRecheck = 100 * time.Millisecond
+)
 
 // New returns an Attributor. It fails when no cgroup v2 hierarchy is found
 // and none is configured.
@@ -213,6 +231,14 @@ func New(cfg Config) (*Attributor, error) {
 			return nil, fmt.Errorf("container attribution: %w", err)
 		}
 		cfg.CgroupRoot = root
+	}
+	if cfg.HostMountNS == 0 {
+		var err error
+		if cfg.HostMountNS, err = nsInode(filepath.Join(cfg.ProcRoot, "1", "ns", "mnt")); err != nil {
+			// Where init's namespaces are hidden, the sensor's own mount
+			// namespace stands for the host's.
+			cfg.HostMountNS, _ = nsInode(filepath.Join(cfg.ProcRoot, "self", "ns", "mnt"))
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Attributor{
@@ -309,6 +335,7 @@ func (a *Attributor) resolve(cgroupID uint64, pid uint32) Info {
 	now := a.cfg.Now()
 	var path string
 	found, final := false, false
+	var since int64
 	if cgroupID != 0 {
 		a.mu.RLock()
 		e, ok := a.cache[cgroupID]
@@ -317,9 +344,10 @@ func (a *Attributor) resolve(cgroupID uint64, pid uint32) Info {
 			return e.info // resolved meanwhile
 		}
 		if ok && e.info.CgroupPath != "" {
-			// A host cgroup looked at once more; after this its answer
-			// stays.
-			path, found, final = e.info.CgroupPath, true, true
+			// A host cgroup looked at once more; once runcGrace has
+			// passed its answer stays.
+			path, found, since = e.info.CgroupPath, true, e.since
+			final = now.UnixNano()-since >= int64(runcGrace)
 		}
 	}
 	a.misses.Add(1)
@@ -341,7 +369,7 @@ func (a *Attributor) resolve(cgroupID uint64, pid uint32) Info {
 			} else if id != 0 {
 				// The process moved since the event; what it told is
 				// still right for the cgroup it is in now.
-				a.store(id, a.entryFor(id, p, start, now, false))
+				a.store(id, a.entryFor(id, p, pid, start, now, 0, false))
 			}
 		}
 	}
@@ -361,14 +389,16 @@ func (a *Attributor) resolve(cgroupID uint64, pid uint32) Info {
 		a.store(cgroupID, entry{info: info, recheck: now.Add(a.cfg.RewalkInterval).UnixNano()})
 		return info
 	}
-	e := a.entryFor(cgroupID, path, procStart, now, final)
+	e := a.entryFor(cgroupID, path, pid, procStart, now, since, final)
 	a.store(cgroupID, e)
 	return e.info
 }
 
-// entryFor attributes a resolved cgroup path; final says not to look at a
-// host cgroup again.
-func (a *Attributor) entryFor(cgroupID uint64, path string, procStart time.Time, now time.Time, final bool) entry {
+// entryFor attributes a resolved cgroup path of process pid (0 if
+// unknown); since is when the cgroup was first answered as a host cgroup
+// that may be a runc container (0: now); final says not to look at a host
+// cgroup again.
+func (a *Attributor) entryFor(cgroupID uint64, path string, pid uint32, procStart time.Time, now time.Time, since int64, final bool) entry {
 	info := Info{CgroupID: cgroupID, CgroupPath: path}
 	pi, err := ParsePath(path)
 	if err != nil {
@@ -379,10 +409,19 @@ func (a *Attributor) entryFor(cgroupID uint64, path string, procStart time.Time,
 	if pi.Host() {
 		if id, ok := a.runcContainer(path); ok {
 			pi = PathInfo{Runtime: RuntimeRunc, ID: id}
+		} else if mayBeRunc(path) && a.ownMountNS(pid) {
+			// runc writes its state after the container's first
+			// processes run: a process in a mount namespace of its own,
+			// in a cgroup named like a container id, is that container.
+			pi = PathInfo{Runtime: RuntimeRunc, ID: path[strings.LastIndexByte(path, '/')+1:]}
 		} else if !final && mayBeRunc(path) {
-			// runc writes its state after the container's first process
-			// is in the cgroup: look once more a little later.
-			e.recheck = now.Add(2 * a.cfg.RewalkInterval).UnixNano()
+			// Until runc has written its state (or a process of the
+			// cgroup is seen in its own mount namespace), look again.
+			if since == 0 {
+				since = now.UnixNano()
+			}
+			e.since = since
+			e.recheck = now.Add(runcRecheck).UnixNano()
 		}
 	}
 	info.Runtime, info.ID, info.PodUID = pi.Runtime, pi.ID, pi.PodUID
@@ -391,6 +430,26 @@ func (a *Attributor) entryFor(cgroupID uint64, path string, procStart time.Time,
 	}
 	e.info = info
 	return e
+}
+
+// ownMountNS reports whether process pid runs in a mount namespace other
+// than the host's.
+func (a *Attributor) ownMountNS(pid uint32) bool {
+	if pid == 0 || a.cfg.HostMountNS == 0 {
+		return false
+	}
+	ns, err := nsInode(filepath.Join(a.cfg.ProcRoot, strconv.FormatUint(uint64(pid), 10), "ns", "mnt"))
+	return err == nil && ns != a.cfg.HostMountNS
+}
+
+// nsInode returns the inode number of a namespace link such as
+// /proc/<pid>/ns/mnt.
+func nsInode(link string) (uint64, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(link, &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
 }
 
 // mayBeRunc reports whether a host cgroup path's last component could be
@@ -442,6 +501,7 @@ func (a *Attributor) container(pi PathInfo, path string, procStart time.Time) *C
 			}
 		}
 		c = newContainer(pi.Runtime, pi.ID, pi.PodUID, path)
+		c.seen = a.cfg.Now()
 		a.containers[pi.ID] = c
 		a.containerCount.Store(uint64(len(a.containers)))
 		c.fetching.Store(true)
@@ -482,12 +542,18 @@ func (a *Attributor) fetch(c *Container) {
 	m, err := a.metadata(ctx, c)
 	if err != nil {
 		err = fmt.Errorf("metadata of %s container %s: %w", c.Runtime, c.ID, err)
-		a.report(&a.metaErrors, err)
+		retry := a.cfg.RetryInterval
+		if c.Runtime == RuntimeRunc && errors.Is(err, fs.ErrNotExist) && a.cfg.Now().Sub(c.seen) < runcGrace {
+			// A container met before runc wrote its state: soon.
+			retry = runcRecheck
+		} else {
+			a.report(&a.metaErrors, err)
+		}
 		if m == nil {
 			m = &Metadata{}
 		}
 		m.Err = err
-		c.finish(m, true, a.cfg.Now().Add(a.cfg.RetryInterval))
+		c.finish(m, true, a.cfg.Now().Add(retry))
 		return
 	}
 	c.finish(m, false, time.Time{})

@@ -685,3 +685,98 @@ func TestPodmanMetadataFromCompatibleSocket(t *testing.T) {
 		t.Fatalf("metadata %+v", m)
 	}
 }
+
+// TestOwnMountNSBeforeRuncState: before runc writes its state, a process
+// of a cgroup named like a container id is that container when it runs
+// in a mount namespace of its own; a host process in such a cgroup stays
+// a host process, looked at again until the grace period ends.
+func TestOwnMountNSBeforeRuncState(t *testing.T) {
+	name := fmt.Sprintf("vt-mntns-%d", os.Getpid())
+	path, cgid := testCgroup(t, name)
+	// Both cgroups first: each one's clean-up removes the test's tree,
+	// after the processes started later are stopped.
+	path2, cgid2 := testCgroup(t, name+"-host")
+	clock := &fakeClock{now: time.Now()}
+	runcRoot := t.TempDir()
+	a := newAttributor(t, Config{Now: clock.Now, RuncRoots: []string{runcRoot}})
+
+	host := runIn(t, path)
+	if info := a.Lookup(cgid, uint32(host)); !info.Host() {
+		t.Fatalf("host process: %+v", info)
+	}
+	// A process of the cgroup in its own mount namespace, seen within
+	// the grace period, turns the cgroup into the container.
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	if err := os.WriteFile(filepath.Join(cgroup2(t), path, "cgroup.procs"), []byte(fmt.Sprint(cmd.Process.Pid)), 0); err != nil {
+		t.Fatal(err)
+	}
+	pid := uint32(cmd.Process.Pid)
+	deadline := time.Now().Add(5 * time.Second)
+	for !a.ownMountNS(pid) { // unshare has not yet made the namespace
+		if time.Now().After(deadline) {
+			t.Fatal("unshare made no mount namespace")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if info := a.Lookup(cgid, pid); !info.Host() {
+		t.Fatalf("cached answer not kept until the recheck: %+v", info)
+	}
+	clock.Add(runcRecheck)
+	info := a.Lookup(cgid, pid)
+	if info.Runtime != RuntimeRunc || info.ID != name {
+		t.Fatalf("own mount namespace: %+v", info)
+	}
+	// The metadata lookup found no state yet; once runc writes it, the
+	// next event's lookup soon finds it, without a reported error.
+	<-info.Container.Done()
+	if err := os.MkdirAll(filepath.Join(runcRoot, name), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	state := fmt.Sprintf(`{"id":%q,"init_process_pid":%d,"created":"2026-11-24T20:29:32.598331515Z","config":{"rootfs":"/b/rootfs","labels":["bundle=/b"]}}`, name, pid)
+	if err := os.WriteFile(filepath.Join(runcRoot, name, "state.json"), []byte(state), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(runcRecheck)
+	a.Lookup(cgid, pid)
+	deadline = time.Now().Add(10 * time.Second)
+	for m := info.Container.Metadata(); m == nil || m.Rootfs != "/b/rootfs"; m = info.Container.Metadata() {
+		if time.Now().After(deadline) {
+			t.Fatalf("metadata after runc wrote its state: %+v", m)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := a.Stats().MetadataErrors; n != 0 {
+		t.Errorf("%d metadata errors reported for a state not yet written", n)
+	}
+	// That answer stays, for the cgroup's other processes too.
+	clock.Add(time.Minute)
+	if info := a.Lookup(cgid, uint32(host)); info.Runtime != RuntimeRunc || info.ID != name {
+		t.Fatalf("answer changed: %+v", info)
+	}
+
+	// A host process alone: looked at again during the grace period,
+	// then a host cgroup for good.
+	host2 := uint32(runIn(t, path2))
+	if info := a.Lookup(cgid2, host2); !info.Host() {
+		t.Fatalf("host process: %+v", info)
+	}
+	misses := a.Stats().Misses
+	for i := 0; i < 3; i++ {
+		clock.Add(runcRecheck)
+		a.Lookup(cgid2, host2)
+	}
+	if got := a.Stats().Misses - misses; got != 3 {
+		t.Errorf("%d rechecks in the grace period, want 3", got)
+	}
+	clock.Add(runcGrace)
+	a.Lookup(cgid2, host2)
+	misses = a.Stats().Misses
+	clock.Add(time.Minute)
+	if info := a.Lookup(cgid2, host2); !info.Host() || a.Stats().Misses != misses {
+		t.Errorf("after the grace period: %+v, misses %d → %d", info, misses, a.Stats().Misses)
+	}
+}

@@ -85,6 +85,7 @@ type Container struct {
 	failed     atomic.Bool
 	fetching   atomic.Bool
 	retryAt    atomic.Int64 // unix nanoseconds
+	seen       time.Time    // when the attributor first met the container
 }
 
 func newContainer(rt Runtime, id, podUID, path string) *Container {
