@@ -20,8 +20,13 @@ import (
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
-// TestMain closes the shared sensor after the tests.
+// TestMain closes the shared sensor after the tests. A test binary
+// started with loopEnv set runs a benchmark loop instead (see
+// overhead_linux_test.go).
 func TestMain(m *testing.M) {
+	if kind := os.Getenv(loopEnv); kind != "" {
+		os.Exit(runLoop(kind, os.Args[1:]))
+	}
 	code := m.Run()
 	if theHarness != nil {
 		theHarness.stop()
