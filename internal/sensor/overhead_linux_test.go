@@ -231,4 +231,3 @@ func BenchmarkSensorOverheadExec(b *testing.B)      { benchSensorOverhead(b, "ex
 func BenchmarkSensorOverheadOpenRead(b *testing.B)  { benchSensorOverhead(b, "open-read", 100000) }
 func BenchmarkSensorOverheadOpenWrite(b *testing.B) { benchSensorOverhead(b, "open-write", 100000) }
 func BenchmarkSensorOverheadConnect(b *testing.B)   { benchSensorOverhead(b, "connect", 3000) }
-
