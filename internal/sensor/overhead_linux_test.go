@@ -23,6 +23,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,6 +217,11 @@ func benchSensorOverhead(b *testing.B, kind string, n int) {
 			// container cache and hot-file marks settled by a first
 			// stretch of the loop (run without the sensor too).
 			r := startSensor(b, g)
+			// Loading the programs parses the kernel's BTF, hundreds
+			// of MB of short-lived garbage: collect it now, as a sensor
+			// that has run for a while has long done.
+			runtime.GC()
+			debug.FreeOSMemory()
 			timeLoop(b, kind, file, n/4)
 			time.Sleep(100 * time.Millisecond)
 			before := r.events.Load()
