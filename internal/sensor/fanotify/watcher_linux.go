@@ -475,12 +475,8 @@ func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
 		}
 		return false
 	}
-	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+	p, where, ok := w.viewed(fs, &ev.dir, ev.name, pid)
 	if !ok {
-		return false
-	}
-	if where.kind != viewMap {
-		w.st.ignored.Add(1)
 		return false
 	}
 	var st unix.Stat_t
@@ -604,12 +600,8 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.ignored.Add(1)
 		return false
 	}
-	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+	p, _, ok := w.viewed(fs, &ev.dir, ev.name, pid)
 	if !ok {
-		return false
-	}
-	if where.kind != viewMap {
-		w.st.ignored.Add(1)
 		return false
 	}
 	w.fill(r, kernel.KindChmod, pid)
@@ -641,12 +633,8 @@ func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
 			w.st.errors.Add(1)
 			return false
 		}
-		q, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+		q, _, ok := w.viewed(fs, &ev.dir, ev.name, pid)
 		if !ok {
-			return false
-		}
-		if where.kind != viewMap {
-			w.st.ignored.Add(1)
 			return false
 		}
 		p = q
@@ -686,12 +674,8 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.suppressed.Add(1)
 		return false
 	}
-	p, where, ok := w.entry(fs, &ev.dir, ev.name, pid)
+	p, _, ok := w.viewed(fs, &ev.dir, ev.name, pid)
 	if !ok {
-		return false
-	}
-	if where.kind != viewMap {
-		w.st.ignored.Add(1)
 		return false
 	}
 	w.fill(r, kernel.KindUnlink, pid)
@@ -843,6 +827,17 @@ func (w *Watcher) entry(fs *fsys, dir *fid, name []byte, pid uint32) (string, pl
 	}
 	p, where := w.place(fs, join(d, name), pid)
 	return p, where, true
+}
+
+// viewed is entry for an event that is reported only where its path is
+// mapped into a view (counted as ignored otherwise).
+func (w *Watcher) viewed(fs *fsys, dir *fid, name []byte, pid uint32) (string, placed, bool) {
+	p, where, ok := w.entry(fs, dir, name, pid)
+	if ok && where.kind != viewMap {
+		w.st.ignored.Add(1)
+		ok = false
+	}
+	return p, where, ok
 }
 
 // resolvedEntry is entry's path before it is placed in a container's view
