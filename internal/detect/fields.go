@@ -210,7 +210,7 @@ func (r vendorResolver) Field(name string) (sigma.Getter[*Doc], error) {
 // copies as it is, without a condition, and not aliased. Else nil.
 func copiedText(src *source, name string) *event.Field {
 	c, ok := src.copies[name]
-	if !ok || c.absentUnless != nil || c.only != nil {
+	if !ok || c.absentUnless != nil {
 		return nil
 	}
 	for _, m := range src.aliases {
@@ -235,14 +235,6 @@ func copiedField(c copied, raw sigma.Getter[*Doc]) sigma.Getter[*Doc] {
 	f := event.Lookup(c.field)
 	if f == nil || f.Kind != event.KindString {
 		panic("detect: copied vendor field maps to " + c.field + ", not a text field of the data model")
-	}
-	if c.only != nil {
-		return func(d *Doc) sigma.Value {
-			if s := f.String(d.E); s != "" && c.only(s) {
-				return sigma.Value{Kind: sigma.String, S: s}
-			}
-			return raw(d)
-		}
 	}
 	return func(d *Doc) sigma.Value {
 		if s := f.String(d.E); s != "" {

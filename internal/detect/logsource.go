@@ -37,14 +37,10 @@ type source struct {
 // copied says where the event holds a vendor field: in a data-model
 // field (when set; else the record is read), or, with absentUnless, in
 // the record only for events that pass the test (errorCode is present
-// only on failures). With only, the data-model field holds the vendor
-// field only when its value passes the test (src_user is userIdentity.arn
-// when it is an ARN, else a fallback such as the user name): other values
-// send the rule to the record.
+// only on failures).
 type copied struct {
 	field        string
 	absentUnless func(*event.Event) bool
-	only         func(string) bool
 }
 
 // vendorSources are the vendor logsources, by "product/service".
@@ -62,7 +58,6 @@ var vendorSources = map[string]*source{
 			"userIdentity.type":        {field: "user_type"},
 			"userIdentity.accessKeyId": {field: "credential_id"},
 			"userIdentity.principalId": {field: "src_user_id"},
-			"userIdentity.arn":         {field: "src_user", only: isARN},
 			"eventSource":              {field: "service"},
 			"errorCode":                {absentUnless: failed},
 		},
@@ -160,8 +155,6 @@ var vendorSources = map[string]*source{
 }
 
 func failed(e *event.Event) bool { return e.Status == event.StatusFailure }
-
-func isARN(s string) bool { return strings.HasPrefix(s, "arn:") }
 
 // accepts reports whether an event of one of the source's products is
 // meant for its rules.
