@@ -455,9 +455,8 @@ func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.ignored.Add(1)
 		return false
 	}
-	fs := w.fsOf(ev.dir.fsid)
+	fs := w.markedFS(ev.dir.fsid)
 	if fs == nil {
-		w.st.errors.Add(1)
 		return false
 	}
 	k := w.objectKey(ev)
@@ -508,9 +507,8 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.ignored.Add(1)
 		return false
 	}
-	fs := w.fsOf(ev.file.fsid)
+	fs := w.markedFS(ev.file.fsid)
 	if fs == nil {
-		w.st.errors.Add(1)
 		return false
 	}
 	k := ev.file.key()
@@ -570,9 +568,8 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.ignored.Add(1)
 		return false
 	}
-	fs := w.fsOf(ev.file.fsid)
+	fs := w.markedFS(ev.file.fsid)
 	if fs == nil {
-		w.st.errors.Add(1)
 		return false
 	}
 	var st unix.Stat_t
@@ -650,14 +647,23 @@ func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
 	return true
 }
 
+// markedFS is fsOf for an event's file system, counting an error when
+// the event names one the watcher has not marked.
+func (w *Watcher) markedFS(id uint64) *fsys {
+	fs := w.fsOf(id)
+	if fs == nil {
+		w.st.errors.Add(1)
+	}
+	return fs
+}
+
 func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 	if !ev.dir.valid() {
 		w.st.ignored.Add(1)
 		return false
 	}
-	fs := w.fsOf(ev.dir.fsid)
+	fs := w.markedFS(ev.dir.fsid)
 	if fs == nil {
-		w.st.errors.Add(1)
 		return false
 	}
 	isDir := ev.mask&maskOnDir != 0
