@@ -17,16 +17,15 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ruleset"
+	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // TestMain closes the shared sensor after the tests. A test binary
-// started with loopEnv set runs a benchmark loop instead (see
-// overhead_linux_test.go).
+// started as a loop child of the overhead benchmarks serves the loop
+// instead (overheadtest.Main).
 func TestMain(m *testing.M) {
-	if kind := os.Getenv(loopEnv); kind != "" {
-		os.Exit(runLoop(kind, os.Args[1:]))
-	}
+	overheadtest.Main()
 	code := m.Run()
 	if theHarness != nil {
 		theHarness.stop()

@@ -2,19 +2,18 @@
 
 // Overhead and throughput of a running Watcher, as root:
 //
-//	go test -run '^$' -bench 'Overhead' -benchmem -benchtime 60x ./internal/sensor/fanotify/
+//	go test -run '^$' -bench 'Overhead' -benchmem -benchtime 40x ./internal/sensor/fanotify/
 //	go test -run '^$' -bench 'Throughput|Parse' -benchmem -benchtime 3x ./internal/sensor/fanotify/
 //
 // Each overhead benchmark runs a child process doing a loop of one
-// operation in a directory on "/", alternately with the watcher's
-// filesystem mark removed and in place (the child times its own loop), and
-// reports ratio = total time with / total time without, and the median of
-// the rounds' ratios (each round runs both, in alternating order), and
-// cpu-ratio, the same for the child's CPU time (user and system: the work
-// the kernel does for the watcher in the child's context, without the
-// waits for a CPU that a loaded machine adds to wall time). The
-// machine is shared and noisy, so only ratios measured in one run mean
-// anything.
+// operation in a directory on "/", in batches, alternately with the
+// watcher paused (its filesystem marks removed) and running
+// (overheadtest), and reports ratio = total time with / total time
+// without, the median of the rounds' ratios, and cpu-ratio, the same for
+// the child's CPU time (user and system: the work the kernel does for the
+// watcher in the child's context, without the waits for a CPU that a
+// loaded machine adds to wall time). The machine is shared and noisy, so
+// only ratios measured in one run mean anything.
 
 package fanotify
 
@@ -22,7 +21,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -30,36 +28,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 )
-
-// setMarks removes (on false) or puts back the watcher's filesystem marks,
-// with the given mask.
-func (w *Watcher) setMarks(on bool, mask uint64) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if marksOff[w] != on {
-		return nil
-	}
-	marksOff[w] = !on
-	flags := uint(unix.FAN_MARK_FILESYSTEM | unix.FAN_MARK_REMOVE)
-	if on {
-		flags = unix.FAN_MARK_FILESYSTEM | unix.FAN_MARK_ADD
-	}
-	for _, fs := range w.fss {
-		if fs.marked {
-			if err := unix.FanotifyMark(w.fd, flags, mask, fs.mountFD, ""); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// marksOff records which watchers have their marks removed (setMarks).
-var marksOff = map[*Watcher]bool{}
 
 // drain reads records until the watcher is closed, counting them.
 func drain(w *Watcher, n *atomic.Uint64) {
@@ -75,26 +46,9 @@ func drain(w *Watcher, n *atomic.Uint64) {
 	}
 }
 
-// loopTime runs the loop action in a child and returns the wall time in ns
-// the child reported for its loop, and the child's CPU time (user and
-// system, its whole life).
-func loopTime(b testing.TB, dir, kind string, n int) (wall, cpu float64) {
-	cmd := exec.Command(os.Args[0], kind, strconv.Itoa(n), dir)
-	cmd.Env = append(os.Environ(), actionEnv+"=loop")
-	out, err := cmd.Output()
-	if err != nil {
-		b.Fatalf("loop %s: %v", kind, err)
-	}
-	ns, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return ns, float64(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // benchOverhead reports ratio: time with the watcher's marks / time
-// without. A mask other than 0 replaces the filesystem marks' mask.
+// without (overheadtest.Compare). A mask other than 0 replaces the
+// filesystem marks' mask.
 func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
 	needRoot(b)
 	w, err := Open(cfg)
@@ -102,47 +56,34 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
 		b.Fatal(err)
 	}
 	defer w.Close()
-	if mask == 0 {
-		mask = fsMask
-	} else if err := w.setMarks(false, fsMask); err != nil {
+	if err := w.Pause(); err != nil {
 		b.Fatal(err)
+	}
+	state := overheadtest.State{On: w.Resume, Off: w.Pause}
+	if mask != 0 {
+		state.On = func() error { return w.maskMarks(true, mask) }
+		state.Off = func() error { return w.maskMarks(false, mask) }
 	}
 	var got atomic.Uint64
 	go drain(w, &got)
-	dir := b.TempDir()
-	loopTime(b, dir, kind, n) // warm caches
-
-	var t, cpu [2]float64 // without, with
-	var ratios []float64
-	run := func(with int) float64 {
-		if err := w.setMarks(with == 1, mask); err != nil {
-			b.Fatal(err)
-		}
-		ns, c := loopTime(b, dir, kind, n)
-		t[with] += ns
-		cpu[with] += c
-		return ns
-	}
-	round := 0
-	for b.Loop() {
-		var pair [2]float64
-		pair[round%2] = run(round % 2)
-		pair[(round+1)%2] = run((round + 1) % 2)
-		ratios = append(ratios, pair[1]/pair[0])
-		round++
-	}
-	slices.Sort(ratios)
-	ops := float64(round * n)
+	child := overheadtest.Start(b, kind, b.TempDir())
+	rounds := overheadtest.Compare(b, child, n, 10*time.Millisecond, state)
 	st := w.Stats()
-	b.ReportMetric(t[1]/t[0], "ratio")
-	b.ReportMetric(ratios[len(ratios)/2], "median-ratio")
-	b.ReportMetric(cpu[1]/cpu[0], "cpu-ratio")
-	b.ReportMetric(t[1]/ops, "ns/op-with")
-	b.ReportMetric(t[0]/ops, "ns/op-without")
-	b.ReportMetric(float64(got.Load())/float64(round), "records/round")
-	b.ReportMetric(float64(st.Events)/float64(round), "events/round")
+	b.ReportMetric(float64(got.Load())/float64(rounds), "records/round")
+	b.ReportMetric(float64(st.Events)/float64(rounds), "events/round")
 	b.ReportMetric(float64(st.Lost), "lost")
 	b.ReportMetric(float64(st.IgnoreMarks), "ignore-marks")
+}
+
+// maskMarks adds (on) or removes the filesystem marks with another mask
+// than the watcher's, which stays paused.
+func (w *Watcher) maskMarks(on bool, mask uint64) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.paused = false
+	err := w.setMarks(on, mask)
+	w.paused = true
+	return err
 }
 
 func BenchmarkOverheadOpenRead(b *testing.B) { benchOverhead(b, Config{}, "open-read", 20000, 0) }

@@ -189,7 +189,7 @@ func (w *Watcher) removeContainer(c *container) {
 			continue
 		}
 		if fs.marked {
-			unix.FanotifyMark(w.fd, unix.FAN_MARK_REMOVE|unix.FAN_MARK_FILESYSTEM, fsMask, fs.mountFD, "")
+			w.markFS(fs.mountFD, false, fsMask)
 		}
 		unix.Close(fs.mountFD)
 		delete(w.fss, fs.fsid)

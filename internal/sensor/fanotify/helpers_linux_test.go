@@ -19,12 +19,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 )
 
 // actionEnv selects what a re-executed test binary does (see TestMain).
 const actionEnv = "VIGIL_FANTEST_ACTION"
 
 func TestMain(m *testing.M) {
+	overheadtest.Main()
 	if a := os.Getenv(actionEnv); a != "" {
 		if err := runAction(a, os.Args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, a+":", err)
@@ -38,7 +40,7 @@ func TestMain(m *testing.M) {
 // runAction does one file operation (in a child process of the test).
 func runAction(name string, args []string) error {
 	need := map[string]int{"create": 1, "create-wait": 1, "write": 1, "chmod": 2, "rename": 2, "unlink": 1, "rmdir": 1,
-		"mkdir": 1, "read": 1, "touch": 1, "loop": 3, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3, "write-chmod": 2, "recreate": 1}
+		"mkdir": 1, "read": 1, "touch": 1, "create-unlink": 2, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3, "write-chmod": 2, "recreate": 1}
 	if n, ok := need[name]; !ok || len(args) < n {
 		return fmt.Errorf("unknown action or too few arguments: %s %q", name, args)
 	}
@@ -100,6 +102,24 @@ func runAction(name string, args []string) error {
 			return err
 		}
 		return os.Chmod(args[0], os.FileMode(mode))
+	case "create-unlink":
+		// Creates and removes dir/c.txt N times: create-unlink DIR N.
+		n, err := strconv.Atoi(args[1])
+		if err != nil {
+			return err
+		}
+		name := filepath.Join(args[0], "c.txt")
+		for range n {
+			fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+			if err != nil {
+				return err
+			}
+			unix.Close(fd)
+			if err := unix.Unlink(name); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "rename":
 		return os.Rename(args[0], args[1])
 	case "unlink":
@@ -115,12 +135,6 @@ func runAction(name string, args []string) error {
 		// As touch(1): both times set to the kernel's now.
 		now := []unix.Timespec{{Nsec: unix.UTIME_NOW}, {Nsec: unix.UTIME_NOW}}
 		return unix.UtimesNanoAt(unix.AT_FDCWD, args[0], now, 0)
-	case "loop":
-		n, err := strconv.Atoi(args[1])
-		if err != nil {
-			return err
-		}
-		return timedLoop(args[0], n, args[2])
 	case "flood":
 		n, err := strconv.Atoi(args[1])
 		if err != nil {
@@ -365,44 +379,4 @@ func underDir(dir string) func(*kernel.Record) bool {
 	return func(r *kernel.Record) bool {
 		return strings.HasPrefix(r.File.Path, dir+"/") || strings.HasPrefix(r.File.NewPath, dir+"/")
 	}
-}
-
-// timedLoop runs n operations of one kind in dir and prints the ns they
-// took (for the overhead benchmarks).
-func timedLoop(kind string, n int, dir string) error {
-	name := filepath.Join(dir, "bench.txt")
-	if err := os.WriteFile(name, []byte("x"), 0o644); err != nil {
-		return err
-	}
-	start := time.Now()
-	switch kind {
-	case "open-read", "open-write":
-		flags := unix.O_RDONLY
-		if kind == "open-write" {
-			flags = unix.O_WRONLY
-		}
-		for i := 0; i < n; i++ {
-			fd, err := unix.Open(name, flags|unix.O_CLOEXEC, 0)
-			if err != nil {
-				return err
-			}
-			unix.Close(fd)
-		}
-	case "create-unlink":
-		p := filepath.Join(dir, "c.txt")
-		for i := 0; i < n; i++ {
-			fd, err := unix.Open(p, unix.O_WRONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
-			if err != nil {
-				return err
-			}
-			unix.Close(fd)
-			if err := unix.Unlink(p); err != nil {
-				return err
-			}
-		}
-	default:
-		return fmt.Errorf("unknown loop %q", kind)
-	}
-	fmt.Println(time.Since(start).Nanoseconds())
-	return nil
 }

@@ -96,6 +96,7 @@ type Watcher struct {
 	hotPast    map[fileKey]hotPast
 	modes      map[fileKey]uint32
 	pidNS      map[uint32]pidNS
+	paused     bool // Pause removed the filesystem and ignore marks
 
 	st struct {
 		events, records, errors, lost, suppressed, ignoreMarks, kernelSuppressed, ignored atomic.Uint64
@@ -999,7 +1000,7 @@ func (w *Watcher) statFID(fs *fsys, f *fid, st *unix.Stat_t) bool {
 // cfg.HotIgnore, or twice as long as last time when the file was hot again
 // soon after its last mark.
 func (w *Watcher) ignoreHot(fs *fsys, f *fid, k fileKey, rate float64) {
-	if len(w.ignores) >= maxIgnores {
+	if len(w.ignores) >= maxIgnores || w.paused {
 		return
 	}
 	dur := int64(w.cfg.HotIgnore)
@@ -1028,10 +1029,79 @@ func (w *Watcher) unignore(ig hotIgnore, now int64) {
 	if w.fss[ig.fs.fsid] != ig.fs {
 		return
 	}
+	if w.paused {
+		return
+	}
 	err := w.markHandle(ig.fs, ig.raw, unix.FAN_MARK_REMOVE|unix.FAN_MARK_IGNORE, hotMask)
 	if err != nil && !errors.Is(err, unix.ESTALE) && !errors.Is(err, unix.ENOENT) {
 		w.st.errors.Add(1)
 	}
+}
+
+// markFS adds (add) or removes the filesystem mark of the filesystem of
+// directory fd; while the watcher is paused it only records that the mark
+// is wanted (Resume adds it).
+func (w *Watcher) markFS(fd int, add bool, mask uint64) error {
+	if w.paused {
+		return nil
+	}
+	flags := uint(unix.FAN_MARK_FILESYSTEM | unix.FAN_MARK_REMOVE)
+	if add {
+		flags = unix.FAN_MARK_FILESYSTEM | unix.FAN_MARK_ADD
+	}
+	return unix.FanotifyMark(w.fd, flags, mask, fd, "")
+}
+
+// Pause removes the filesystem marks and the ignore marks on hot files:
+// until Resume, file activity costs the kernel nothing and is not seen
+// (what happens meanwhile is never reported). The inode marks of sensitive
+// files stay. Events already queued can still be read.
+func (w *Watcher) Pause() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.paused || w.closed.Load() {
+		return nil
+	}
+	err := w.setMarks(false, fsMask)
+	w.paused = true
+	return err
+}
+
+// Resume puts back the marks Pause removed, and marks the filesystems
+// registered meanwhile.
+func (w *Watcher) Resume() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.paused || w.closed.Load() {
+		return nil
+	}
+	w.paused = false
+	return w.setMarks(true, fsMask)
+}
+
+// setMarks adds (on) or removes every filesystem mark, with mask, and the
+// ignore marks in place. Called with mu held.
+func (w *Watcher) setMarks(on bool, mask uint64) error {
+	var errs []error
+	for _, fs := range w.fss {
+		if fs.marked {
+			errs = append(errs, w.markFS(fs.mountFD, on, mask))
+		}
+	}
+	flags := uint(unix.FAN_MARK_REMOVE | unix.FAN_MARK_IGNORE)
+	if on {
+		flags = unix.FAN_MARK_ADD | unix.FAN_MARK_IGNORE_SURV | unix.FAN_MARK_EVICTABLE
+	}
+	for _, ig := range w.ignores {
+		if w.fss[ig.fs.fsid] != ig.fs {
+			continue
+		}
+		err := w.markHandle(ig.fs, ig.raw, flags, hotMask)
+		if err != nil && !errors.Is(err, unix.ESTALE) && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // markHandle changes the inode mark of the file a handle names.
@@ -1083,7 +1153,7 @@ func (w *Watcher) register(fd int, owner *container, mark bool) (*fsys, error) {
 	fs := w.fss[fsid]
 	if fs != nil {
 		if mark && !fs.marked {
-			if err := unix.FanotifyMark(w.fd, unix.FAN_MARK_ADD|unix.FAN_MARK_FILESYSTEM, fsMask, fd, ""); err != nil {
+			if err := w.markFS(fd, true, fsMask); err != nil {
 				unix.Close(fd)
 				return nil, err
 			}
@@ -1093,7 +1163,7 @@ func (w *Watcher) register(fd int, owner *container, mark bool) (*fsys, error) {
 		return fs, nil
 	}
 	if mark {
-		if err := unix.FanotifyMark(w.fd, unix.FAN_MARK_ADD|unix.FAN_MARK_FILESYSTEM, fsMask, fd, ""); err != nil {
+		if err := w.markFS(fd, true, fsMask); err != nil {
 			unix.Close(fd)
 			return nil, err
 		}

@@ -215,7 +215,7 @@ func TestDedup(t *testing.T) {
 	}
 
 	// A process creating and removing one name again and again.
-	pid = run(t, "loop", "create-unlink", "100", dir)
+	pid = run(t, "create-unlink", dir, "100")
 	name := filepath.Join(dir, "c.txt")
 	c.barrier(t, dir)
 	got := c.all(func(r *kernel.Record) bool { return r.TGID == pid && r.File.Path == name })
@@ -224,6 +224,49 @@ func TestDedup(t *testing.T) {
 		for i := range got {
 			t.Log(describe(&got[i]))
 		}
+	}
+}
+
+// TestPause checks that a paused watcher sees nothing, its marks and
+// ignore marks removed, and that Resume puts them back.
+func TestPause(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "hot")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, HotThreshold: 20, HotIgnore: time.Hour, Batch: -1}, underDir(dir))
+	run(t, "writes", f, "100", "1")
+	c.barrier(t, dir)
+	if st := c.w.Stats(); st.IgnoreMarks != 1 {
+		t.Fatalf("%d ignore marks after 100 writes in 100 ms, want 1", st.IgnoreMarks)
+	}
+	if err := c.w.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other")
+	pid := run(t, "create", other)
+	run(t, "writes", f, "5", "1")
+	if err := c.w.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	c.barrier(t, dir)
+	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+		t.Errorf("a create while paused was reported: %s", describe(&got[0]))
+	}
+	// Resumed: the filesystem mark reports, the hot file's ignore mark
+	// still holds (its writes are not queued).
+	pid = run(t, "write", other)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: other, pid: pid})
+	before := c.w.Stats().Events
+	pid = run(t, "writes", f, "5", "1")
+	c.barrier(t, dir)
+	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+		t.Errorf("a write under the ignore mark was reported after Resume: %s", describe(&got[0]))
+	}
+	// Two barrier events (create, delete) are what the queue had.
+	if st := c.w.Stats(); st.Events-before > 3 {
+		t.Errorf("%d events queued for the writes to the ignored file after Resume", st.Events-before)
 	}
 }
 

@@ -22,6 +22,12 @@ func (w *Watcher) Read(r *kernel.Record) error { return ErrClosed }
 // Stats returns zero counters.
 func (w *Watcher) Stats() Stats { return Stats{} }
 
+// Pause does nothing.
+func (w *Watcher) Pause() error { return nil }
+
+// Resume does nothing.
+func (w *Watcher) Resume() error { return nil }
+
 // Close does nothing.
 func (w *Watcher) Close() error { return nil }
 

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
@@ -258,60 +257,9 @@ func runAction(name string, args []string) error {
 	return fmt.Errorf("unknown action %q", name)
 }
 
-// loop runs n operations of one kind for the overhead benchmarks.
+// loop runs n operations of one kind for the throughput benchmarks.
 func loop(kind string, n int) error {
 	switch kind {
-	case "exec":
-		for i := 0; i < n; i++ {
-			pid, err := syscall.ForkExec("/bin/busybox", []string{"true"}, &syscall.ProcAttr{})
-			if err != nil {
-				return err
-			}
-			var ws syscall.WaitStatus
-			if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
-				return err
-			}
-		}
-	case "open-read", "open-write":
-		flags := unix.O_RDONLY
-		if kind == "open-write" {
-			flags = unix.O_WRONLY
-		}
-		if err := os.WriteFile("bench.txt", []byte("x"), 0o644); err != nil {
-			return err
-		}
-		name := []byte("bench.txt\x00")
-		cwd := unix.AT_FDCWD
-		for i := 0; i < n; i++ {
-			fd, _, e := unix.Syscall6(unix.SYS_OPENAT, uintptr(cwd), uintptr(unsafe.Pointer(&name[0])), uintptr(flags), 0, 0, 0)
-			if e != 0 {
-				return e
-			}
-			unix.Syscall(unix.SYS_CLOSE, fd, 0, 0)
-		}
-	case "connect":
-		ln, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			return err
-		}
-		defer ln.Close()
-		go func() {
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
-		addr := ln.Addr().String()
-		for i := 0; i < n; i++ {
-			c, err := net.Dial("tcp4", addr)
-			if err != nil {
-				return err
-			}
-			c.Close()
-		}
 	case "udp-connect", "udp-connect-100k":
 		// Connects one UDP socket to a loopback address again and again:
 		// each connect is a record, as fast as it can or (-100k) at
@@ -330,18 +278,6 @@ func loop(kind string, n int) error {
 				}
 			}
 			if err := unix.Connect(fd, sa); err != nil {
-				return err
-			}
-		}
-	case "mmap":
-		// Maps and unmaps private writable memory: the kernel checks a
-		// capability (cap_vm_enough_memory) for each map.
-		for i := 0; i < n; i++ {
-			b, err := unix.Mmap(-1, 0, 4<<10, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
-			if err != nil {
-				return err
-			}
-			if err := unix.Munmap(b); err != nil {
 				return err
 			}
 		}

@@ -2,13 +2,13 @@
 
 // Overhead and throughput of the running sensor, as root:
 //
-//	go test -run '^$' -bench 'Overhead|Throughput' -benchmem -benchtime 8x ./internal/sensor/kernel/
+//	go test -run '^$' -bench 'Overhead|Throughput' -benchmem -benchtime 40x ./internal/sensor/kernel/
 //	go test -run '^$' -bench Decode -benchmem ./internal/sensor/kernel/
 //
 // Each overhead benchmark runs a child process doing a loop of one
-// operation, alternately with the sensor's programs detached and attached
-// (the child times its own loop), and reports ratio = time with / time
-// without. BenchmarkOverhead* measure the default hooks;
+// operation in batches, alternately with the sensor's programs detached
+// and attached (overheadtest; -benchtime 40x is 40 batches of each), and
+// reports ratio = time with / time without. BenchmarkOverhead* measure the default hooks;
 // BenchmarkOverheadSyscallTracepoint* the sensor with
 // Config.SyscallTracepoint, and also floor-ratio: the loop with an empty
 // program on sys_exit. The machine is shared and noisy, so only ratios
@@ -20,7 +20,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -30,6 +29,8 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 )
 
 // drain reads and decodes every record until the sensor is closed, counting them.
@@ -44,32 +45,14 @@ func drain(s *Sensor, n *atomic.Uint64) {
 	}
 }
 
-// timedLoop runs the loop action in a child and returns the ns it reported
-// (wall time of the loop) and the child's CPU time (user + system) in ns.
-func timedLoop(b testing.TB, dir, kind string, n int) (wall, cpu float64) {
-	cmd := exec.Command(os.Args[0], kind, strconv.Itoa(n))
-	cmd.Env = append(os.Environ(), actionEnv+"=loop")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		b.Fatalf("loop %s: %v", kind, err)
-	}
-	wall, err = strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return wall, float64((cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Nanoseconds())
-}
-
-// benchOverhead reports ratio (wall time of the loops with the sensor /
-// without, summed over the rounds), median-ratio (the median of the
-// rounds' ratios: a burst of load from elsewhere moves it less), cpu-ratio
-// (the same with the child's CPU time, which excludes waiting for a CPU)
-// bpf-ns/op (the time the sensor's programs ran per operation, from the
-// kernel's statistics in one more loop) and, with Config.SyscallTracepoint,
-// floor-ratio (time with an empty
-// program on sys_exit / time without: the cost of the syscall tracepoint
-// itself, which no program on it can go below).
+// benchOverhead runs a loop child (overheadtest) in batches alternately
+// with the sensor's programs detached and attached, and reports ratio,
+// median-ratio and cpu-ratio (see overheadtest.Compare), bpf-ns/op (the
+// time the sensor's programs ran per operation, from the kernel's
+// statistics in one more batch), records/round and lost; with
+// Config.SyscallTracepoint also floor-ratio: the loop with an empty
+// program on sys_exit, the cost of the syscall tracepoint itself, which no
+// program on it can go below.
 func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 	needRoot(b)
 	s, err := Open(cfg)
@@ -77,14 +60,15 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.detach(); err != nil {
+	if err := s.Pause(); err != nil {
 		b.Fatal(err)
 	}
-	modes := 2
-	var empty *ebpf.Program
+	var got atomic.Uint64
+	go drain(s, &got)
+	child := overheadtest.Start(b, kind, b.TempDir())
+	states := []overheadtest.State{{On: s.Resume, Off: s.Pause}}
 	if cfg.SyscallTracepoint {
-		modes = 3
-		empty, err = ebpf.NewProgram(&ebpf.ProgramSpec{
+		empty, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 			Type: ebpf.Tracing, AttachType: ebpf.AttachTraceRawTp, AttachTo: "sys_exit",
 			Instructions: returnZero, License: "GPL",
 		})
@@ -92,61 +76,27 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
 			b.Fatal(err)
 		}
 		defer empty.Close()
+		var l link.Link
+		states = append(states, overheadtest.State{
+			Name: "floor",
+			On: func() (err error) {
+				l, err = link.AttachTracing(link.TracingOptions{Program: empty})
+				return err
+			},
+			Off: func() error { return l.Close() },
+		})
 	}
-	var got atomic.Uint64
-	go drain(s, &got)
-	dir := b.TempDir()
-	timedLoop(b, dir, kind, n) // warm caches
-
-	var t, cpu [3]float64 // without, with the sensor, with the empty program
-	var rounds [3][]float64
-	run := func(mode int) {
-		switch mode {
-		case 1:
-			if err := s.attach(); err != nil {
-				b.Fatal(err)
-			}
-			defer s.detach()
-		case 2:
-			l, err := link.AttachTracing(link.TracingOptions{Program: empty})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer l.Close()
-		}
-		w, c := timedLoop(b, dir, kind, n)
-		t[mode] += w
-		cpu[mode] += c
-		rounds[mode] = append(rounds[mode], w)
-	}
-	round := 0
-	for b.Loop() {
-		for i := range modes {
-			run((round + i) % modes)
-		}
-		round++
-	}
-	ops := float64(round * n)
-	b.StopTimer()
-	b.ReportMetric(bpfNSPerOp(b, s, dir, kind, n), "bpf-ns/op")
-	b.ReportMetric(t[1]/t[0], "ratio")
-	b.ReportMetric(medianRatio(rounds[1], rounds[0]), "median-ratio")
-	b.ReportMetric(cpu[1]/cpu[0], "cpu-ratio")
-	if modes == 3 {
-		b.ReportMetric(t[2]/t[0], "floor-ratio")
-	}
-	b.ReportMetric(t[1]/ops, "ns/op-with")
-	b.ReportMetric(t[0]/ops, "ns/op-without")
-	st := s.Stats()
-	b.ReportMetric(float64(got.Load())/float64(round), "records/round")
-	b.ReportMetric(float64(st.LostTotal), "lost")
+	rounds := overheadtest.Compare(b, child, n, 30*time.Millisecond, states...)
+	b.ReportMetric(bpfNSPerOp(b, s, child, n), "bpf-ns/op")
+	b.ReportMetric(float64(got.Load())/float64(rounds), "records/round")
+	b.ReportMetric(float64(s.Stats().LostTotal), "lost")
 }
 
-// bpfNSPerOp runs the loop once more with the sensor attached and the
+// bpfNSPerOp runs one more batch with the sensor attached and the
 // kernel's BPF run-time statistics on, and returns the time the sensor's
 // programs ran per operation (an upper bound: the statistics add a clock
 // read or two to every run).
-func bpfNSPerOp(b *testing.B, s *Sensor, dir, kind string, n int) float64 {
+func bpfNSPerOp(b *testing.B, s *Sensor, child *overheadtest.Child, n int) float64 {
 	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
 	if err != nil {
 		b.Fatal(err)
@@ -163,60 +113,47 @@ func bpfNSPerOp(b *testing.B, s *Sensor, dir, kind string, n int) float64 {
 		}
 		return d
 	}
-	if err := s.attach(); err != nil {
+	if err := s.Resume(); err != nil {
 		b.Fatal(err)
 	}
-	defer s.detach()
+	defer s.Pause()
 	before := total()
-	timedLoop(b, dir, kind, n)
+	child.Run(b, n)
 	return float64(total()-before) / float64(n)
-}
-
-// medianRatio is the median of with[i]/without[i].
-func medianRatio(with, without []float64) float64 {
-	rs := make([]float64, len(with))
-	for i := range with {
-		rs[i] = with[i] / without[i]
-	}
-	slices.Sort(rs)
-	if len(rs) == 0 {
-		return 0
-	}
-	return rs[len(rs)/2]
 }
 
 var syscallTP = Config{SyscallTracepoint: true}
 
-func BenchmarkOverheadExec(b *testing.B)     { benchOverhead(b, Config{}, "exec", 200) }
-func BenchmarkOverheadOpenRead(b *testing.B) { benchOverhead(b, Config{}, "open-read", 100000) }
+func BenchmarkOverheadExec(b *testing.B)     { benchOverhead(b, Config{}, "exec", 100) }
+func BenchmarkOverheadOpenRead(b *testing.B) { benchOverhead(b, Config{}, "open-read", 20000) }
 
 // BenchmarkOverheadOpenWrite: the default hooks report no opens (file
 // events come from elsewhere); this measures that they cost opens nothing.
-func BenchmarkOverheadOpenWrite(b *testing.B) { benchOverhead(b, Config{}, "open-write", 100000) }
-func BenchmarkOverheadConnect(b *testing.B)   { benchOverhead(b, Config{}, "connect", 2000) }
+func BenchmarkOverheadOpenWrite(b *testing.B) { benchOverhead(b, Config{}, "open-write", 20000) }
+func BenchmarkOverheadConnect(b *testing.B)   { benchOverhead(b, Config{}, "connect", 1000) }
 
 // BenchmarkOverheadMmap maps and unmaps memory: each map runs the
 // cap_capable hook, which filters it out.
-func BenchmarkOverheadMmap(b *testing.B) { benchOverhead(b, Config{}, "mmap", 100000) }
+func BenchmarkOverheadMmap(b *testing.B) { benchOverhead(b, Config{}, "mmap", 50000) }
 
-func BenchmarkOverheadSyscallTracepointExec(b *testing.B) { benchOverhead(b, syscallTP, "exec", 200) }
+func BenchmarkOverheadSyscallTracepointExec(b *testing.B) { benchOverhead(b, syscallTP, "exec", 100) }
 func BenchmarkOverheadSyscallTracepointOpenRead(b *testing.B) {
-	benchOverhead(b, syscallTP, "open-read", 100000)
+	benchOverhead(b, syscallTP, "open-read", 20000)
 }
 
 // BenchmarkOverheadSyscallTracepointOpenWrite reopens one file for write:
 // after the first, the opens repeat and are suppressed in the kernel
 // (Config.OpenDedup).
 func BenchmarkOverheadSyscallTracepointOpenWrite(b *testing.B) {
-	benchOverhead(b, syscallTP, "open-write", 100000)
+	benchOverhead(b, syscallTP, "open-write", 20000)
 }
 
 // BenchmarkOverheadSyscallTracepointOpenWriteEach reports every write-open.
 func BenchmarkOverheadSyscallTracepointOpenWriteEach(b *testing.B) {
-	benchOverhead(b, Config{SyscallTracepoint: true, OpenDedup: -1}, "open-write", 100000)
+	benchOverhead(b, Config{SyscallTracepoint: true, OpenDedup: -1}, "open-write", 20000)
 }
 func BenchmarkOverheadSyscallTracepointConnect(b *testing.B) {
-	benchOverhead(b, syscallTP, "connect", 2000)
+	benchOverhead(b, syscallTP, "connect", 1000)
 }
 
 // BenchmarkThroughput has a child connect a UDP socket as fast as it can

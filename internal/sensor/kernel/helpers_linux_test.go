@@ -14,12 +14,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 )
 
 // actionEnv selects what a re-executed test binary does (see TestMain).
 const actionEnv = "VIGIL_KTEST_ACTION"
 
 func TestMain(m *testing.M) {
+	overheadtest.Main()
 	if a := os.Getenv(actionEnv); a != "" {
 		if err := runAction(a, os.Args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, a+":", err)

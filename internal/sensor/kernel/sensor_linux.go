@@ -36,6 +36,10 @@ type Sensor struct {
 	mu  sync.Mutex // serialises Read
 	rec ringbuf.Record
 
+	linkMu sync.Mutex // guards links against Pause, Resume and Close
+	paused bool
+	closed bool
+
 	records      atomic.Uint64
 	decodeErrors atomic.Uint64
 	closeOnce    sync.Once
@@ -416,6 +420,30 @@ func perKind(m *ebpf.Map) (map[Kind]uint64, uint64) {
 	return out, total
 }
 
+// Pause detaches the programs: until Resume, the sensor costs the kernel
+// nothing and sees nothing (what happens meanwhile is never reported).
+// Records already in the ring buffer can still be read.
+func (s *Sensor) Pause() error {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	if s.paused || s.closed {
+		return nil
+	}
+	s.paused = true
+	return s.detach()
+}
+
+// Resume attaches the programs Pause detached.
+func (s *Sensor) Resume() error {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	if !s.paused || s.closed {
+		return nil
+	}
+	s.paused = false
+	return s.attach()
+}
+
 // Close detaches the programs and stops Read. It is safe to call twice.
 func (s *Sensor) Close() error {
 	s.closeOnce.Do(func() {
@@ -423,9 +451,10 @@ func (s *Sensor) Close() error {
 		if s.reader != nil {
 			errs = append(errs, s.reader.Close())
 		}
-		for _, l := range s.links {
-			errs = append(errs, l.Close())
-		}
+		s.linkMu.Lock()
+		s.closed = true
+		errs = append(errs, s.detach())
+		s.linkMu.Unlock()
 		if s.coll != nil {
 			s.coll.Close()
 		}

@@ -140,7 +140,9 @@ func TestNoSyscallTracepoint(t *testing.T) {
 
 // TestCloseDetaches checks that Close leaves no program of the sensor
 // attached: not on the cgroup root, not as a link.
-func TestCloseDetaches(t *testing.T) {
+// TestPauseAndCloseDetach: Pause and Close detach the programs, Resume
+// attaches them again.
+func TestPauseAndCloseDetach(t *testing.T) {
 	needRoot(t)
 	s, err := Open(Config{RingBufferBytes: 1 << 16})
 	if err != nil {
@@ -196,6 +198,36 @@ func TestCloseDetaches(t *testing.T) {
 	}
 	if len(linkIDs) != len(s.links) || len(progs) != 5 {
 		t.Fatalf("%d links, %d distinct; %d cgroup programs", len(s.links), len(linkIDs), len(progs))
+	}
+	// Pause detaches every program, Resume brings them back.
+	if err := s.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.links) != 0 {
+		t.Errorf("%d links while paused", len(s.links))
+	}
+	for _, p := range progs {
+		if attached(p.at, p.id) {
+			t.Errorf("program %d still attached to %s while paused", p.id, root)
+		}
+	}
+	if err := s.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range progs {
+		if !attached(p.at, p.id) {
+			t.Errorf("program %d not attached to %s after Resume", p.id, root)
+		}
+	}
+	if len(s.links) != len(linkIDs) {
+		t.Errorf("%d links after Resume, want %d", len(s.links), len(linkIDs))
+	}
+	for _, l := range s.links {
+		info, err := l.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		linkIDs[info.ID] = true
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)

@@ -30,5 +30,11 @@ func (s *Sensor) Read(r *Record) error { return errUnsupported }
 // Stats returns nothing.
 func (s *Sensor) Stats() Stats { return Stats{} }
 
+// Pause does nothing.
+func (s *Sensor) Pause() error { return nil }
+
+// Resume does nothing.
+func (s *Sensor) Resume() error { return nil }
+
 // Close does nothing.
 func (s *Sensor) Close() error { return nil }
