@@ -137,6 +137,45 @@ static __always_inline int repeated(struct inode *inode, __u32 flags)
 	return 0;
 }
 
+/* A process's connection to one peer (connect: the remote address and port; accept: the remote address and the local port). */
+struct net_key {
+	__u8 addr[16];
+	__u32 tgid;
+	__u16 port;
+	__u16 kind;
+	__u16 family;
+	__u16 pad[3];
+};
+
+/* net_seen[key] is when that connection was last reported (boot ns). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct net_key);
+	__type(value, __u64);
+} net_seen SEC(".maps");
+
+/* A connection repeated within this many ns is not reported again; 0 reports every one. */
+volatile const __u64 net_dedup_ns = 0;
+
+/* net_repeated reports whether connection k repeats one reported less than net_dedup_ns ago, counting it. */
+static __always_inline int net_repeated(struct net_key *k)
+{
+	if (!net_dedup_ns)
+		return 0;
+	__u64 now = bpf_ktime_get_boot_ns();
+	__u64 *last = bpf_map_lookup_elem(&net_seen, k);
+	if (last && now - *last < net_dedup_ns) {
+		__u32 kind = k->kind;
+		__u64 *c = bpf_map_lookup_elem(&suppressed, &kind);
+		if (c)
+			(*c)++;
+		return 1;
+	}
+	bpf_map_update_elem(&net_seen, k, &now, BPF_ANY);
+	return 0;
+}
+
 /* The last privileged syscall reported from a capability check of a thread. */
 struct cap_call {
 	__u64 args[6];
@@ -194,6 +233,7 @@ struct record_types {
 	struct cap_call cap_call;
 	struct listen_key listen_key;
 	struct listen_owner listener;
+	struct net_key net_key;
 	enum event_kind kind;
 	enum event_flag event_flag;
 	enum path_flag path_flag;
@@ -899,6 +939,24 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
  */
 static __always_inline int on_sock_addr(struct bpf_sock_addr *ctx, __u16 kind, __u16 family)
 {
+	if (kind == EV_CONNECT && family != AF_UNIX) {
+		struct net_key k = {
+			.tgid = bpf_get_current_pid_tgid() >> 32,
+			.port = (__u16)ctx->user_port,
+			.kind = kind,
+			.family = family,
+		};
+		if (family == AF_INET) {
+			*(__u32 *)k.addr = ctx->user_ip4;
+		} else {
+			((__u32 *)k.addr)[0] = ctx->user_ip6[0];
+			((__u32 *)k.addr)[1] = ctx->user_ip6[1];
+			((__u32 *)k.addr)[2] = ctx->user_ip6[2];
+			((__u32 *)k.addr)[3] = ctx->user_ip6[3];
+		}
+		if (net_repeated(&k))
+			return 1;
+	}
 	struct task_struct *t = bpf_get_current_task_btf();
 	__u8 *b = begin(t, kind, task_nr(t), 0);
 	if (!b)
@@ -1063,13 +1121,25 @@ static __always_inline int on_accept(struct sock *sk)
 		listen_key_of(&k, sk, 1);
 		l = bpf_map_lookup_elem(&listeners, &k);
 	}
+	if (l && ignored(l->h.tgid))
+		return 0;
+	struct net_key nk = {
+		.tgid = l ? l->h.tgid : 0,
+		.port = k.port,
+		.kind = EV_ACCEPT,
+		.family = sk->__sk_common.skc_family,
+	};
+	if (nk.family == AF_INET)
+		*(__u32 *)nk.addr = sk->__sk_common.skc_daddr;
+	else
+		bpf_probe_read_kernel(nk.addr, 16, &sk->__sk_common.skc_v6_daddr);
+	if (net_repeated(&nk))
+		return 0;
 	__u8 *b = scratch_buf();
 	if (!b)
 		return 0;
 	struct event_header *h = (void *)b;
 	if (l) {
-		if (ignored(l->h.tgid))
-			return 0;
 		__builtin_memcpy(h, &l->h, sizeof(*h));
 	} else {
 		/* The listener predates the sensor: what the socket itself says. */

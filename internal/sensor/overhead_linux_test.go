@@ -27,6 +27,7 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ruleset"
+	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
@@ -40,8 +41,8 @@ type runningSensor struct {
 	alerts atomic.Uint64
 }
 
-func startSensor(b *testing.B, g *detect.Engine) *runningSensor {
-	s, err := New(Config{})
+func startSensor(b *testing.B, g *detect.Engine, cfg Config) *runningSensor {
+	s, err := New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -79,14 +80,14 @@ func (r *runningSensor) stop(b *testing.B) {
 	}
 }
 
-func benchSensorOverhead(b *testing.B, kind string, n int) {
+func benchSensorOverhead(b *testing.B, cfg Config, kind string, n int) {
 	runctest.RequireRoot(b)
 	g, errs := ruleset.Load(ruleset.Options{}, detect.Config{})
 	if len(errs) > 0 {
 		b.Fatal(errs)
 	}
 	child := overheadtest.Start(b, kind, b.TempDir())
-	r := startSensor(b, g)
+	r := startSensor(b, g, cfg)
 	defer r.stop(b)
 	if err := r.s.Pause(); err != nil {
 		b.Fatal(err)
@@ -119,7 +120,19 @@ func benchSensorOverhead(b *testing.B, kind string, n int) {
 // and a margin.
 const settle = 60 * time.Millisecond
 
-func BenchmarkSensorOverheadExec(b *testing.B)      { benchSensorOverhead(b, "exec", 100) }
-func BenchmarkSensorOverheadOpenRead(b *testing.B)  { benchSensorOverhead(b, "open-read", 20000) }
-func BenchmarkSensorOverheadOpenWrite(b *testing.B) { benchSensorOverhead(b, "open-write", 20000) }
-func BenchmarkSensorOverheadConnect(b *testing.B)   { benchSensorOverhead(b, "connect", 1000) }
+func BenchmarkSensorOverheadExec(b *testing.B) { benchSensorOverhead(b, Config{}, "exec", 100) }
+func BenchmarkSensorOverheadOpenRead(b *testing.B) {
+	benchSensorOverhead(b, Config{}, "open-read", 20000)
+}
+func BenchmarkSensorOverheadOpenWrite(b *testing.B) {
+	benchSensorOverhead(b, Config{}, "open-write", 20000)
+}
+func BenchmarkSensorOverheadConnect(b *testing.B) {
+	benchSensorOverhead(b, Config{}, "connect", 1000)
+}
+
+// BenchmarkSensorOverheadConnectEach reports every connect and accept
+// (kernel.Config.NetDedup negative).
+func BenchmarkSensorOverheadConnectEach(b *testing.B) {
+	benchSensorOverhead(b, Config{Kernel: kernel.Config{NetDedup: -1}}, "connect", 1000)
+}

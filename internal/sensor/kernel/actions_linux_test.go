@@ -106,6 +106,37 @@ func runAction(name string, args []string) error {
 		defer c.Close()
 		fmt.Println(c.RemoteAddr().String())
 		return nil
+	case "dial-n":
+		// Connects to network args[0], address args[1] args[2] times, one
+		// connection after the other.
+		n, err := strconv.Atoi(args[2])
+		if err != nil {
+			return err
+		}
+		for range n {
+			c, err := net.Dial(args[0], args[1])
+			if err != nil {
+				return err
+			}
+			c.Close()
+		}
+		return nil
+	case "listen-n":
+		// Listens on network args[0], address args[1], prints the address
+		// and accepts connections until killed.
+		ln, err := net.Listen(args[0], args[1])
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		fmt.Println(ln.Addr().String())
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return err
+			}
+			c.Close()
+		}
 	case "dial":
 		// Connects to network args[0], address args[1] and prints the local address.
 		c, err := net.Dial(args[0], args[1])

@@ -30,6 +30,12 @@ type Config struct {
 	// are counted in Stats.Suppressed. 0 means 1 s; negative reports every
 	// open.
 	OpenDedup time.Duration
+	// NetDedup is how long a process's repeated connections to the same
+	// address and port (and a listener's accepts from the same address
+	// on the same port) are not reported again; such connections are
+	// counted in Stats.Suppressed. 0 means 1 s; negative reports every
+	// one.
+	NetDedup time.Duration
 	// ForceRawTP loads the raw_tp programs even when tp_btf works.
 	ForceRawTP bool
 	// SyscallTracepoint attaches the sys_exit tracepoint, which reports
@@ -63,7 +69,8 @@ type Stats struct {
 	Lost         map[Kind]uint64 // records dropped in the kernel because the ring buffer was full
 	LostTotal    uint64
 	// Suppressed counts records not sent because they repeated a recent
-	// one: write-opens (Config.OpenDedup) and, with the default hooks, the
+	// one: write-opens (Config.OpenDedup), connects and accepts
+	// (Config.NetDedup) and, with the default hooks, the
 	// further capability checks of a privileged call already reported
 	// (a call checks one or several; an identical call by the same thread
 	// within a second counts here too).
@@ -90,6 +97,9 @@ func (c *Config) fill() error {
 	}
 	if c.OpenDedup == 0 {
 		c.OpenDedup = time.Second
+	}
+	if c.NetDedup == 0 {
+		c.NetDedup = time.Second
 	}
 	if c.MaxLatency == 0 {
 		c.MaxLatency = 20 * time.Millisecond

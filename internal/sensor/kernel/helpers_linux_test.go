@@ -216,8 +216,15 @@ func actionOut(t *testing.T, dir, name string, args ...string) (*exec.Cmd, strin
 // on; its second line of output is the peer it accepted.
 func startListener(t *testing.T, network, addr string, args ...string) (*exec.Cmd, *bufio.Scanner, netip.AddrPort) {
 	t.Helper()
+	return startListenAction(t, "listen", network, addr, args...)
+}
+
+// startListenAction starts a listening action ("listen" or "listen-n") and
+// returns it with the address it listens on.
+func startListenAction(t *testing.T, name, network, addr string, args ...string) (*exec.Cmd, *bufio.Scanner, netip.AddrPort) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{network, addr}, args...)...)
-	cmd.Env = append(os.Environ(), actionEnv+"=listen")
+	cmd.Env = append(os.Environ(), actionEnv+"="+name)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -282,6 +282,7 @@ func load(cfg Config, btf bool, plan []*planned) (*ebpf.Collection, error) {
 		"wakeup_bytes":       wakeup,
 		"sensitive_len_mask": mask,
 		"open_dedup_ns":      uint64(max(cfg.OpenDedup, 0)),
+		"net_dedup_ns":       uint64(max(cfg.NetDedup, 0)),
 		"entry_dedup_ns":     uint64(entryDedup),
 		"have_ignore_pids":   uint32(min(len(cfg.IgnorePIDs), 1)),
 	} {

@@ -480,6 +480,48 @@ func TestNetDefault(t *testing.T) {
 	}
 }
 
+// TestNetDedup checks that a process connecting to one address again and
+// again is reported once (Config.NetDedup), and so are the listener's
+// accepts from that address, the repeats counted as suppressed; with
+// NetDedup negative every connect and accept is reported.
+func TestNetDedup(t *testing.T) {
+	needRoot(t)
+	const n = 5
+	for _, c := range []struct {
+		name  string
+		dedup time.Duration
+		want  int
+	}{{"dedup", 0, 1}, {"each", -1, n}} {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := Open(Config{RingBufferBytes: 1 << 20, NetDedup: c.dedup})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ln, _, lnAddr := startListenAction(t, "listen-n", "tcp4", "127.0.0.1:0")
+			lpid := uint32(ln.Process.Pid)
+			dpid := uint32(action(t, "", "dial-n", "tcp4", lnAddr.String(), strconv.Itoa(n)).Process.Pid)
+			var connects, accepts int
+			readUntil(t, s, "the dialer's exit", func(r *Record) bool {
+				switch {
+				case r.Kind == KindConnect && r.TGID == dpid && r.Net.Remote == lnAddr:
+					connects++
+				case r.Kind == KindAccept && r.TGID == lpid && r.Net.Local == lnAddr:
+					accepts++
+				}
+				return r.Kind == KindExit && r.TGID == dpid
+			})
+			if connects != c.want || accepts != c.want {
+				t.Errorf("%d connects and %d accepts reported, want %d of each", connects, accepts, c.want)
+			}
+			st := s.Stats()
+			if got := st.Suppressed[KindConnect] + st.Suppressed[KindAccept]; got < uint64(2*(n-c.want)) {
+				t.Errorf("%d connects and accepts counted as suppressed, want at least %d", got, 2*(n-c.want))
+			}
+		})
+	}
+}
+
 // TestAcceptUnknownListener checks an accept on a socket that was
 // listening before the sensor started: no process, but the socket's owner,
 // cgroup and network namespace.

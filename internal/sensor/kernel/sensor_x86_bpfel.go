@@ -178,6 +178,16 @@ type sensorNetBody struct {
 	Sock sensorFdInfo
 }
 
+type sensorNetKey struct {
+	_      structs.HostLayout
+	Addr   [16]uint8
+	Tgid   uint32
+	Port   uint16
+	Kind   uint16
+	Family uint16
+	Pad    [3]uint16
+}
+
 type sensorOpenKey struct {
 	_     structs.HostLayout
 	Ino   uint64
@@ -280,6 +290,7 @@ type sensorMapSpecs struct {
 	IgnorePids     *ebpf.MapSpec `ebpf:"ignore_pids"`
 	Listeners      *ebpf.MapSpec `ebpf:"listeners"`
 	Lost           *ebpf.MapSpec `ebpf:"lost"`
+	NetSeen        *ebpf.MapSpec `ebpf:"net_seen"`
 	OpenSeen       *ebpf.MapSpec `ebpf:"open_seen"`
 	Scratch        *ebpf.MapSpec `ebpf:"scratch"`
 	SensitiveNames *ebpf.MapSpec `ebpf:"sensitive_names"`
@@ -292,6 +303,7 @@ type sensorMapSpecs struct {
 type sensorVariableSpecs struct {
 	EntryDedupNs      *ebpf.VariableSpec `ebpf:"entry_dedup_ns"`
 	HaveIgnorePids    *ebpf.VariableSpec `ebpf:"have_ignore_pids"`
+	NetDedupNs        *ebpf.VariableSpec `ebpf:"net_dedup_ns"`
 	OpenDedupNs       *ebpf.VariableSpec `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.VariableSpec `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.VariableSpec `ebpf:"sensitive_len_mask"`
@@ -324,6 +336,7 @@ type sensorMaps struct {
 	IgnorePids     *ebpf.Map `ebpf:"ignore_pids"`
 	Listeners      *ebpf.Map `ebpf:"listeners"`
 	Lost           *ebpf.Map `ebpf:"lost"`
+	NetSeen        *ebpf.Map `ebpf:"net_seen"`
 	OpenSeen       *ebpf.Map `ebpf:"open_seen"`
 	Scratch        *ebpf.Map `ebpf:"scratch"`
 	SensitiveNames *ebpf.Map `ebpf:"sensitive_names"`
@@ -337,6 +350,7 @@ func (m *sensorMaps) Close() error {
 		m.IgnorePids,
 		m.Listeners,
 		m.Lost,
+		m.NetSeen,
 		m.OpenSeen,
 		m.Scratch,
 		m.SensitiveNames,
@@ -350,6 +364,7 @@ func (m *sensorMaps) Close() error {
 type sensorVariables struct {
 	EntryDedupNs      *ebpf.Variable `ebpf:"entry_dedup_ns"`
 	HaveIgnorePids    *ebpf.Variable `ebpf:"have_ignore_pids"`
+	NetDedupNs        *ebpf.Variable `ebpf:"net_dedup_ns"`
 	OpenDedupNs       *ebpf.Variable `ebpf:"open_dedup_ns"`
 	SelfTgid          *ebpf.Variable `ebpf:"self_tgid"`
 	SensitiveLenMask  *ebpf.Variable `ebpf:"sensitive_len_mask"`
