@@ -21,7 +21,7 @@ type sensorMetrics struct {
 	reg     *prometheus.Registry
 	matches *prometheus.CounterVec
 
-	events, records, lost, decode, unresolved, procs *prometheus.Desc
+	events, records, lost, suppressed, decode, unresolved, procs *prometheus.Desc
 }
 
 func newSensorMetrics(s *sensor.Sensor) *sensorMetrics {
@@ -35,6 +35,7 @@ func newSensorMetrics(s *sensor.Sensor) *sensorMetrics {
 		events:     prometheus.NewDesc("vigil_sensor_events_total", "Events the sensor emitted, by event type (event_name).", []string{"type"}, nil),
 		records:    prometheus.NewDesc("vigil_sensor_records_total", "Records read from the sensor's sources, by record kind.", []string{"kind"}, nil),
 		lost:       prometheus.NewDesc("vigil_sensor_lost_events_total", "Records a source dropped because its buffer was full, by source and record kind.", []string{"source", "kind"}, nil),
+		suppressed: prometheus.NewDesc("vigil_sensor_suppressed_events_total", "Repeats a source did not report (the same connection or write again within a second, writes to hot files), by source and kind.", []string{"source", "kind"}, nil),
 		decode:     prometheus.NewDesc("vigil_sensor_decode_errors_total", "Malformed records skipped, by source.", []string{"source"}, nil),
 		unresolved: prometheus.NewDesc("vigil_sensor_unattributed_records_total", "Records not (yet) attributed to the host or a container.", nil, nil),
 		procs:      prometheus.NewDesc("vigil_sensor_processes", "Processes in the sensor's process tree, live and recently exited.", nil, nil),
@@ -45,7 +46,7 @@ func newSensorMetrics(s *sensor.Sensor) *sensorMetrics {
 
 // Describe implements prometheus.Collector.
 func (m *sensorMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.events, m.records, m.lost, m.decode, m.unresolved, m.procs} {
+	for _, d := range []*prometheus.Desc{m.events, m.records, m.lost, m.suppressed, m.decode, m.unresolved, m.procs} {
 		ch <- d
 	}
 }
@@ -62,6 +63,11 @@ func (m *sensorMetrics) Collect(ch chan<- prometheus.Metric) {
 	for src, kinds := range st.Lost {
 		for kind, n := range kinds {
 			ch <- prometheus.MustNewConstMetric(m.lost, prometheus.CounterValue, float64(n), src, kind)
+		}
+	}
+	for src, kinds := range st.Suppressed {
+		for kind, n := range kinds {
+			ch <- prometheus.MustNewConstMetric(m.suppressed, prometheus.CounterValue, float64(n), src, kind)
 		}
 	}
 	for src, n := range st.DecodeErrors {

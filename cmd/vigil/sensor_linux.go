@@ -62,6 +62,7 @@ type sensorFlags struct {
 	metricsAddr string
 	verbose     bool
 	syscallTP   bool
+	netDedup    time.Duration
 }
 
 func newSensorCmd() *cobra.Command {
@@ -91,8 +92,18 @@ Needs root, or the CAP_BPF and CAP_PERFMON capabilities.`,
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9090)")
 	fl.BoolVar(&f.syscallTP, "syscall-tracepoint", false, "take file activity, dup onto stdio and memfd_create from the kernel's sys_exit tracepoint instead of fanotify (every syscall then takes the kernel's slow path)")
+	fl.DurationVar(&f.netDedup, "net-dedup", time.Second, "report a process's repeated connections to one address and port (and a listener's accepts from one address) once in this long, counting the rest; 0 reports every one")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log problems met on the way (unreadable /proc files, failed container metadata lookups)")
 	return cmd
+}
+
+// netDedup turns the --net-dedup flag (0: every connection) into
+// kernel.Config.NetDedup (0: the default, negative: every connection).
+func netDedup(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
@@ -136,7 +147,7 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 		ew = bufio.NewWriterSize(stdout, 64<<10)
 	}
 
-	s, err := sensor.New(sensor.Config{Logger: log, Kernel: kernel.Config{SyscallTracepoint: f.syscallTP}})
+	s, err := sensor.New(sensor.Config{Logger: log, Kernel: kernel.Config{SyscallTracepoint: f.syscallTP, NetDedup: netDedup(f.netDedup)}})
 	if err != nil {
 		return exitError{code: 2, msg: loadFailure(err)}
 	}
@@ -306,6 +317,18 @@ func writeSensorSummary(w io.Writer, st sensor.Stats, gs detect.Stats) {
 		fmt.Fprintf(w, "  %d records lost (the kernel's buffer was full): %s\n", lostTotal, strings.Join(lost, ", "))
 	} else {
 		fmt.Fprintf(w, "  0 records lost\n")
+	}
+	var supp []string
+	for src, kinds := range st.Suppressed {
+		for kind, n := range kinds {
+			if n > 0 {
+				supp = append(supp, fmt.Sprintf("%s %s %d", src, kind, n))
+			}
+		}
+	}
+	sort.Strings(supp)
+	if len(supp) > 0 {
+		fmt.Fprintf(w, "  repeats not reported: %s\n", strings.Join(supp, ", "))
 	}
 	if decode > 0 {
 		fmt.Fprintf(w, "  %d malformed records skipped\n", decode)

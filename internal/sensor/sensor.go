@@ -34,10 +34,11 @@ type input struct {
 	// partial: the source's records carry only Kind, Time, TGID and their
 	// own fields (fanotify); the rest of the header comes from the tree.
 	partial bool
-	// lost reads the source's count of dropped records, by kind.
-	lost         func() map[string]uint64
-	decodeErrors atomic.Uint64
-	readErrors   atomic.Uint64
+	// lost reads the source's count of dropped records, by kind;
+	// suppressed its count of repeats it did not report.
+	lost, suppressed func() map[string]uint64
+	decodeErrors     atomic.Uint64
+	readErrors       atomic.Uint64
 	// waiting is when the source's goroutine began waiting in Read (unix
 	// ns), 0 while it handles a record.
 	waiting atomic.Int64
@@ -47,20 +48,30 @@ type input struct {
 const maxReadErrors = 100
 
 func kernelInput(k *kernel.Sensor) *input {
-	return &input{name: "kernel", src: k, lost: func() map[string]uint64 {
+	byKind := func(m map[kernel.Kind]uint64) map[string]uint64 {
 		out := map[string]uint64{}
-		for kind, n := range k.Stats().Lost {
+		for kind, n := range m {
 			out[kind.String()] = n
 		}
 		return out
-	}}
+	}
+	return &input{name: "kernel", src: k,
+		lost:       func() map[string]uint64 { return byKind(k.Stats().Lost) },
+		suppressed: func() map[string]uint64 { return byKind(k.Stats().Suppressed) },
+	}
 }
 
 func fanotifyInput(w *fanotify.Watcher) *input {
-	return &input{name: "fanotify", src: w, partial: true, lost: func() map[string]uint64 {
-		// A queue overflow drops events of any kind.
-		return map[string]uint64{"queue_overflow": w.Stats().Lost}
-	}}
+	return &input{name: "fanotify", src: w, partial: true,
+		lost: func() map[string]uint64 {
+			// A queue overflow drops events of any kind.
+			return map[string]uint64{"queue_overflow": w.Stats().Lost}
+		},
+		suppressed: func() map[string]uint64 {
+			st := w.Stats()
+			return map[string]uint64{"repeat": st.Suppressed, "hot_file": st.KernelSuppressed}
+		},
+	}
 }
 
 // Sensor reads records from its sources and emits events. Run it once;
@@ -435,6 +446,11 @@ type Stats struct {
 	// Lost counts the records each source dropped (the kernel's ring
 	// buffer was full), by source and kind.
 	Lost map[string]map[string]uint64
+	// Suppressed counts the repeats each source did not report, by
+	// source and kind (kernel: connects, accepts and privileged calls
+	// repeated within a second; fanotify: repeated writes, and the
+	// estimated writes to hot files under an ignore mark).
+	Suppressed map[string]map[string]uint64
 	// DecodeErrors counts malformed records, by source.
 	DecodeErrors map[string]uint64
 	// ReadErrors counts failed reads, by source.
@@ -452,6 +468,7 @@ func (s *Sensor) Stats() Stats {
 		Events:       map[string]uint64{},
 		Records:      map[string]uint64{},
 		Lost:         map[string]map[string]uint64{},
+		Suppressed:   map[string]map[string]uint64{},
 		DecodeErrors: map[string]uint64{},
 		ReadErrors:   map[string]uint64{},
 		Unresolved:   s.stats.unresolved.Load(),
@@ -474,6 +491,10 @@ func (s *Sensor) Stats() Stats {
 		st.Lost[in.name] = map[string]uint64{}
 		if in.lost != nil {
 			st.Lost[in.name] = in.lost()
+		}
+		st.Suppressed[in.name] = map[string]uint64{}
+		if in.suppressed != nil {
+			st.Suppressed[in.name] = in.suppressed()
 		}
 	}
 	return st
