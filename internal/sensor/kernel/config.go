@@ -32,9 +32,10 @@ type Config struct {
 	OpenDedup time.Duration
 	// NetDedup is how long a process's repeated connections to the same
 	// address and port (and a listener's accepts from the same address
-	// on the same port) are not reported again; such connections are
-	// counted in Stats.Suppressed. 0 means 1 s; negative reports every
-	// one.
+	// on the same port) are not reported again by the default hooks;
+	// such connections are counted in Stats.Suppressed. 0 means 1 s;
+	// negative reports every one. (The sys_exit hook reports every
+	// connect.)
 	NetDedup time.Duration
 	// ForceRawTP loads the raw_tp programs even when tp_btf works.
 	ForceRawTP bool
