@@ -291,6 +291,18 @@ func runAction(name string, args []string) error {
 // loop runs n operations of one kind for the throughput benchmarks.
 func loop(kind string, n int) error {
 	switch kind {
+	case "open-write":
+		// Opens one file for writing again and again.
+		if err := os.WriteFile("bench.txt", []byte("x"), 0o644); err != nil {
+			return err
+		}
+		for range n {
+			fd, err := unix.Open("bench.txt", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			unix.Close(fd)
+		}
 	case "udp-connect", "udp-connect-100k":
 		// Connects one UDP socket to a loopback address again and again:
 		// each connect is a record, as fast as it can or (-100k) at
