@@ -16,6 +16,9 @@ test: test-deps
 	$(GO) mod download
 	$(MAKE) fmt-check vet
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	# Every sensor benchmark once: they drive real loops, containers and
+	# kernel hooks, so a broken one fails here rather than at measuring time.
+	$(GO) test -count=1 -timeout 10m -run '^$$' -bench . -benchtime 1x ./internal/sensor/...
 
 vet:
 	$(GO) vet -composites=false $(PKGS)
