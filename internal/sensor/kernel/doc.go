@@ -39,6 +39,10 @@
 //     0). Several sockets listening on one port (SO_REUSEPORT) share the
 //     last listener's attribution. The accept is reported when the
 //     connection is established, whether or not accept is ever called.
+//   - Repeats: a process's connects to one address and port, and a
+//     listener's accepts from one address on one port, are reported
+//     once in Config.NetDedup (1 s); the others are counted in
+//     Stats.Suppressed before any record is built.
 //   - cap_capable (tp_btf, raw_tp fallback): the capability check inside
 //     privileged syscalls. The program reads the syscall number and
 //     arguments the task saved on entry and, for mount, umount2, chroot,
