@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -186,22 +185,7 @@ func BenchmarkThroughput(b *testing.B) {
 	b.ReportMetric(float64(records)/cpu.Seconds(), "records/cpu-s")
 	b.ReportMetric(float64(total-records)/float64(total), "merged-fraction")
 	b.ReportMetric(float64(st.Lost), "lost")
-	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
-}
-
-// peakRSS returns this process's peak resident set size in bytes.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
+	b.ReportMetric(float64(overheadtest.PeakRSS())/(1<<20), "peak-RSS-MiB")
 }
 
 // BenchmarkParse parses the captured events.

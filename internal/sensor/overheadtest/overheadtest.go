@@ -329,3 +329,19 @@ func Compare(b *testing.B, c *Child, n int, settle time.Duration, states ...Stat
 	}
 	return round
 }
+
+// PeakRSS returns this process's peak resident set size (VmHWM) in bytes,
+// 0 when /proc does not say.
+func PeakRSS() int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
