@@ -29,6 +29,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // drain reads records until the watcher is closed, counting them.
@@ -49,7 +50,7 @@ func drain(w *Watcher, n *atomic.Uint64) {
 // without (overheadtest.Compare). A mask other than 0 replaces the
 // filesystem marks' mask.
 func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
-	needRoot(b)
+	runctest.RequireRoot(b)
 	w, err := Open(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -119,7 +120,7 @@ func BenchmarkOverheadCreateUnlink(b *testing.B) {
 // records/s is bounded by how fast the child writes; records/cpu-s (records
 // per second of this process's CPU time) is what the reader can take.
 func BenchmarkThroughput(b *testing.B) {
-	needRoot(b)
+	runctest.RequireRoot(b)
 	w, err := Open(Config{Dedup: -1, HotThreshold: -1})
 	if err != nil {
 		b.Fatal(err)

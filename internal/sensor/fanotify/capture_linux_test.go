@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 var capture = flag.Bool("capture", false, "save the raw events of TestCapture to testdata/events")
@@ -21,7 +22,7 @@ var capture = flag.Bool("capture", false, "save the raw events of TestCapture to
 // they parse into what the operation should produce. With -capture it
 // saves them as the seeds of FuzzParse and TestParseSamples.
 func TestCapture(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	dir := t.TempDir()
 	shadow := filepath.Join(dir, "shadow")
 	if err := os.WriteFile(shadow, []byte("x\n"), 0o640); err != nil {

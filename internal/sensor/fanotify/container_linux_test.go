@@ -138,7 +138,7 @@ func TestMountNS(t *testing.T) {
 
 // TestAddContainerErrors checks AddContainer's errors.
 func TestAddContainerErrors(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	w, err := Open(Config{Paths: []string{}, SensitivePaths: []string{}})
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +170,7 @@ type ovlContainer struct {
 
 func startOverlay(t *testing.T, nfsExport bool) *ovlContainer {
 	t.Helper()
-	needRoot(t)
+	runctest.RequireRoot(t)
 	base := t.TempDir()
 	lower, upper, work, merged := filepath.Join(base, "lower"), filepath.Join(base, "upper"), filepath.Join(base, "work"), filepath.Join(base, "merged")
 	for _, d := range []string{lower, upper, work, merged, lower + "/.oldroot", lower + "/etc", lower + "/tmp", lower + "/ldir"} {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // actionEnv selects what a re-executed test binary does (see TestMain).
@@ -262,7 +263,7 @@ type collector struct {
 // watch opens a Watcher and collects its records until the test ends.
 func watch(t testing.TB, cfg Config, keep func(*kernel.Record) bool) *collector {
 	t.Helper()
-	needRoot(t)
+	runctest.RequireRoot(t)
 	w, err := Open(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -361,17 +362,6 @@ func (c *collector) barrier(t testing.TB, dir string) {
 	p := filepath.Join(dir, fmt.Sprintf("barrier-%d", time.Now().UnixNano()))
 	pid := run(t, "create", p)
 	c.wait(t, "barrier", func(r *kernel.Record) bool { return r.TGID == pid && r.File.Path == p })
-}
-
-// needRoot skips a test without root, except in CI where it fails.
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("needs root")
-		}
-		t.Skip("needs root")
-	}
 }
 
 // under returns a keep function for records with a path under dir.

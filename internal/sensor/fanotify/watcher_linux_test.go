@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // fileRecord is what a test expects of one record.
@@ -359,7 +360,7 @@ func TestSensitiveReplaced(t *testing.T) {
 // TestOverflow fills the queue while nothing reads it and checks that the
 // overflow is counted.
 func TestOverflow(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	dir := t.TempDir()
 	w, err := Open(Config{Paths: []string{dir}, SensitivePaths: []string{}, Dedup: -1})
 	if err != nil {
@@ -396,7 +397,7 @@ func TestOverflow(t *testing.T) {
 // TestClose checks that Close wakes a blocked Read, is safe twice, and
 // releases every descriptor.
 func TestClose(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	before := openFDs(t)
 	dir := t.TempDir()
 	w, err := Open(Config{Paths: []string{dir}, SensitivePaths: []string{filepath.Join(dir, "*")}})
@@ -455,7 +456,7 @@ func openFDs(t *testing.T) int {
 // TestOpenErrors checks that bad configurations and unwatchable paths
 // give clear errors.
 func TestOpenErrors(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	for _, tc := range []struct {
 		cfg  Config
 		want string

@@ -31,6 +31,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // drain reads and decodes every record until the sensor is closed, counting them.
@@ -54,7 +55,7 @@ func drain(s *Sensor, n *atomic.Uint64) {
 // program on sys_exit, the cost of the syscall tracepoint itself, which no
 // program on it can go below.
 func benchOverhead(b *testing.B, cfg Config, kind string, n int) {
-	needRoot(b)
+	runctest.RequireRoot(b)
 	s, err := Open(cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -188,7 +189,7 @@ func benchThroughput(b *testing.B, cfg Config, loop string, kind Kind) {
 }
 
 func benchThroughputN(b *testing.B, cfg Config, loop string, kind Kind, n int) {
-	needRoot(b)
+	runctest.RequireRoot(b)
 	s, err := Open(cfg)
 	if err != nil {
 		b.Fatal(err)

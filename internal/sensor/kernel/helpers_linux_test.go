@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // actionEnv selects what a re-executed test binary does (see TestMain).
@@ -41,17 +42,6 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(code)
-}
-
-// needRoot skips a test without root, except in CI where it fails.
-func needRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("needs root")
-		}
-		t.Skip("needs root")
-	}
 }
 
 // hub reads every record of one sensor shared by the tests and keeps
@@ -82,7 +72,7 @@ func syscallHub(t *testing.T) *hub { return openHub(t, true) }
 
 func openHub(t *testing.T, syscallTP bool) *hub {
 	t.Helper()
-	needRoot(t)
+	runctest.RequireRoot(t)
 	i := 0
 	if syscallTP {
 		i = 1

@@ -23,6 +23,8 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // activeKinds returns the hooks by name and the union of the kinds the active ones report.
@@ -143,7 +145,7 @@ func TestNoSyscallTracepoint(t *testing.T) {
 // TestPauseAndCloseDetach: Pause and Close detach the programs, Resume
 // attaches them again.
 func TestPauseAndCloseDetach(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	s, err := Open(Config{RingBufferBytes: 1 << 16})
 	if err != nil {
 		t.Fatal(err)
@@ -485,7 +487,7 @@ func TestNetDefault(t *testing.T) {
 // accepts from that address, the repeats counted as suppressed; with
 // NetDedup negative every connect and accept is reported.
 func TestNetDedup(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	const n = 5
 	for _, c := range []struct {
 		name  string
@@ -526,7 +528,7 @@ func TestNetDedup(t *testing.T) {
 // listening before the sensor started: no process, but the socket's owner,
 // cgroup and network namespace.
 func TestAcceptUnknownListener(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	ln, _, lnAddr := startListener(t, "tcp4", "127.0.0.1:0", "65534")
 	s, err := Open(Config{RingBufferBytes: 1 << 20})
 	if err != nil {
@@ -796,7 +798,7 @@ func TestSelfIgnored(t *testing.T) {
 // TestIgnorePIDs checks that a process in Config.IgnorePIDs is never
 // reported, and that another one doing the same is.
 func TestIgnorePIDs(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	quiet := exec.Command(os.Args[0])
 	quiet.Env = append(os.Environ(), actionEnv+"=wait-setuid")
 	in, err := quiet.StdinPipe()
@@ -852,7 +854,7 @@ func readUntil(t *testing.T, s *Sensor, what string, match func(*Record) bool) *
 
 // TestRawTP checks the raw_tp fallback programs load and report.
 func TestRawTP(t *testing.T) {
-	needRoot(t)
+	runctest.RequireRoot(t)
 	for _, sys := range []bool{false, true} {
 		name := "default"
 		if sys {
