@@ -47,11 +47,12 @@ func drain(w *Watcher, n *atomic.Uint64) {
 }
 
 // benchOverhead reports ratio: time with the watcher's marks / time
-// without (overheadtest.Compare). A mask other than 0 replaces the
-// filesystem marks' mask.
-func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
+// without (overheadtest.Compare). cfg makes the watcher's configuration
+// for the directory the loop runs in.
+func benchOverhead(b *testing.B, cfg func(dir string) Config, kind string, n int) {
 	runctest.RequireRoot(b)
-	w, err := Open(cfg)
+	dir := b.TempDir()
+	w, err := Open(cfg(dir))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -59,15 +60,10 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
 	if err := w.Pause(); err != nil {
 		b.Fatal(err)
 	}
-	state := overheadtest.State{On: w.Resume, Off: w.Pause}
-	if mask != 0 {
-		state.On = func() error { return w.maskMarks(true, mask) }
-		state.Off = func() error { return w.maskMarks(false, mask) }
-	}
 	var got atomic.Uint64
 	go drain(w, &got)
-	child := overheadtest.Start(b, kind, b.TempDir())
-	rounds := overheadtest.Compare(b, child, n, 10*time.Millisecond, state)
+	child := overheadtest.Start(b, kind, dir)
+	rounds := overheadtest.Compare(b, child, n, 10*time.Millisecond, overheadtest.State{On: w.Resume, Off: w.Pause})
 	st := w.Stats()
 	b.ReportMetric(float64(got.Load())/float64(rounds), "records/round")
 	b.ReportMetric(float64(st.Events)/float64(rounds), "events/round")
@@ -75,53 +71,54 @@ func benchOverhead(b *testing.B, cfg Config, kind string, n int, mask uint64) {
 	b.ReportMetric(float64(st.IgnoreMarks), "ignore-marks")
 }
 
-// maskMarks adds (on) or removes the filesystem marks with another mask
-// than the watcher's, which stays paused.
-func (w *Watcher) maskMarks(on bool, mask uint64) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.paused = false
-	err := w.setMarks(on, mask)
-	w.paused = true
-	return err
+// defaults is the default configuration, wherever the loop runs.
+func defaults(string) Config { return Config{} }
+
+func BenchmarkOverheadOpenRead(b *testing.B) { benchOverhead(b, defaults, "open-read", 20000) }
+
+// BenchmarkOverheadOpenWrite reopens one file for write, in a directory
+// that is not one of the default WriteDirs (where almost all writes
+// happen): no event.
+func BenchmarkOverheadOpenWrite(b *testing.B) { benchOverhead(b, defaults, "open-write", 20000) }
+
+// BenchmarkOverheadOpenWriteWatched is the write loop in one of
+// WriteDirs: after HotThreshold writes in a second the file gets an
+// ignore mark.
+func BenchmarkOverheadOpenWriteWatched(b *testing.B) {
+	benchOverhead(b, func(dir string) Config { return Config{WriteDirs: []string{dir}} }, "open-write", 20000)
 }
 
-func BenchmarkOverheadOpenRead(b *testing.B) { benchOverhead(b, Config{}, "open-read", 20000, 0) }
-
-// BenchmarkOverheadOpenWrite reopens one file for write: after HotThreshold
-// writes in a second the file gets an ignore mark.
-func BenchmarkOverheadOpenWrite(b *testing.B) { benchOverhead(b, Config{}, "open-write", 20000, 0) }
-
-// BenchmarkOverheadOpenWriteEach queues every write (no ignore mark; the
-// kernel merges what is still queued, user space dedups the rest).
-func BenchmarkOverheadOpenWriteEach(b *testing.B) {
-	benchOverhead(b, Config{HotThreshold: -1}, "open-write", 20000, 0)
+// BenchmarkOverheadOpenWriteAll is the write loop with AllWrites: the
+// filesystem mark asks for every close after writing (the file gets an
+// ignore mark, as above).
+func BenchmarkOverheadOpenWriteAll(b *testing.B) {
+	benchOverhead(b, func(string) Config { return Config{AllWrites: true} }, "open-write", 20000)
 }
 
-// BenchmarkOverheadOpenWriteFloor marks the filesystem without
-// FAN_CLOSE_WRITE: what the write loop costs with marks that do not
-// report its closes.
-func BenchmarkOverheadOpenWriteFloor(b *testing.B) {
-	benchOverhead(b, Config{}, "open-write", 20000, fsMask&^maskCloseWrite)
+// BenchmarkOverheadOpenWriteAllEach queues every write (AllWrites, no
+// ignore mark; the kernel merges what is still queued, user space dedups
+// the rest).
+func BenchmarkOverheadOpenWriteAllEach(b *testing.B) {
+	benchOverhead(b, func(string) Config { return Config{AllWrites: true, HotThreshold: -1} }, "open-write", 20000)
 }
 
 // BenchmarkOverheadCreateUnlink creates and removes one name: three events
 // per iteration (create, the unlinked file's link count, delete), the
 // repeats suppressed in user space.
 func BenchmarkOverheadCreateUnlink(b *testing.B) {
-	benchOverhead(b, Config{}, "create-unlink", 2000, 0)
+	benchOverhead(b, defaults, "create-unlink", 2000)
 }
 
 // BenchmarkThroughput has a child open files for writing as fast as it
 // can, cycling over 1000 files so that the kernel seldom merges its events
-// (Dedup and HotThreshold off: each close is a record), and reports the
+// (AllWrites; Dedup and HotThreshold off: each close is a record), and reports the
 // records per second that Read returns, the events the kernel merged
 // (writes without a record), the overflows, and the process's peak RSS.
 // records/s is bounded by how fast the child writes; records/cpu-s (records
 // per second of this process's CPU time) is what the reader can take.
 func BenchmarkThroughput(b *testing.B) {
 	runctest.RequireRoot(b)
-	w, err := Open(Config{Dedup: -1, HotThreshold: -1})
+	w, err := Open(Config{AllWrites: true, Dedup: -1, HotThreshold: -1})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestCapture(t *testing.T) {
 	if err := os.WriteFile(shadow, []byte("x\n"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	w, err := Open(Config{Paths: []string{dir}, SensitivePaths: []string{shadow}, Batch: -1})
+	w, err := Open(Config{Paths: []string{dir}, SensitivePaths: []string{shadow}, AllWrites: true, Batch: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,23 @@ type Config struct {
 	// host and, inside each added container, as the container sees them.
 	// nil means DefaultSensitivePaths; an empty, non-nil slice reports none.
 	SensitivePaths []string
+	// WriteDirs are glob patterns (path.Match syntax, absolute) of
+	// directories whose files are reported when closed after being open
+	// for writing: each matching directory gets an inode mark for its
+	// entries' closes. They are looked for on the host and, inside each
+	// added container, as the container sees them; a matching directory
+	// made or renamed into place later is marked when its event is read.
+	// Creations, renames, deletions and new execute bits are reported on
+	// the whole of the marked filesystems; a write of a file that already
+	// existed, only here (or everywhere with AllWrites). nil means
+	// DefaultWriteDirs; an empty, non-nil slice marks none.
+	WriteDirs []string
+	// AllWrites reports closes after writing on the whole of the marked
+	// filesystems, not only in WriteDirs. It costs every close of a file
+	// that was open for writing on them a walk of the fanotify marks,
+	// reported or not (about 270 ns on the machines measured; see
+	// docs/PERFORMANCE.md).
+	AllWrites bool
 	// IgnorePIDs are process ids whose activity is never reported. The
 	// watcher's own process is always ignored.
 	IgnorePIDs []uint32
@@ -87,6 +104,25 @@ func defaultSensitive() []string {
 	return p
 }
 
+// DefaultWriteDirs are the directories whose files' writes are reported
+// by default: programs and libraries (a replaced binary, a planted shared
+// library or PAM module), configuration and persistence (/etc, systemd
+// units, cron spools, shell start-up files, SSH keys) and the boot loader.
+var DefaultWriteDirs = []string{
+	"/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin",
+	"/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/libexec", "/usr/local/lib",
+	"/usr/lib/*-linux-gnu*", "/usr/local/lib/*-linux-gnu*",
+	"/lib", "/lib32", "/lib64", "/libx32", "/lib/*-linux-gnu*",
+	"/usr/lib/security", "/usr/lib64/security", "/usr/lib/*-linux-gnu/security",
+	"/lib/security", "/lib64/security", "/lib/*-linux-gnu/security",
+	"/usr/lib/systemd/system", "/usr/lib/systemd/user", "/lib/systemd/system",
+	"/etc", "/etc/*", "/etc/*/*",
+	"/var/spool/cron", "/var/spool/cron/*", "/var/spool/anacron",
+	"/root", "/root/.ssh", "/root/.config/autostart", "/root/.config/systemd/user",
+	"/home/*", "/home/*/.ssh", "/home/*/.config/autostart", "/home/*/.config/systemd/user",
+	"/boot", "/boot/grub",
+}
+
 // ErrClosed is returned by Read after Close. It is the kernel sensor's
 // sentinel, so that one consumer loop serves both sources.
 var ErrClosed = kernel.ErrClosed
@@ -110,6 +146,9 @@ type Stats struct {
 	// because of ignore marks: each mark's rate before it was placed times
 	// how long it stayed.
 	KernelSuppressed uint64
+	// WriteDirs counts the directories marked for writes (Config.WriteDirs)
+	// since Open, on the host and in containers.
+	WriteDirs uint64
 	// Ignored counts events not reported by design: the watcher's own and
 	// those of Config.IgnorePIDs, directory creation, attribute changes
 	// that leave no execute bit, non-regular files, overlayfs internals.
@@ -122,6 +161,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SensitivePaths == nil {
 		c.SensitivePaths = DefaultSensitivePaths
+	}
+	if c.WriteDirs == nil {
+		c.WriteDirs = DefaultWriteDirs
 	}
 	if c.Dedup == 0 {
 		c.Dedup = time.Second
@@ -151,22 +193,34 @@ func (c Config) Validate() error {
 			return fmt.Errorf("fanotify: Paths[%d] %q: not an absolute path", i, p)
 		}
 	}
-	for i, p := range c.SensitivePaths {
-		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("fanotify: SensitivePaths[%d] %q: not an absolute path", i, p)
-		}
-		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("fanotify: SensitivePaths[%d] %q: %v", i, p, err)
-		}
-		if path.Clean(p) != p {
-			return fmt.Errorf("fanotify: SensitivePaths[%d] %q: not a clean path (want %q)", i, p, path.Clean(p))
-		}
+	if err := validateGlobs("SensitivePaths", c.SensitivePaths); err != nil {
+		return err
+	}
+	if err := validateGlobs("WriteDirs", c.WriteDirs); err != nil {
+		return err
 	}
 	if c.BufferBytes != 0 && c.BufferBytes < 4096 {
 		return fmt.Errorf("fanotify: BufferBytes %d: less than 4096", c.BufferBytes)
 	}
 	if c.PathCacheSize < 0 {
 		return fmt.Errorf("fanotify: PathCacheSize %d: negative", c.PathCacheSize)
+	}
+	return nil
+}
+
+// validateGlobs checks the patterns of one field: absolute, clean, and
+// valid for path.Match.
+func validateGlobs(field string, globs []string) error {
+	for i, p := range globs {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("fanotify: %s[%d] %q: not an absolute path", field, i, p)
+		}
+		if _, err := path.Match(p, ""); err != nil {
+			return fmt.Errorf("fanotify: %s[%d] %q: %v", field, i, p, err)
+		}
+		if path.Clean(p) != p {
+			return fmt.Errorf("fanotify: %s[%d] %q: not a clean path (want %q)", field, i, p, path.Clean(p))
+		}
 	}
 	return nil
 }

@@ -85,6 +85,7 @@ func (w *Watcher) AddContainer(pid uint32) error {
 		slices.SortStableFunc(fs.views, func(a, b *view) int { return len(b.src) - len(a.src) })
 	}
 	w.scanSensitive(c, c.root)
+	w.scanWriteDirs(c, c.root)
 	if len(errs) > 0 {
 		return fmt.Errorf("fanotify: container %d: %w", pid, errors.Join(errs...))
 	}
@@ -189,7 +190,7 @@ func (w *Watcher) removeContainer(c *container) {
 			continue
 		}
 		if fs.marked {
-			w.markFS(fs.mountFD, false, fsMask)
+			w.markFS(fs.mountFD, false, w.fsMask)
 		}
 		unix.Close(fs.mountFD)
 		delete(w.fss, fs.fsid)
@@ -203,11 +204,25 @@ func (w *Watcher) removeContainer(c *container) {
 		}
 	}
 	for k, ds := range w.sensDirs {
-		ds = slices.DeleteFunc(ds, func(d sensDir) bool { return d.ctr == c })
+		ds = slices.DeleteFunc(ds, func(d scopedDir) bool { return d.ctr == c })
 		if len(ds) == 0 {
 			delete(w.sensDirs, k)
 		} else {
 			w.sensDirs[k] = ds
+		}
+	}
+	for k, ds := range w.writeDirs {
+		i := slices.IndexFunc(ds, func(d writeDir) bool { return d.ctr == c })
+		switch {
+		case i < 0:
+		case len(ds) == 1:
+			// Only this container's: unmarked where it outlives the
+			// container (a runc rootfs on the host's filesystem); the
+			// container's own filesystems, gone above, take their marks
+			// with them.
+			w.forgetWriteDir(k, true)
+		default:
+			w.writeDirs[k] = slices.Delete(ds, i, i+1)
 		}
 	}
 	w.ignores = slices.DeleteFunc(w.ignores, func(ig hotIgnore) bool { return w.fss[ig.fs.fsid] != ig.fs })

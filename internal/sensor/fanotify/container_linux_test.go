@@ -29,7 +29,12 @@ func TestRuncContainer(t *testing.T) {
 		return strings.Contains(r.File.Path, marker) || strings.Contains(r.File.NewPath, marker) ||
 			r.File.Path == "/etc/shadow"
 	}
-	c := watch(t, Config{SensitivePaths: []string{"/etc/shadow"}}, keep)
+	// A file of the image, in a directory of DefaultWriteDirs.
+	conf := "/etc/" + marker + ".conf"
+	if err := os.WriteFile(filepath.Join(ctr.Rootfs, conf), []byte("a=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := watch(t, Config{SensitivePaths: []string{"/etc/shadow"}, WriteDirs: append([]string{"/tmp"}, DefaultWriteDirs...)}, keep)
 	if err := c.w.AddContainer(uint32(ctr.PID())); err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +61,10 @@ func TestRuncContainer(t *testing.T) {
 		if r.File.Flags != unix.O_WRONLY {
 			t.Errorf("flags %#o, want O_WRONLY", r.File.Flags)
 		}
+	})
+	t.Run("write in /etc", func(t *testing.T) {
+		pid := exec(t, "sh", "-c", "echo b=2 >> "+conf)
+		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: conf, pid: pid})
 	})
 	t.Run("chmod", func(t *testing.T) {
 		pid := exec(t, "chmod", "755", f)
@@ -95,8 +104,24 @@ func TestRuncContainer(t *testing.T) {
 		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: p, pid: pid})
 	})
 	t.Run("remove", func(t *testing.T) {
+		before := c.w.Stats().WriteDirs
 		if err := c.w.RemoveContainer(uint32(ctr.PID())); err != nil {
 			t.Fatal(err)
+		}
+		// The rootfs's /tmp, /etc, /bin, ... are the container's only.
+		if after := c.w.Stats().WriteDirs; after+3 > before {
+			t.Errorf("Stats.WriteDirs %d after RemoveContainer, %d before", after, before)
+		}
+		// Their marks are gone: the host's write of the image's file is
+		// not reported.
+		pid := run(t, "write", filepath.Join(ctr.Rootfs, conf))
+		bdir := filepath.Join(ctr.Rootfs, "tmp", marker+"-barrier")
+		if err := os.Mkdir(bdir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		c.barrier(t, bdir)
+		if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+			t.Errorf("a write in a removed container's /etc reported: %s", describe(&got[0]))
 		}
 		if err := c.w.RemoveContainer(uint32(ctr.PID())); err == nil {
 			t.Error("second RemoveContainer succeeded")
@@ -242,7 +267,7 @@ func TestOverlayContainer(t *testing.T) {
 			pid := o.pid()
 			// Records of the container's process only: the host's view
 			// of the same files must not be reported.
-			c := watch(t, Config{SensitivePaths: []string{"/etc/shadow"}}, func(r *kernel.Record) bool { return r.TGID == pid })
+			c := watch(t, Config{SensitivePaths: []string{"/etc/shadow"}, WriteDirs: []string{"/", "/tmp"}}, func(r *kernel.Record) bool { return r.TGID == pid })
 			if err := c.w.AddContainer(pid); err != nil {
 				t.Fatal(err)
 			}

@@ -24,8 +24,12 @@ import (
 
 // What the marks ask for.
 const (
-	// fsMask is the mask of filesystem marks.
-	fsMask = maskCreate | maskDelete | maskRename | maskAttrib | maskCloseWrite | maskOnDir
+	// fsMask is the mask of filesystem marks; with Config.AllWrites it
+	// has maskCloseWrite too.
+	fsMask = maskCreate | maskDelete | maskRename | maskAttrib | maskOnDir
+	// writeDirMask is the mask of inode marks on Config.WriteDirs: closes
+	// after writing of their entries.
+	writeDirMask = maskCloseWrite | unix.FAN_EVENT_ON_CHILD
 	// sensitiveMask is the mask of inode marks on sensitive files.
 	sensitiveMask = maskOpen
 	// sensDirMask is the mask of inode marks on the directories of
@@ -58,6 +62,7 @@ type Watcher struct {
 	fd     int // the fanotify group
 	wake   int // eventfd that wakes a blocked Read on Close
 	cfg    Config
+	fsMask uint64 // the filesystem marks' mask
 	self   uint32
 	ignore map[uint32]bool
 	hostNS uint64
@@ -89,7 +94,9 @@ type Watcher struct {
 	linkBuf    []byte
 	pats       []pattern
 	sensitive  map[fileKey]sensFile
-	sensDirs   map[fileKey][]sensDir
+	sensDirs   map[fileKey][]scopedDir
+	writePats  []pattern
+	writeDirs  map[fileKey][]writeDir
 	dd         *dedup
 	hot        *hotTracker
 	ignores    []hotIgnore
@@ -99,7 +106,7 @@ type Watcher struct {
 	paused     bool // Pause removed the filesystem and ignore marks
 
 	st struct {
-		events, records, errors, lost, suppressed, ignoreMarks, kernelSuppressed, ignored atomic.Uint64
+		events, records, errors, lost, suppressed, ignoreMarks, kernelSuppressed, ignored, writeDirs atomic.Uint64
 	}
 }
 
@@ -142,9 +149,11 @@ type sensFile struct {
 	ctr  *container // nil: the host
 }
 
-type sensDir struct {
-	dir string // as the scope sees it
-	ctr *container
+// scopedDir is a marked directory: its path as its scope (the host, or a
+// container) sees it.
+type scopedDir struct {
+	dir string
+	ctr *container // nil: the host
 }
 
 type hotIgnore struct {
@@ -187,6 +196,7 @@ func Open(cfg Config) (*Watcher, error) {
 		fd:         fd,
 		wake:       wake,
 		cfg:        cfg,
+		fsMask:     fsMask,
 		self:       uint32(os.Getpid()),
 		ignore:     make(map[uint32]bool),
 		epoch:      time.Now(),
@@ -198,12 +208,17 @@ func Open(cfg Config) (*Watcher, error) {
 		linkBuf:    make([]byte, unix.PathMax+16),
 		pats:       compilePatterns(cfg.SensitivePaths),
 		sensitive:  make(map[fileKey]sensFile),
-		sensDirs:   make(map[fileKey][]sensDir),
+		sensDirs:   make(map[fileKey][]scopedDir),
+		writePats:  compilePatterns(cfg.WriteDirs),
+		writeDirs:  make(map[fileKey][]writeDir),
 		dd:         newDedup(int64(cfg.Dedup), 1<<16),
 		hot:        newHotTracker(cfg.HotThreshold, 1<<14),
 		modes:      make(map[fileKey]uint32),
 		hotPast:    make(map[fileKey]hotPast),
 		pidNS:      make(map[uint32]pidNS),
+	}
+	if cfg.AllWrites {
+		w.fsMask |= maskCloseWrite
 	}
 	for _, p := range cfg.IgnorePIDs {
 		w.ignore[p] = true
@@ -220,6 +235,7 @@ func Open(cfg Config) (*Watcher, error) {
 		}
 	}
 	w.scanSensitive(nil, "")
+	w.scanWriteDirs(nil, "")
 	w.mu.Unlock()
 	return w, nil
 }
@@ -234,6 +250,7 @@ func (w *Watcher) Stats() Stats {
 		Suppressed:       w.st.suppressed.Load(),
 		IgnoreMarks:      w.st.ignoreMarks.Load(),
 		KernelSuppressed: w.st.kernelSuppressed.Load(),
+		WriteDirs:        w.st.writeDirs.Load(),
 		Ignored:          w.st.ignored.Load(),
 	}
 }
@@ -452,6 +469,14 @@ func (w *Watcher) report(op uint64, r *kernel.Record) bool {
 }
 
 func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
+	if ev.mask&maskOnDir != 0 && ev.dir.valid() && w.maybeWriteDir(ev.name) {
+		// Not reported, but a directory of Config.WriteDirs is marked.
+		if fs := w.fsOf(ev.dir.fsid); fs != nil {
+			if p, where, ok := w.entry(fs, &ev.dir, ev.name, pid); ok && where.kind == viewMap {
+				w.writeDirEntry(ev.name, p, where.ctr)
+			}
+		}
+	}
 	if ev.mask&maskOnDir != 0 || !ev.dir.valid() {
 		w.st.ignored.Add(1)
 		return false
@@ -528,7 +553,10 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 	var where placed
 	ok := false
 	if ev.dir.valid() {
-		p, where, ok = w.entry(fs, &ev.dir, ev.name, pid)
+		p, where, ok = w.writeDirPath(fs, &ev.dir, ev.name)
+		if !ok {
+			p, where, ok = w.entry(fs, &ev.dir, ev.name, pid)
+		}
 	}
 	if !ok || where.kind == viewWork {
 		// No name, or the name of an overlayfs copy-up in its work
@@ -675,6 +703,7 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 		if isDir {
 			w.keyBuf = appendHandleKey(w.keyBuf[:0], &ev.file)
 			w.paths.forget(w.keyBuf, w.resolvedEntry(fs, &ev.dir, ev.name))
+			w.forgetWriteDir(k, false)
 		}
 	}
 	if w.dd.repeat(dedupKey{pid, classDelete, ev.dir.key().mix(ev.name)}, w.now) {
@@ -719,6 +748,7 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 	if isDir && ev.file.valid() {
 		w.keyBuf = appendHandleKey(w.keyBuf[:0], &ev.file)
 		w.paths.forget(w.keyBuf, w.resolvedEntry(fs, &ev.oldDir, ev.oldName))
+		w.movedDir(ev.file.key(), ev.newName, newP, newWhere)
 	}
 	if ev.file.valid() {
 		// A file renamed over a sensitive file is marked by name below;
@@ -1052,17 +1082,17 @@ func (w *Watcher) markFS(fd int, add bool, mask uint64) error {
 	return unix.FanotifyMark(w.fd, flags, mask, fd, "")
 }
 
-// Pause removes the filesystem marks and the ignore marks on hot files:
-// until Resume, file activity costs the kernel nothing and is not seen
-// (what happens meanwhile is never reported). The inode marks of sensitive
-// files stay. Events already queued can still be read.
+// Pause removes the filesystem marks, the marks of WriteDirs and the
+// ignore marks on hot files: until Resume, file activity costs the kernel
+// nothing and is not seen (what happens meanwhile is never reported). The
+// inode marks of sensitive files stay. Events already queued can still be read.
 func (w *Watcher) Pause() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.paused || w.closed.Load() {
 		return nil
 	}
-	err := w.setMarks(false, fsMask)
+	err := w.setMarks(false, w.fsMask)
 	w.paused = true
 	return err
 }
@@ -1076,11 +1106,11 @@ func (w *Watcher) Resume() error {
 		return nil
 	}
 	w.paused = false
-	return w.setMarks(true, fsMask)
+	return w.setMarks(true, w.fsMask)
 }
 
-// setMarks adds (on) or removes every filesystem mark, with mask, and the
-// ignore marks in place. Called with mu held.
+// setMarks adds (on) or removes every filesystem mark, with mask, the
+// marks of WriteDirs and the ignore marks in place. Called with mu held.
 func (w *Watcher) setMarks(on bool, mask uint64) error {
 	var errs []error
 	for _, fs := range w.fss {
@@ -1088,7 +1118,16 @@ func (w *Watcher) setMarks(on bool, mask uint64) error {
 			errs = append(errs, w.markFS(fs.mountFD, on, mask))
 		}
 	}
-	flags := uint(unix.FAN_MARK_REMOVE | unix.FAN_MARK_IGNORE)
+	flags := uint(unix.FAN_MARK_REMOVE)
+	if on {
+		flags = unix.FAN_MARK_ADD
+	}
+	for _, ds := range w.writeDirs {
+		if err := w.markWriteDirs(ds, flags); err != nil && !errors.Is(err, unix.ESTALE) {
+			errs = append(errs, err)
+		}
+	}
+	flags = unix.FAN_MARK_REMOVE | unix.FAN_MARK_IGNORE
 	if on {
 		flags = unix.FAN_MARK_ADD | unix.FAN_MARK_IGNORE_SURV | unix.FAN_MARK_EVICTABLE
 	}
@@ -1153,7 +1192,7 @@ func (w *Watcher) register(fd int, owner *container, mark bool) (*fsys, error) {
 	fs := w.fss[fsid]
 	if fs != nil {
 		if mark && !fs.marked {
-			if err := w.markFS(fd, true, fsMask); err != nil {
+			if err := w.markFS(fd, true, w.fsMask); err != nil {
 				unix.Close(fd)
 				return nil, err
 			}
@@ -1163,7 +1202,7 @@ func (w *Watcher) register(fd int, owner *container, mark bool) (*fsys, error) {
 		return fs, nil
 	}
 	if mark {
-		if err := w.markFS(fd, true, fsMask); err != nil {
+		if err := w.markFS(fd, true, w.fsMask); err != nil {
 			unix.Close(fd)
 			return nil, err
 		}
@@ -1223,7 +1262,7 @@ func (w *Watcher) markSensDir(c *container, root, dir string) {
 		w.st.errors.Add(1)
 		return
 	}
-	w.sensDirs[k] = append(w.sensDirs[k], sensDir{dir: dir, ctr: c})
+	w.sensDirs[k] = append(w.sensDirs[k], scopedDir{dir: dir, ctr: c})
 }
 
 // markSensitive marks one sensitive file; p is the path the scope sees.
@@ -1294,19 +1333,175 @@ func (w *Watcher) maybeSensitive(dir *fid, name []byte) bool {
 	return ok
 }
 
-// handleKey returns the fileKey of a path (following symlinks), as
-// fanotify reports the file.
-func handleKey(p string) (fileKey, error) {
+// scanWriteDirs marks the directories of Config.WriteDirs that exist for
+// one scope (the host, or a container seen through root).
+func (w *Watcher) scanWriteDirs(c *container, root string) {
+	for _, p := range w.writePats {
+		dirs, _ := filepath.Glob(root + p.glob)
+		for _, d := range dirs {
+			w.markWriteDir(c, root, d[len(root):])
+		}
+	}
+}
+
+// writeDir is a directory marked for writes.
+type writeDir struct {
+	scopedDir
+	fs  *fsys
+	raw []byte // its handle, to remove the mark
+}
+
+// markWriteDir marks a directory whose files' writes are reported; dir is
+// the path the scope sees. A directory seen by more than one scope (a
+// container's bind mount of a host directory) is marked once and
+// remembered for each.
+func (w *Watcher) markWriteDir(c *container, root, dir string) {
+	full := root + dir
+	var st unix.Stat_t
+	if unix.Stat(full, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return
+	}
+	k, raw, err := handleOf(full)
+	if err != nil {
+		w.st.errors.Add(1)
+		return
+	}
+	for _, d := range w.writeDirs[k] {
+		if d.ctr == c {
+			return // /bin and /usr/bin, when one links to the other
+		}
+	}
+	fs := w.fss[k.fsid]
+	if fs == nil {
+		if fs, err = w.registerPath(full, c, false); err != nil {
+			w.st.errors.Add(1)
+			return
+		}
+	}
+	if w.paused {
+		// Resume marks it.
+	} else if err := unix.FanotifyMark(w.fd, unix.FAN_MARK_ADD, writeDirMask, unix.AT_FDCWD, full); err != nil {
+		w.st.errors.Add(1)
+		return
+	}
+	w.writeDirs[k] = append(w.writeDirs[k], writeDir{scopedDir{dir: dir, ctr: c}, fs, raw})
+	w.st.writeDirs.Store(uint64(len(w.writeDirs)))
+}
+
+// writeDirEntry marks a directory just made or renamed into place when it
+// matches Config.WriteDirs; p is its path in the scope c.
+func (w *Watcher) writeDirEntry(name []byte, p string, c *container) {
+	if len(w.writePats) == 0 || !pathMatches(w.writePats, p, name) {
+		return
+	}
+	root := ""
+	if c != nil {
+		root = c.root
+	}
+	w.markWriteDir(c, root, p)
+}
+
+// maybeWriteDir is writeDirEntry's quick check, before the path is
+// resolved.
+func (w *Watcher) maybeWriteDir(name []byte) bool {
+	for i := range w.writePats {
+		if w.writePats[i].matchBase(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// forgetWriteDir drops a directory that was removed or moved away, and
+// its mark when it is still there.
+func (w *Watcher) forgetWriteDir(k fileKey, unmark bool) {
+	ds, ok := w.writeDirs[k]
+	if !ok {
+		return
+	}
+	delete(w.writeDirs, k)
+	w.st.writeDirs.Store(uint64(len(w.writeDirs)))
+	if unmark && !w.paused {
+		w.markWriteDirs(ds, unix.FAN_MARK_REMOVE)
+	}
+}
+
+// movedDir follows a directory renamed to p: a marked directory keeps its
+// mark where it still matches Config.WriteDirs and loses it elsewhere; one
+// moved to a matching path is marked.
+func (w *Watcher) movedDir(k fileKey, name []byte, p string, where placed) {
+	if len(w.writePats) == 0 {
+		return
+	}
+	matches := where.kind == viewMap && pathMatches(w.writePats, p, name)
+	w.forgetWriteDir(k, !matches)
+	if matches {
+		w.writeDirEntry(name, p, where.ctr)
+	}
+}
+
+// markWriteDirs changes the mark of one directory of WriteDirs (seen by
+// the scopes of ds) by its handle, or where the handle cannot be opened
+// (overlayfs without nfs_export) by its path in a container.
+func (w *Watcher) markWriteDirs(ds []writeDir, flags uint) error {
+	d := ds[0]
+	if w.fss[d.fs.fsid] != d.fs {
+		return nil // unmounted with its marks
+	}
+	err := w.markHandle(d.fs, d.raw, flags, writeDirMask)
+	if err == nil || errors.Is(err, unix.ENOENT) && flags&unix.FAN_MARK_REMOVE != 0 {
+		return nil
+	}
+	for _, d := range ds {
+		if d.ctr != nil {
+			if perr := unix.FanotifyMark(w.fd, flags, writeDirMask, unix.AT_FDCWD, d.ctr.root+d.dir); perr == nil {
+				return nil
+			}
+		}
+	}
+	return err
+}
+
+// writeDirPath returns the path, as its scope sees it, of name in a
+// marked directory of a container's own filesystem, whose handles may
+// not be decodable (overlayfs without nfs_export).
+func (w *Watcher) writeDirPath(fs *fsys, dir *fid, name []byte) (string, placed, bool) {
+	if fs.owner == nil {
+		return "", placed{}, false
+	}
+	for _, d := range w.writeDirs[dir.key()] {
+		if d.ctr == fs.owner {
+			return join(d.dir, name), placed{viewMap, d.ctr}, true
+		}
+	}
+	return "", placed{}, false
+}
+
+// handleOf returns the fileKey of a path (following symlinks), as
+// fanotify reports the file, and its handle as open_by_handle_at takes
+// it.
+func handleOf(p string) (fileKey, []byte, error) {
 	h, _, err := unix.NameToHandleAt(unix.AT_FDCWD, p, unix.AT_SYMLINK_FOLLOW|atHandleFID)
 	if err != nil {
-		return fileKey{}, err
+		return fileKey{}, nil, err
 	}
 	var sfs unix.Statfs_t
 	if err := unix.Statfs(p, &sfs); err != nil {
-		return fileKey{}, err
+		return fileKey{}, nil, err
 	}
 	fsid := uint64(uint32(sfs.Fsid.Val[0])) | uint64(uint32(sfs.Fsid.Val[1]))<<32
-	return keyOf(fsid, h.Type(), h.Bytes()), nil
+	b := h.Bytes()
+	raw := make([]byte, handleHeaderLen, handleHeaderLen+len(b))
+	binary.NativeEndian.PutUint32(raw, uint32(len(b)))
+	binary.NativeEndian.PutUint32(raw[4:], uint32(h.Type()))
+	return keyOf(fsid, h.Type(), b), append(raw, b...), nil
+}
+
+// handleKey returns the fileKey of a path (following symlinks), as
+// fanotify reports the file.
+func handleKey(p string) (fileKey, error) {
+	k, _, err := handleOf(p)
+	return k, err
 }
 
 // openByHandle is open_by_handle_at on a struct file_handle as fanotify

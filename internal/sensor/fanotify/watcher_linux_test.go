@@ -58,7 +58,9 @@ func TestHost(t *testing.T) {
 	}
 	self := uint32(os.Getpid())
 	keep := underDir(dir)
-	c := watch(t, Config{SensitivePaths: []string{shadow}}, func(r *kernel.Record) bool { return keep(r) || r.TGID == self })
+	// Writes are reported in dir and in its directories named d*, made
+	// before or after the watcher started.
+	c := watch(t, Config{SensitivePaths: []string{shadow}, WriteDirs: []string{dir, dir + "/d*"}}, func(r *kernel.Record) bool { return keep(r) || r.TGID == self })
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 
 	t.Run("create", func(t *testing.T) {
@@ -131,6 +133,37 @@ func TestHost(t *testing.T) {
 		pid = run(t, "write", filepath.Join(d2, "f"))
 		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(d2, "f"), pid: pid})
 	})
+	t.Run("write outside WriteDirs", func(t *testing.T) {
+		// Made after the watcher started, not named d*: its files'
+		// creations are reported, their writes not.
+		x := filepath.Join(dir, "x")
+		run(t, "mkdir", x)
+		pid := run(t, "create", filepath.Join(x, "f"))
+		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(x, "f"), pid: pid})
+		pid = run(t, "write", filepath.Join(x, "f"))
+		c.barrier(t, dir)
+		if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+			t.Errorf("a write outside WriteDirs reported: %s", describe(&got[0]))
+		}
+		// A directory of WriteDirs moved to a name outside them loses
+		// its mark.
+		d2, y := filepath.Join(dir, "d2"), filepath.Join(dir, "y")
+		pid = run(t, "rename", d2, y)
+		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: d2, newPath: y, pid: pid})
+		pid = run(t, "write", filepath.Join(y, "f"))
+		c.barrier(t, dir)
+		if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+			t.Errorf("a write in a directory moved out of WriteDirs reported: %s", describe(&got[0]))
+		}
+		// And one moved in gains it.
+		pid = run(t, "rename", x, filepath.Join(dir, "dx"))
+		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: x, newPath: filepath.Join(dir, "dx"), pid: pid})
+		pid = run(t, "write", filepath.Join(dir, "dx", "f"))
+		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(dir, "dx", "f"), pid: pid})
+		if n := c.w.Stats().WriteDirs; n != 2 { // dir and dx: d was removed, d2 moved away
+			t.Errorf("Stats.WriteDirs %d, want 2", n)
+		}
+	})
 	t.Run("sensitive read", func(t *testing.T) {
 		pid := run(t, "read", shadow)
 		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: shadow, pid: pid})
@@ -201,7 +234,7 @@ func TestDedup(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, Dedup: time.Hour, HotThreshold: -1, Batch: -1}, underDir(dir))
+	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, WriteDirs: []string{dir}, Dedup: time.Hour, HotThreshold: -1, Batch: -1}, underDir(dir))
 	// 1 ms apart, so that the kernel does not merge them all in its queue.
 	pid := run(t, "writes", f, "50", "1")
 	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid})
@@ -236,7 +269,14 @@ func TestPause(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, HotThreshold: 20, HotIgnore: time.Hour, Batch: -1}, underDir(dir))
+	wf := filepath.Join(dir, "plain")
+	if err := os.WriteFile(wf, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// dir is one of WriteDirs: its mark is paused with the filesystem's.
+	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, WriteDirs: []string{dir}, HotThreshold: 20, HotIgnore: time.Hour, Batch: -1}, underDir(dir))
+	pid := run(t, "write", wf)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: wf, pid: pid})
 	run(t, "writes", f, "100", "1")
 	c.barrier(t, dir)
 	if st := c.w.Stats(); st.IgnoreMarks != 1 {
@@ -246,15 +286,18 @@ func TestPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := filepath.Join(dir, "other")
-	pid := run(t, "create", other)
+	pid = run(t, "create", other)
+	wpid := run(t, "write", wf)
 	run(t, "writes", f, "5", "1")
 	if err := c.w.Resume(); err != nil {
 		t.Fatal(err)
 	}
 	c.barrier(t, dir)
-	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
-		t.Errorf("a create while paused was reported: %s", describe(&got[0]))
+	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid || r.TGID == wpid }); len(got) != 0 {
+		t.Errorf("a create or write while paused was reported: %s", describe(&got[0]))
 	}
+	pid = run(t, "write", wf)
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: wf, pid: pid})
 	// Resumed: the filesystem mark reports, the hot file's ignore mark
 	// still holds (its writes are not queued).
 	pid = run(t, "write", other)
@@ -280,7 +323,7 @@ func TestHot(t *testing.T) {
 	if err := os.WriteFile(f, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, HotThreshold: 20, HotIgnore: time.Minute, Batch: -1},
+	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, WriteDirs: []string{dir}, HotThreshold: 20, HotIgnore: time.Minute, Batch: -1},
 		func(r *kernel.Record) bool { return r.File.Path == f || strings.HasPrefix(r.File.Path, dir+"/barrier") })
 	// Writes 1 ms apart, each read before the next: 20 events a second
 	// are reached within the loop.
