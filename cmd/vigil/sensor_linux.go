@@ -25,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sensor"
+	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
 )
 
@@ -63,6 +64,7 @@ type sensorFlags struct {
 	verbose     bool
 	syscallTP   bool
 	netDedup    time.Duration
+	allWrites   bool
 }
 
 func newSensorCmd() *cobra.Command {
@@ -92,6 +94,7 @@ Needs root, or the CAP_BPF and CAP_PERFMON capabilities.`,
 	fl.DurationVar(&f.duration, "duration", 0, "stop after this long (default: run until SIGINT or SIGTERM)")
 	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9090)")
 	fl.BoolVar(&f.syscallTP, "syscall-tracepoint", false, "take file activity, dup onto stdio and memfd_create from the kernel's sys_exit tracepoint instead of fanotify (every syscall then takes the kernel's slow path)")
+	fl.BoolVar(&f.allWrites, "all-writes", false, "report writes of existing files anywhere on the watched filesystems, not only in program, library, configuration and persistence directories (creations, renames, deletions and chmods are reported everywhere either way); every close of a file open for writing then costs the kernel about 0.3 µs")
 	fl.DurationVar(&f.netDedup, "net-dedup", time.Second, "report a process's repeated connections to one address and port (and a listener's accepts from one address) once in this long, counting the rest; 0 reports every one")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log problems met on the way (unreadable /proc files, failed container metadata lookups)")
 	return cmd
@@ -147,13 +150,17 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 		ew = bufio.NewWriterSize(stdout, 64<<10)
 	}
 
-	s, err := sensor.New(sensor.Config{Logger: log, Kernel: kernel.Config{SyscallTracepoint: f.syscallTP, NetDedup: netDedup(f.netDedup)}})
+	s, err := sensor.New(sensor.Config{
+		Logger: log,
+		Kernel: kernel.Config{SyscallTracepoint: f.syscallTP, NetDedup: netDedup(f.netDedup)},
+		Files:  fanotify.Config{AllWrites: f.allWrites},
+	})
 	if err != nil {
 		return exitError{code: 2, msg: loadFailure(err)}
 	}
 	defer s.Close()
 	logHooks(log, s.Hooks())
-	log.Info("file activity", "source", s.FileSource())
+	logFiles(log, s)
 	log.Info("process tree seeded from /proc", "processes", s.Seeded())
 
 	m := newSensorMetrics(s)
@@ -248,6 +255,16 @@ func loadFailure(err error) string {
 }
 
 // logHooks says which kernel hooks are active, and why the others are not.
+// logFiles says where file activity comes from and which writes are seen.
+func logFiles(log *slog.Logger, s *sensor.Sensor) {
+	dirs, all := s.WriteDirs()
+	if all {
+		log.Info("file activity", "source", s.FileSource(), "writes", "all")
+		return
+	}
+	log.Info("file activity", "source", s.FileSource(), "writes", fmt.Sprintf("in %d program, library, configuration and persistence directories (--all-writes for all)", dirs))
+}
+
 func logHooks(log *slog.Logger, hooks []kernel.Hook) {
 	var active []string
 	for _, h := range hooks {

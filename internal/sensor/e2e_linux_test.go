@@ -457,6 +457,27 @@ func TestWriteBelowBinaryDir(t *testing.T) {
 	})
 }
 
+// TestPreloadWrite: a shell in a container appends a library to the
+// image's /etc/ld.so.preload - a write of a file that existed before, seen
+// through the mark of /etc, one of the default write directories.
+func TestPreloadWrite(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{Files: map[string][]byte{"/etc/ld.so.preload": nil}})
+	h.retryOnLoss(t, func(try int) error {
+		if _, err := c.Exec("sh", "-c", fmt.Sprintf("echo /usr/lib/libhide%d.so >> /etc/ld.so.preload", try)); err != nil {
+			t.Fatal(err)
+		}
+		a, err := h.alert(c.ID, "Dynamic Linker Preload File Written", waitFor, nil)
+		if err != nil {
+			return err
+		}
+		if e := a.Events[0]; e.EventName != "write" || e.File.Path != "/etc/ld.so.preload" || e.Proc.Name != "sh" || e.Container == nil || e.Container.ContainerID != c.ID {
+			t.Errorf("alert: %s", a.AppendJSON(nil))
+		}
+		return nil
+	})
+}
+
 // TestSensitiveRead: a shell in a container reads /etc/shadow.
 func TestSensitiveRead(t *testing.T) {
 	h := sensorHarness(t)

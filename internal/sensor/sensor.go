@@ -172,6 +172,17 @@ func (s *Sensor) FileSource() string {
 	return "sys_exit"
 }
 
+// WriteDirs says where writes of existing files are reported: everywhere
+// on the watched filesystems (all), or in dirs directories (the file
+// watcher's Config.WriteDirs found on the host and in the containers). With
+// the sys_exit hook every write is reported.
+func (s *Sensor) WriteDirs() (dirs uint64, all bool) {
+	if s.files == nil {
+		return 0, true
+	}
+	return s.files.Stats().WriteDirs, s.cfg.Files.AllWrites
+}
+
 // newSensor assembles a sensor around the given sources; cfg has its
 // defaults set.
 func newSensor(cfg Config, inputs []*input) (*Sensor, error) {

@@ -4,7 +4,17 @@
 //
 // The watcher puts filesystem marks (FAN_MARK_FILESYSTEM) on the
 // filesystems of Config.Paths (by default the one of "/") and of added
-// containers. Events carry file handles (FAN_REPORT_DFID_NAME_TARGET: the
+// containers, for creations, renames, deletions and attribute changes.
+// Closes after writing are asked for only where a modified file matters:
+// inode marks (FAN_EVENT_ON_CHILD) on the directories of Config.WriteDirs
+// (DefaultWriteDirs: program, library, PAM and systemd unit directories,
+// /etc two levels deep, cron spools, home directories' .ssh and autostart
+// directories, /boot), found on the host and in each added container,
+// and marked when made or renamed into place later (a directory moved to a
+// path that does not match loses its mark). A filesystem mark that asks
+// for FAN_CLOSE_WRITE makes the kernel walk the marks on every close of a
+// file open for writing on it, reported or not; Config.AllWrites asks for
+// it anyway. Events carry file handles (FAN_REPORT_DFID_NAME_TARGET: the
 // parent directory's handle and the name, and the object's own handle), so
 // that no descriptor is opened per event:
 //
@@ -12,8 +22,9 @@
 //     O_WRONLY|O_CREAT, Mode the file's permission bits (stat'ed when the
 //     event is read). The close of the creating open is the same open and
 //     is not reported again.
-//   - FAN_CLOSE_WRITE: KindOpen, OpOpen, Flags O_WRONLY: the file was open
-//     for writing and is now closed. Inode comes from the handle (ext4,
+//   - FAN_CLOSE_WRITE (in WriteDirs, or anywhere with AllWrites): KindOpen,
+//     OpOpen, Flags O_WRONLY: the file was open for writing and is now
+//     closed. Inode comes from the handle (ext4,
 //     xfs, btrfs, tmpfs), without a stat; Deleted is not known.
 //   - FAN_ATTRIB on a regular file that now has an execute, setuid or setgid
 //     bit it did not have: KindChmod, Mode the new permission bits (stat'ed
@@ -61,8 +72,11 @@
 // file deleted shows as a whiteout moved from the work directory and is
 // reported as OpUnlink (even for a directory); a lower file written is
 // copied up first, which shows as its creation; the work directory's own
-// events are ignored. A read-only overlay (no upper directory) has
-// nothing to watch but its sensitive files.
+// events are ignored. Inode marks (sensitive files, WriteDirs) go on the
+// overlay's own inodes, which overlayfs allows without nfs_export; their
+// events' handles cannot be decoded, so their paths are the ones the
+// watcher marked. A read-only overlay (no upper directory) has nothing to
+// watch but its sensitive files.
 //
 // # Suppression
 //
@@ -80,6 +94,12 @@
 //
 // # Gaps
 //
+//   - Outside WriteDirs (without AllWrites), a write of a file that
+//     already existed is not reported; its creation, renaming, deletion
+//     and a new execute bit are. In an overlayfs container, the first
+//     write of an image file copies it up, which shows as its creation.
+//     A directory of WriteDirs made while the watcher runs is marked when
+//     its event is read: a write in it before then is not seen.
 //   - A write through a descriptor opened before the watcher started is
 //     seen at its close; one never closed is never seen. A write through
 //     mmap is seen when the last reference to the file (the mapping's
