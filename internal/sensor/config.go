@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/sensor/container"
 	"github.com/vigilsec/vigil/internal/sensor/fanotify"
@@ -48,6 +49,15 @@ func (c *Config) Validate() error {
 		return errors.New("sensor: kernel: RingBufferBytes is negative")
 	}
 	return nil
+}
+
+// grace is how long the sensor remembers a process after it exits
+// (Tree.Grace, default 30 s).
+func (c *Config) grace() time.Duration {
+	if c.Tree.Grace <= 0 {
+		return 30 * time.Second
+	}
+	return c.Tree.Grace
 }
 
 func (c *Config) setDefaults() {

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +46,7 @@ type harness struct {
 
 	mu     sync.Mutex
 	ids    map[string]bool // the containers whose events are kept
+	pids   map[int64]bool  // and the host processes
 	events []*event.Event
 	alerts []*detect.Alert
 	notify chan struct{} // closed and replaced when something is added
@@ -71,7 +74,7 @@ func sensorHarness(t *testing.T) *harness {
 			return
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		h := &harness{s: s, g: g, cancel: cancel, done: make(chan error, 1), notify: make(chan struct{}), ids: map[string]bool{}}
+		h := &harness{s: s, g: g, cancel: cancel, done: make(chan error, 1), notify: make(chan struct{}), ids: map[string]bool{}, pids: map[int64]bool{}}
 		go func() { h.done <- s.Run(ctx, h.emit) }()
 		theHarness = h
 	})
@@ -88,9 +91,20 @@ func (h *harness) watch(id string) {
 	h.mu.Unlock()
 }
 
-// ours reports whether an event comes from a watched container.
+// watchPID keeps the events of host process pid.
+func (h *harness) watchPID(pid int) {
+	h.mu.Lock()
+	h.pids[int64(pid)] = true
+	h.mu.Unlock()
+}
+
+// ours reports whether an event comes from a watched container or host
+// process.
 func (h *harness) ours(e *event.Event) bool {
-	return e.Container != nil && e.Container.ContainerID != "" && h.ids[e.Container.ContainerID]
+	if e.Container != nil && e.Container.ContainerID != "" {
+		return h.ids[e.Container.ContainerID]
+	}
+	return e.Proc != nil && h.pids[e.Proc.PID]
 }
 
 func (h *harness) emit(e *event.Event) error {
@@ -131,7 +145,7 @@ func (h *harness) event(id string, timeout time.Duration, what string, ok func(*
 	var found *event.Event
 	err := h.wait(timeout, what, func() bool {
 		for _, e := range h.events {
-			if e.Container.ContainerID == id && ok(e) {
+			if e.Container != nil && e.Container.ContainerID == id && ok(e) {
 				found = e
 				return true
 			}
@@ -473,6 +487,44 @@ func TestPreloadWrite(t *testing.T) {
 		}
 		if e := a.Events[0]; e.EventName != "write" || e.File.Path != "/etc/ld.so.preload" || e.Proc.Name != "sh" || e.Container == nil || e.Container.ContainerID != c.ID {
 			t.Errorf("alert: %s", a.AppendJSON(nil))
+		}
+		return nil
+	})
+}
+
+// TestHostWriteIntoRootfs: a host process writes a file of a container's
+// rootfs (a plain directory on the host's filesystem, as runc runs it) and
+// exits with the file still open, so that its write is seen at its exit,
+// as its mount namespace goes: the write is the host's, with the host's
+// path, known from the process's kernel records.
+func TestHostWriteIntoRootfs(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{Files: map[string][]byte{"/etc/app.conf": []byte("a=1\n")}})
+	file := filepath.Join(c.Rootfs, "etc", "app.conf")
+	h.retryOnLoss(t, func(int) error {
+		cmd := exec.Command("sh", "-c", `exec 3>>"$1"; echo b=2 >&3`, "sh", file)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		h.watchPID(cmd.Process.Pid)
+		if err := cmd.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		var found *event.Event
+		err := h.wait(waitFor, "the host's write", func() bool {
+			for _, e := range h.events {
+				if e.Proc != nil && e.Proc.PID == int64(cmd.Process.Pid) && e.File != nil {
+					found = e
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil {
+			return err
+		}
+		if found.File.Path != file || found.EventName != "write" || found.Container != nil && found.Container.ContainerID != "" {
+			t.Errorf("event: %s", event.AppendJSON(nil, found, false))
 		}
 		return nil
 	})

@@ -192,6 +192,14 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	var self *prog
 	var id eventID
 	info := m.container(r)
+	if info.ID == "" && r.File.HostPath != "" {
+		// The watcher guessed the process was a container's; it is the
+		// host's.
+		r.File.Path = r.File.HostPath
+		if r.File.HostNewPath != "" {
+			r.File.NewPath = r.File.HostNewPath
+		}
+	}
 	switch r.Kind {
 	case kernel.KindExec:
 		self = m.execProg(r, info)

@@ -580,3 +580,24 @@ func parseSensorEvent(line []byte) (*event.Event, error) {
 	err = f.Parse(&source.Record{JSON: v}, func(e *event.Event) { got = e })
 	return got, err
 }
+
+// TestMapGuessedPath: a file watcher's record whose process it could not
+// place carries the container's path and the host's; the process's
+// attribution decides.
+func TestMapGuessedPath(t *testing.T) {
+	m := newTestMapper(t)
+	web(t, m)
+	host := execRec(200, 1, cgHost, "/usr/bin/cp", "/usr/bin/cp", "cp", "x", "/var/lib/c/rootfs/bin/x")
+	m.handle(&host, false)
+	for _, tc := range []struct {
+		pid        uint32
+		path, from string
+	}{
+		{102, "/bin/x", "/bin/x.tmp"},                                     // the container's shell: its view
+		{200, "/var/lib/c/rootfs/bin/x", "/var/lib/c/rootfs/bin/x.tmp"}, // a host process: the host's
+	} {
+		r := kernel.Record{Kind: kernel.KindRename, Time: t0, TGID: tc.pid, File: kernel.File{Op: kernel.OpRename, FD: -1,
+			Path: "/bin/x.tmp", NewPath: "/bin/x", HostPath: "/var/lib/c/rootfs/bin/x.tmp", HostNewPath: "/var/lib/c/rootfs/bin/x"}}
+		check(t, m.handle(&r, true), map[string]string{"file_path": tc.path, "file_source_path": tc.from})
+	}
+}

@@ -209,11 +209,7 @@ func newSensor(cfg Config, inputs []*input) (*Sensor, error) {
 	if s.latency <= 0 {
 		s.latency = 20 * time.Millisecond // the kernel sensor's default
 	}
-	grace := cfg.Tree.Grace
-	if grace <= 0 {
-		grace = 30 * time.Second
-	}
-	s.m = newMapper(tree, attr, newUsers(cfg.Passwd), cfg.Node, cfg.ProcRoot, grace, &s.stats)
+	s.m = newMapper(tree, attr, newUsers(cfg.Passwd), cfg.Node, cfg.ProcRoot, cfg.grace(), &s.stats)
 	s.m.log = cfg.Logger
 	return s, nil
 }

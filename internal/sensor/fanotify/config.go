@@ -68,7 +68,8 @@ type Config struct {
 	// the host's: a process tree that keeps exited processes for a while
 	// knows it when /proc no longer does. Without an answer from either,
 	// a path under a container's files is reported as the container sees
-	// it.
+	// it, with the host's path in File.HostPath (and HostNewPath) for a
+	// consumer that knows where the process was.
 	MountNS func(pid uint32) (uint64, bool)
 	// PathCacheSize bounds the directory handle → path cache (it holds up
 	// to twice this many entries). 0 means 8192.

@@ -130,7 +130,8 @@ func TestRuncContainer(t *testing.T) {
 }
 
 // TestMountNS checks that Config.MountNS tells an exited host process
-// from the container's processes.
+// from the container's processes, and that without its answer the record
+// has the container's path and the host's.
 func TestMountNS(t *testing.T) {
 	ctr := runctest.Start(t, runctest.Options{})
 	marker := fmt.Sprintf("vgl%d", time.Now().UnixNano()%1e9)
@@ -139,7 +140,9 @@ func TestMountNS(t *testing.T) {
 		t.Fatal(err)
 	}
 	var hostPID atomic.Uint32
-	cfg := Config{SensitivePaths: []string{}, MountNS: func(pid uint32) (uint64, bool) {
+	// Events are read 300 ms after the first one: the processes have
+	// exited and been reaped by then.
+	cfg := Config{SensitivePaths: []string{}, Batch: 300 * time.Millisecond, MountNS: func(pid uint32) (uint64, bool) {
 		return hostNS, pid == hostPID.Load()
 	}}
 	c := watch(t, cfg, func(r *kernel.Record) bool { return strings.Contains(r.File.Path, marker) })
@@ -158,7 +161,23 @@ func TestMountNS(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: p, pid: uint32(cmd.Process.Pid)})
+	r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: p, pid: uint32(cmd.Process.Pid)})
+	if r.File.HostPath != "" {
+		t.Errorf("HostPath %q for a process MountNS placed", r.File.HostPath)
+	}
+
+	// A process neither MountNS nor /proc knows: the container's path,
+	// and the host's for the consumer to choose.
+	p = filepath.Join(ctr.Rootfs, "tmp", marker+"-u")
+	cmd = exec.Command(os.Args[0], p)
+	cmd.Env = append(os.Environ(), actionEnv+"=create")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	r = c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: "/tmp/" + marker + "-u", pid: uint32(cmd.Process.Pid)})
+	if r.File.HostPath != p {
+		t.Errorf("HostPath %q, want %q", r.File.HostPath, p)
+	}
 }
 
 // TestAddContainerErrors checks AddContainer's errors.

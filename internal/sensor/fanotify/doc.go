@@ -57,8 +57,9 @@
 // source are reported as the container's paths for processes in the
 // container's mount namespace, and host paths for the host's processes. A
 // process that has exited when its event is read is placed by
-// Config.MountNS if set, else taken to be the container's. Filesystems
-// mounted only in the container (tmpfs, overlayfs) are marked through
+// Config.MountNS if set, else taken to be the container's, with the host's
+// path in File.HostPath and HostNewPath. Filesystems mounted only in the
+// container (tmpfs, overlayfs) are marked through
 // /proc/<pid>/root, and their paths resolve in the container's view.
 //
 // overlayfs accepts a filesystem mark with file handles only when it can

@@ -514,6 +514,7 @@ func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
 	w.fill(r, kernel.KindOpen, pid)
 	r.File.Op = kernel.OpOpen
 	r.File.Path = p
+	r.File.HostPath = where.host
 	r.File.Flags = unix.O_WRONLY | unix.O_CREAT
 	r.File.Dev = fs.dev
 	if exists {
@@ -573,6 +574,7 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 	w.fill(r, kernel.KindOpen, pid)
 	r.File.Op = kernel.OpOpen
 	r.File.Path = p
+	r.File.HostPath = where.host
 	r.File.Flags = unix.O_WRONLY
 	r.File.Dev = fs.dev
 	// No stat here (open_by_handle_at is most of a write's cost): the
@@ -626,13 +628,14 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.ignored.Add(1)
 		return false
 	}
-	p, _, ok := w.viewed(fs, &ev.dir, ev.name, pid)
+	p, where, ok := w.viewed(fs, &ev.dir, ev.name, pid)
 	if !ok {
 		return false
 	}
 	w.fill(r, kernel.KindChmod, pid)
 	r.File.Op = kernel.OpChmod
 	r.File.Path = p
+	r.File.HostPath = where.host
 	r.File.Mode = mode
 	r.File.Inode = st.Ino
 	r.File.Dev = fs.dev
@@ -651,7 +654,7 @@ func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
 		return false
 	}
 	fs := w.fsOf(ev.file.fsid)
-	var p string
+	var p, host string
 	if s, ok := w.sensitive[k]; ok {
 		p = s.path
 	} else {
@@ -659,15 +662,16 @@ func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
 			w.st.errors.Add(1)
 			return false
 		}
-		q, _, ok := w.viewed(fs, &ev.dir, ev.name, pid)
+		q, where, ok := w.viewed(fs, &ev.dir, ev.name, pid)
 		if !ok {
 			return false
 		}
-		p = q
+		p, host = q, where.host
 	}
 	w.fill(r, kernel.KindOpen, pid)
 	r.File.Op = kernel.OpOpen
 	r.File.Path = p
+	r.File.HostPath = host
 	r.File.Flags = unix.O_RDONLY
 	if fs != nil {
 		r.File.Dev = fs.dev
@@ -710,7 +714,7 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.suppressed.Add(1)
 		return false
 	}
-	p, _, ok := w.viewed(fs, &ev.dir, ev.name, pid)
+	p, where, ok := w.viewed(fs, &ev.dir, ev.name, pid)
 	if !ok {
 		return false
 	}
@@ -720,6 +724,7 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 		r.File.Op = kernel.OpRmdir
 	}
 	r.File.Path = p
+	r.File.HostPath = where.host
 	r.File.Dev = fs.dev
 	r.File.Inode = inodeOf(fs.magic, &ev.file)
 	r.File.Deleted = true
@@ -767,6 +772,7 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 			w.fill(r, kernel.KindUnlink, pid)
 			r.File.Op = kernel.OpUnlink
 			r.File.Path = newP
+			r.File.HostPath = newWhere.host
 			r.File.Dev = fs.dev
 			r.File.Deleted = true
 			return true
@@ -787,6 +793,7 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 	r.File.Op = kernel.OpRename
 	r.File.Path = oldP
 	r.File.NewPath = newP
+	r.File.HostPath, r.File.HostNewPath = oldWhere.host, newWhere.host
 	r.File.Dev = fs.dev
 	r.File.Inode = inodeOf(fs.magic, &ev.file)
 	return true
@@ -852,6 +859,7 @@ func (w *Watcher) fsOf(fsid uint64) *fsys {
 type placed struct {
 	kind viewKind
 	ctr  *container // the container whose view the path is in; nil: the host
+	host string     // the host's path, when the view is a guess (the process is gone)
 }
 
 // entry returns the path of name in directory dir as process pid sees it.
@@ -952,7 +960,7 @@ func (w *Watcher) fdPath(fd int) (string, bool, error) {
 // place maps a resolved path to the path process pid sees.
 func (w *Watcher) place(fs *fsys, p string, pid uint32) (string, placed) {
 	if fs.owner != nil {
-		return p, placed{viewMap, fs.owner}
+		return p, placed{kind: viewMap, ctr: fs.owner}
 	}
 	var best *view
 	for _, v := range fs.views {
@@ -974,13 +982,16 @@ func (w *Watcher) place(fs *fsys, p string, pid uint32) (string, placed) {
 				continue
 			}
 			if q, ok := rebase(p, v.src, v.dst); ok {
-				return q, placed{v.kind, c}
+				return q, placed{kind: v.kind, ctr: c}
 			}
 		}
 		return p, placed{}
 	}
+	// The process is gone: the path is the container's, on the guess
+	// that the process was, with the host's path for the consumer, which
+	// knows.
 	q, _ := rebase(p, best.src, best.dst)
-	return q, placed{best.kind, best.ctr}
+	return q, placed{kind: best.kind, ctr: best.ctr, host: p}
 }
 
 // pidContainer returns the added container whose mount namespace process
@@ -1471,7 +1482,7 @@ func (w *Watcher) writeDirPath(fs *fsys, dir *fid, name []byte) (string, placed,
 	}
 	for _, d := range w.writeDirs[dir.key()] {
 		if d.ctr == fs.owner {
-			return join(d.dir, name), placed{viewMap, d.ctr}, true
+			return join(d.dir, name), placed{kind: viewMap, ctr: d.ctr}, true
 		}
 	}
 	return "", placed{}, false

@@ -225,17 +225,23 @@ func (o FileOp) String() string {
 
 // File describes a file operation.
 type File struct {
-	Op            FileOp
-	Path          string // full path (for rename: the old path)
-	NewPath       string // rename's new path
-	PathTruncated bool   // a path hit the kernel's depth or size limit
-	FromFD        bool   // Path was resolved from the open file itself (opens, fchmod)
-	Deleted       bool   // the file had no links left when reported
-	FD            int32  // the fd opened (open), the fd changed (fchmod), or the directory fd (AT_FDCWD = -100)
-	Flags         uint32 // open flags, AT_* flags (unlinkat, fchmodat2) or RENAME_* flags
-	Mode          uint32 // open's create mode or chmod's new mode
-	Inode         uint64 // inode number, when known
-	Dev           uint64 // device (unix.Mkdev encoding), when known
+	Op      FileOp
+	Path    string // full path (for rename: the old path)
+	NewPath string // rename's new path
+	// HostPath and HostNewPath, when not empty, are Path and NewPath as
+	// the host sees them, from a file watcher that put the paths in a
+	// container's view without knowing whether the process (gone when its
+	// event was read) is the container's: the consumer takes these when
+	// it finds the process is the host's.
+	HostPath, HostNewPath string
+	PathTruncated         bool   // a path hit the kernel's depth or size limit
+	FromFD                bool   // Path was resolved from the open file itself (opens, fchmod)
+	Deleted               bool   // the file had no links left when reported
+	FD                    int32  // the fd opened (open), the fd changed (fchmod), or the directory fd (AT_FDCWD = -100)
+	Flags                 uint32 // open flags, AT_* flags (unlinkat, fchmodat2) or RENAME_* flags
+	Mode                  uint32 // open's create mode or chmod's new mode
+	Inode                 uint64 // inode number, when known
+	Dev                   uint64 // device (unix.Mkdev encoding), when known
 }
 
 // Write reports whether an open asked for writing, creating or truncating.
