@@ -593,7 +593,7 @@ func TestMapGuessedPath(t *testing.T) {
 		pid        uint32
 		path, from string
 	}{
-		{102, "/bin/x", "/bin/x.tmp"},                                     // the container's shell: its view
+		{102, "/bin/x", "/bin/x.tmp"},                                   // the container's shell: its view
 		{200, "/var/lib/c/rootfs/bin/x", "/var/lib/c/rootfs/bin/x.tmp"}, // a host process: the host's
 	} {
 		r := kernel.Record{Kind: kernel.KindRename, Time: t0, TGID: tc.pid, File: kernel.File{Op: kernel.OpRename, FD: -1,
