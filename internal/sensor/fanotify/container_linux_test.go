@@ -27,7 +27,7 @@ func TestRuncContainer(t *testing.T) {
 	marker := fmt.Sprintf("vgl%d", time.Now().UnixNano()%1e9)
 	keep := func(r *kernel.Record) bool {
 		return strings.Contains(r.File.Path, marker) || strings.Contains(r.File.NewPath, marker) ||
-			r.File.Path == "/etc/shadow"
+			strings.HasSuffix(r.File.Path, "/etc/shadow")
 	}
 	// A file of the image, in a directory of DefaultWriteDirs.
 	conf := "/etc/" + marker + ".conf"
@@ -102,6 +102,15 @@ func TestRuncContainer(t *testing.T) {
 		pid, stop := start(t, "create-wait", p)
 		defer stop()
 		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: p, pid: pid})
+	})
+	t.Run("host process reads the rootfs's sensitive file", func(t *testing.T) {
+		p := filepath.Join(ctr.Rootfs, "etc", "shadow")
+		pid := run(t, "read", p)
+		// The host's path; or, when the process was gone before its
+		// event was read, the container's with the host's in HostPath.
+		c.wait(t, "read "+p, func(r *kernel.Record) bool {
+			return r.TGID == pid && r.Kind == kernel.KindOpen && (r.File.Path == p || r.File.Path == "/etc/shadow" && r.File.HostPath == p)
+		})
 	})
 	t.Run("remove", func(t *testing.T) {
 		before := c.w.Stats().WriteDirs

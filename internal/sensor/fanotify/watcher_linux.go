@@ -655,9 +655,13 @@ func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
 	}
 	fs := w.fsOf(ev.file.fsid)
 	var p, host string
-	if s, ok := w.sensitive[k]; ok {
+	s, ok := w.sensitive[k]
+	if ok && (fs == nil || len(fs.views) == 0 || !ev.dir.valid()) {
+		// Only one scope sees the file.
 		p = s.path
 	} else {
+		// On a filesystem both the host and containers see (a runc
+		// rootfs, a volume): the path as the process sees it.
 		if fs == nil || !ev.dir.valid() {
 			w.st.errors.Add(1)
 			return false
