@@ -21,7 +21,7 @@ type sensorMetrics struct {
 	reg     *prometheus.Registry
 	matches *prometheus.CounterVec
 
-	events, records, lost, suppressed, decode, unresolved, procs *prometheus.Desc
+	events, records, lost, suppressed, decode, unresolved, procs, writeDirs *prometheus.Desc
 }
 
 func newSensorMetrics(s *sensor.Sensor) *sensorMetrics {
@@ -39,6 +39,7 @@ func newSensorMetrics(s *sensor.Sensor) *sensorMetrics {
 		decode:     prometheus.NewDesc("vigil_sensor_decode_errors_total", "Malformed records skipped, by source.", []string{"source"}, nil),
 		unresolved: prometheus.NewDesc("vigil_sensor_unattributed_records_total", "Records not (yet) attributed to the host or a container.", nil, nil),
 		procs:      prometheus.NewDesc("vigil_sensor_processes", "Processes in the sensor's process tree, live and recently exited.", nil, nil),
+		writeDirs:  prometheus.NewDesc("vigil_sensor_write_dirs", "Directories, on the host and in containers, whose files' writes are watched (absent when all writes are).", nil, nil),
 	}
 	m.reg.MustRegister(m, m.matches, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -46,7 +47,7 @@ func newSensorMetrics(s *sensor.Sensor) *sensorMetrics {
 
 // Describe implements prometheus.Collector.
 func (m *sensorMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.events, m.records, m.lost, m.suppressed, m.decode, m.unresolved, m.procs} {
+	for _, d := range []*prometheus.Desc{m.events, m.records, m.lost, m.suppressed, m.decode, m.unresolved, m.procs, m.writeDirs} {
 		ch <- d
 	}
 }
@@ -75,6 +76,9 @@ func (m *sensorMetrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(m.unresolved, prometheus.CounterValue, float64(st.Unresolved))
 	ch <- prometheus.MustNewConstMetric(m.procs, prometheus.GaugeValue, float64(st.Tree.Processes))
+	if dirs, all := m.s.WriteDirs(); !all {
+		ch <- prometheus.MustNewConstMetric(m.writeDirs, prometheus.GaugeValue, float64(dirs))
+	}
 }
 
 // match counts an alert.

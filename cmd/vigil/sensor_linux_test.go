@@ -119,7 +119,7 @@ func TestSensorCommand(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"vigil_sensor_events_total{type=\"execve\"}", "vigil_sensor_records_total{kind=\"exec\"}",
-		"vigil_sensor_decode_errors_total{source=\"kernel\"} 0", "vigil_sensor_processes ",
+		"vigil_sensor_decode_errors_total{source=\"kernel\"} 0", "vigil_sensor_processes ", "vigil_sensor_write_dirs ",
 		"vigil_sensor_suppressed_events_total{kind=\"repeat\",source=\"fanotify\"}"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)

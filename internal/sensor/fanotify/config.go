@@ -29,8 +29,9 @@ type Config struct {
 	// made or renamed into place later is marked when its event is read.
 	// Creations, renames, deletions and new execute bits are reported on
 	// the whole of the marked filesystems; a write of a file that already
-	// existed, only here (or everywhere with AllWrites). nil means
-	// DefaultWriteDirs; an empty, non-nil slice marks none.
+	// existed, only here (or everywhere with AllWrites). At most 8192
+	// directories are marked at once; more are counted in Stats.Errors.
+	// nil means DefaultWriteDirs; an empty, non-nil slice marks none.
 	WriteDirs []string
 	// AllWrites reports closes after writing on the whole of the marked
 	// filesystems, not only in WriteDirs. It costs every close of a file

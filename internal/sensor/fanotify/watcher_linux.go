@@ -44,6 +44,9 @@ const (
 
 	pruneEvery = 5 * time.Second // how often containers are checked for exit
 	maxIgnores = 1024            // ignore marks in place at once
+	// maxWriteDirs bounds the directories marked for writes (each mark
+	// pins its inode in memory).
+	maxWriteDirs = 8192
 )
 
 // Filesystem magic numbers (statfs f_type) whose file handles hold the
@@ -1385,6 +1388,10 @@ func (w *Watcher) markWriteDir(c *container, root, dir string) {
 		if d.ctr == c {
 			return // /bin and /usr/bin, when one links to the other
 		}
+	}
+	if _, ok := w.writeDirs[k]; !ok && len(w.writeDirs) >= maxWriteDirs {
+		w.st.errors.Add(1)
+		return
 	}
 	fs := w.fss[k.fsid]
 	if fs == nil {
