@@ -530,6 +530,35 @@ func TestHostWriteIntoRootfs(t *testing.T) {
 	})
 }
 
+// TestWriteThenExec: a shell writes a file and at once runs its last
+// command in the same process (sh -c '...; exec /bin/ls'; by its path,
+// since busybox runs some applets named alone without an exec). The file
+// watcher reads both at once; the write is the shell's, not ls's.
+func TestWriteThenExec(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{})
+	h.retryOnLoss(t, func(try int) error {
+		file := fmt.Sprintf("/etc/motd.%d", try)
+		// The sleep lets the watcher go idle after runc's own file activity:
+		// then it waits 2 ms after the write before it reads, and reads the
+		// exec's open with it.
+		cmd := fmt.Sprintf("sleep 1; echo hello > %s; exec /bin/ls / >/dev/null", file)
+		if _, err := c.Exec("sh", "-c", cmd); err != nil {
+			t.Fatal(err)
+		}
+		e, err := h.event(c.ID, waitFor, "the write of "+file, func(e *event.Event) bool {
+			return e.File != nil && e.File.Path == file
+		})
+		if err != nil {
+			return err
+		}
+		if e.Proc.Path != "/bin/sh" || e.Proc.CommandLine != "sh -c "+cmd {
+			t.Errorf("the write's process: %s", event.AppendJSON(nil, e, false))
+		}
+		return nil
+	})
+}
+
 // TestSensitiveRead: a shell in a container reads /etc/shadow.
 func TestSensitiveRead(t *testing.T) {
 	h := sensorHarness(t)

@@ -69,8 +69,11 @@ type mapper struct {
 	startOf func(container.Info) time.Time
 	metaOf  func(container.Info) *container.Metadata
 
-	progs    map[uint64]*prog // by the tree's serial of the process
-	gone     []gone           // exited processes, in exit order
+	progs map[uint64]*prog // by the tree's serial of the process
+	// before is the program each process ran before its last exec, for a
+	// file watcher's records that came before it (Record.BeforeExec).
+	before   map[int32]beforeExec
+	gone     []gone // exited processes, in exit order
 	goneHead int
 	grace    time.Duration
 	maxProgs int
@@ -125,6 +128,7 @@ func newMapper(tree *proctree.Tree, attr attributor, u *users, node, procRoot st
 		startOf:    containerStart,
 		metaOf:     containerMetadata,
 		progs:      map[uint64]*prog{},
+		before:     map[int32]beforeExec{},
 		watched:    map[string]watchedBy{},
 		watchedPID: map[uint32]string{},
 		pidCgroup:  map[int32]uint64{},
@@ -202,6 +206,9 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	}
 	switch r.Kind {
 	case kernel.KindExec:
+		if m.files != nil {
+			m.noteBefore(pid, r.Time)
+		}
 		self = m.execProg(r, info)
 		m.tree.Exec(proctree.Exec{
 			PID: pid, PPID: int32(r.PPID), Time: r.Time, Exe: self.path,
@@ -240,6 +247,9 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		}
 	default:
 		id = m.syscallEvent(r, b)
+		if r.BeforeExec {
+			self = m.programBefore(pid, r.Time)
+		}
 	}
 	e.EventName = eventNames[id]
 	m.stats.events[id].Add(1)
@@ -877,6 +887,35 @@ func (m *mapper) expire(now time.Time) {
 		m.gone = m.gone[:n]
 		m.goneHead = 0
 	}
+}
+
+// beforeExec is a process's program before an exec.
+type beforeExec struct {
+	prog *prog
+	exec time.Time
+}
+
+// noteBefore remembers the program process pid runs as it execs another.
+func (m *mapper) noteBefore(pid int32, at time.Time) {
+	tp, ok := m.tree.Get(pid)
+	if !ok {
+		return
+	}
+	if len(m.before) >= 4096 {
+		clear(m.before)
+	}
+	m.before[pid] = beforeExec{prog: m.progOf(&tp), exec: at}
+}
+
+// programBefore is the program process pid ran before its last exec, for
+// a record read at t that came before that exec; nil (the current
+// program) when the exec is not recent enough to be the one.
+func (m *mapper) programBefore(pid int32, t time.Time) *prog {
+	b, ok := m.before[pid]
+	if !ok || b.exec.After(t) || t.Sub(b.exec) > maxHold {
+		return nil
+	}
+	return b.prog
 }
 
 // fillProcess sets the process fields of pid's event; self, when set, is

@@ -299,7 +299,17 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 		if in.partial {
 			s.pending = append(s.pending, r)
 		} else {
-			err = emit(s.m.handle(&r, false))
+			if s.pendHead < len(s.pending) && s.pending[s.pendHead].Time.Before(r.Time) {
+				// File records read before this record's time come
+				// first: the kernel's records up to it are handled.
+				if r.Time.After(s.kernelMark) {
+					s.kernelMark = r.Time.Add(-1)
+				}
+				err = s.drain(time.Now(), emit, false)
+			}
+			if err == nil {
+				err = emit(s.m.handle(&r, false))
+			}
 			if r.Time.After(s.kernelMark) {
 				s.kernelMark = r.Time
 			}

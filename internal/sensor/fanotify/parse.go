@@ -30,6 +30,7 @@ const (
 	maskAttrib     = 0x4
 	maskCloseWrite = 0x8
 	maskOpen       = 0x20
+	maskOpenExec   = 0x1000
 	maskMovedFrom  = 0x40
 	maskMovedTo    = 0x80
 	maskCreate     = 0x100

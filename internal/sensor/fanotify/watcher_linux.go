@@ -25,8 +25,9 @@ import (
 // What the marks ask for.
 const (
 	// fsMask is the mask of filesystem marks; with Config.AllWrites it
-	// has maskCloseWrite too.
-	fsMask = maskCreate | maskDelete | maskRename | maskAttrib | maskOnDir
+	// has maskCloseWrite too. Opens for exec are not reported: they place
+	// the other events of their process before or after its exec.
+	fsMask = maskCreate | maskDelete | maskRename | maskAttrib | maskOpenExec | maskOnDir
 	// writeDirMask is the mask of inode marks on Config.WriteDirs: closes
 	// after writing of their entries.
 	writeDirMask = maskCloseWrite | unix.FAN_EVENT_ON_CHILD
@@ -78,6 +79,8 @@ type Watcher struct {
 	// Read's state.
 	buf       []byte
 	off, n    int
+	evOff     int            // where ev starts in buf
+	execs     map[uint32]int // the offset in buf of each process's last open for exec
 	ev        event
 	ops       uint64 // the operations of ev still to report
 	batchTime time.Time
@@ -202,6 +205,7 @@ func Open(cfg Config) (*Watcher, error) {
 		fsMask:     fsMask,
 		self:       uint32(os.Getpid()),
 		ignore:     make(map[uint32]bool),
+		execs:      make(map[uint32]int),
 		epoch:      time.Now(),
 		buf:        make([]byte, cfg.BufferBytes),
 		fss:        make(map[uint64]*fsys),
@@ -309,6 +313,7 @@ func (w *Watcher) Read(r *kernel.Record) error {
 		switch {
 		case err == nil && n > 0:
 			w.off, w.n = 0, n
+			w.scanExecs()
 			w.batchTime = time.Now()
 			w.now = int64(w.batchTime.Sub(w.epoch))
 			if w.capture != nil {
@@ -404,6 +409,7 @@ func (w *Watcher) next(r *kernel.Record) (bool, error) {
 				w.st.errors.Add(1)
 				return false, err
 			}
+			w.evOff = w.off
 			w.off += n
 			w.st.events.Add(1)
 			w.ops = w.start(&w.ev)
@@ -417,10 +423,33 @@ func (w *Watcher) next(r *kernel.Record) (bool, error) {
 			ok := w.report(op, r)
 			w.mu.Unlock()
 			if ok {
+				if len(w.execs) > 0 {
+					if at, ok := w.execs[r.TGID]; ok && at > w.evOff {
+						r.BeforeExec = true
+					}
+				}
 				return true, nil
 			}
 		}
 		w.ops = 0
+	}
+}
+
+// scanExecs notes where in the buffer just read each process last opened
+// a file for exec: the queue keeps the order of events, which their read
+// time does not tell. Malformed events are left to parseEvent.
+func (w *Watcher) scanExecs() {
+	clear(w.execs)
+	for off := 0; off+metadataLen <= w.n; {
+		b := w.buf[off:]
+		size := int(binary.NativeEndian.Uint32(b))
+		if size < metadataLen || off+size > w.n {
+			return
+		}
+		if binary.NativeEndian.Uint64(b[8:])&maskOpenExec != 0 {
+			w.execs[binary.NativeEndian.Uint32(b[20:])] = off
+		}
+		off += size
 	}
 }
 
@@ -809,6 +838,7 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 // fill resets r's header for a record of this watcher.
 func (w *Watcher) fill(r *kernel.Record, kind kernel.Kind, pid uint32) {
 	r.Kind = kind
+	r.BeforeExec = false
 	r.Syscall = 0
 	r.Time = w.batchTime
 	r.BootNS = 0

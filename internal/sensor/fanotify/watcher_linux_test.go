@@ -91,6 +91,20 @@ func TestHost(t *testing.T) {
 			t.Errorf("write: flags %#o, want O_WRONLY", r.File.Flags)
 		}
 	})
+	t.Run("write then exec", func(t *testing.T) {
+		// The exec's own open is read with the write (the watcher reads
+		// 2 ms after the first event): the record says the write came
+		// before it.
+		pid := run(t, "write-exec", a)
+		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid})
+		if !r.BeforeExec {
+			t.Error("a write followed by an exec: BeforeExec not set")
+		}
+		pid = run(t, "write", a)
+		if r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid}); r.BeforeExec {
+			t.Error("a write after the process's exec: BeforeExec set")
+		}
+	})
 	t.Run("chmod", func(t *testing.T) {
 		pid := run(t, "chmod", a, "755")
 		r := c.expect(t, fileRecord{kind: kernel.KindChmod, op: kernel.OpChmod, path: a, pid: pid})

@@ -161,6 +161,7 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 	flags := le.Uint32(b[offFlags:])
 	r.Entry = flags&flagEntry != 0
 	r.ListenerOwner = flags&flagListener != 0
+	r.BeforeExec = false
 
 	r.text = r.text[:0]
 	r.spans = r.spans[:0]

@@ -80,6 +80,11 @@ type Record struct {
 	// CgroupID (the socket's cgroup) and NetNS are known; GID and AUID are
 	// 4294967295 and the rest 0.
 	ListenerOwner bool
+	// BeforeExec is set by a file watcher whose records carry only the
+	// time they were read: the operation came before an exec of the same
+	// process read with it, so the program that did it is the one before
+	// the process's last exec.
+	BeforeExec bool
 
 	TGID     uint32 // process id
 	TID      uint32 // thread id
