@@ -206,9 +206,7 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	}
 	switch r.Kind {
 	case kernel.KindExec:
-		if m.files != nil {
-			m.noteBefore(pid, r.Time)
-		}
+		m.noteBefore(pid, r.Time)
 		self = m.execProg(r, info)
 		m.tree.Exec(proctree.Exec{
 			PID: pid, PPID: int32(r.PPID), Time: r.Time, Exe: self.path,

@@ -601,3 +601,26 @@ func TestMapGuessedPath(t *testing.T) {
 		check(t, m.handle(&r, true), map[string]string{"file_path": tc.path, "file_source_path": tc.from})
 	}
 }
+
+// TestMapBeforeExec: a file watcher's record of a write that came before
+// its process's exec (read with it) is the old program's.
+func TestMapBeforeExec(t *testing.T) {
+	m := newTestMapper(t)
+	web(t, m) // 102 runs sh -c id
+	r := execRec(102, 101, cgWeb, "/usr/bin/id", "/usr/bin/id", "id")
+	r.Time = t0.Add(time.Millisecond)
+	m.handle(&r, false)
+	for _, tc := range []struct {
+		before bool
+		at     time.Duration
+		want   string
+	}{
+		{true, 3 * time.Millisecond, "sh -c id"}, // read 2 ms after the exec, before it in the queue
+		{false, 3 * time.Millisecond, "id"},      // after it
+		{true, 5 * time.Second, "id"},            // an exec too long ago to be the one
+	} {
+		w := kernel.Record{Kind: kernel.KindOpen, Time: t0.Add(tc.at), TGID: 102, BeforeExec: tc.before,
+			File: kernel.File{Op: kernel.OpOpen, FD: -1, Path: "/etc/motd", Flags: unix.O_WRONLY}}
+		check(t, m.handle(&w, true), map[string]string{"process": tc.want, "file_path": "/etc/motd"})
+	}
+}
