@@ -41,6 +41,11 @@
 // Records carry Kind, Time (when the event was read, not when it
 // happened), TGID and File; the other header fields are zero for the
 // consumer to fill from its process tree. TID is not known; File.FD is -1.
+// The filesystem marks also ask for FAN_OPEN_EXEC, not reported: the queue
+// keeps events in order, so a record whose process opened a program for
+// exec after it, in the same read, has BeforeExec set — the operation was
+// the program's before that exec (a shell's redirection, then its last
+// command exec'd in the same process), though both are read at once.
 //
 // Paths are resolved from directory handles with open_by_handle_at and
 // /proc/self/fd, through a bounded cache that forgets a directory (and what
@@ -88,7 +93,10 @@
 // second (by anyone) gets an evictable ignore mark for Config.HotIgnore,
 // so that its closes are not queued: during that time writes of that file
 // by any process are not seen; Stats.KernelSuppressed estimates how many
-// were hidden. In user space a process's repeats within Config.Dedup are
+// were hidden. A program opened for exec that often (the dynamic loader,
+// a program run in a loop) gets such a mark for its exec opens: a write
+// just before an exec of it is then not known to come before. In user
+// space a process's repeats within Config.Dedup are
 // reported once: writes of one file, creations, deletions and renames of
 // one name, opens of one sensitive file. The queue is bounded
 // (FAN_UNLIMITED_QUEUE is not used); an overflow is counted in Stats.Lost.

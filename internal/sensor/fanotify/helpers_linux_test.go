@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 // runAction does one file operation (in a child process of the test).
 func runAction(name string, args []string) error {
 	need := map[string]int{"create": 1, "create-wait": 1, "write": 1, "chmod": 2, "rename": 2, "unlink": 1, "rmdir": 1,
-		"mkdir": 1, "read": 1, "touch": 1, "create-unlink": 2, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3, "write-chmod": 2, "recreate": 1, "write-exec": 1}
+		"mkdir": 1, "read": 1, "touch": 1, "create-unlink": 2, "flood": 2, "ovl": 5, "writes": 2, "write-cycle": 3, "write-chmod": 2, "recreate": 1, "write-exec": 1, "execs": 2}
 	if n, ok := need[name]; !ok || len(args) < n {
 		return fmt.Errorf("unknown action or too few arguments: %s %q", name, args)
 	}
@@ -63,6 +63,17 @@ func runAction(name string, args []string) error {
 			return err
 		}
 		return f.Close()
+	case "execs":
+		n, err := strconv.Atoi(args[1])
+		if err != nil {
+			return err
+		}
+		for range n {
+			if err := exec.Command(args[0]).Run(); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "write-exec":
 		// A shell's last command: the write, then at once another
 		// program in the same process.

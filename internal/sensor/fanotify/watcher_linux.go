@@ -36,8 +36,11 @@ const (
 	// sensDirMask is the mask of inode marks on the directories of
 	// sensitive files, so that a replaced file is marked again.
 	sensDirMask = maskCreate | maskRename
-	// hotMask is what an ignore mark on a hot file ignores.
-	hotMask = maskCloseWrite
+	// hotMask is what an ignore mark on a hot file ignores; hotExecMask,
+	// on a program executed often (and the dynamic loader, opened for
+	// exec with every dynamically linked program).
+	hotMask     = maskCloseWrite
+	hotExecMask = maskOpenExec
 
 	initFlags = unix.FAN_CLASS_NOTIF | unix.FAN_CLOEXEC | unix.FAN_NONBLOCK | unix.FAN_REPORT_DFID_NAME_TARGET
 
@@ -105,6 +108,7 @@ type Watcher struct {
 	writeDirs  map[fileKey][]writeDir
 	dd         *dedup
 	hot        *hotTracker
+	hotExec    *hotTracker // programs opened for exec
 	ignores    []hotIgnore
 	hotPast    map[fileKey]hotPast
 	modes      map[fileKey]uint32
@@ -168,7 +172,8 @@ type hotIgnore struct {
 	raw    []byte
 	placed int64
 	until  int64
-	rate   float64
+	rate   float64 // writes a second before the mark; 0 for exec opens, not reported anyway
+	mask   uint64  // what it ignores: hotMask or hotExecMask
 }
 
 // hotPast is how long a file's last ignore mark lasted and when it ended.
@@ -220,6 +225,7 @@ func Open(cfg Config) (*Watcher, error) {
 		writeDirs:  make(map[fileKey][]writeDir),
 		dd:         newDedup(int64(cfg.Dedup), 1<<16),
 		hot:        newHotTracker(cfg.HotThreshold, 1<<14),
+		hotExec:    newHotTracker(cfg.HotThreshold, 1<<12),
 		modes:      make(map[fileKey]uint32),
 		hotPast:    make(map[fileKey]hotPast),
 		pidNS:      make(map[uint32]pidNS),
@@ -453,6 +459,22 @@ func (w *Watcher) scanExecs() {
 	}
 }
 
+// execOpened counts a program's opens for exec: one opened more than
+// Config.HotThreshold times a second gets an ignore mark like a hot file's,
+// so that an exec-heavy loop does not queue an event per exec (the
+// dynamic loader is opened with every dynamically linked program, and
+// gets one first). While it holds, a write just before an exec of that
+// program is credited to the program after it.
+func (w *Watcher) execOpened(ev *event) {
+	k := ev.file.key()
+	k.h ^= 0x9e3779b97f4a7c15 // not the file's write count
+	if hot, _ := w.hotExec.count(k, w.now); hot {
+		if fs := w.fsOf(ev.file.fsid); fs != nil {
+			w.ignoreHot(fs, &ev.file, k, 0, hotExecMask)
+		}
+	}
+}
+
 // start handles what needs no record (overflow, ignored processes) and
 // returns the operations to report.
 func (w *Watcher) start(ev *event) uint64 {
@@ -470,6 +492,11 @@ func (w *Watcher) start(ev *event) uint64 {
 	if pid == w.self || w.ignore[pid] {
 		w.st.ignored.Add(1)
 		return 0
+	}
+	if ev.mask&maskOpenExec != 0 && ev.file.valid() {
+		w.mu.Lock()
+		w.execOpened(ev)
+		w.mu.Unlock()
 	}
 	ops := ev.mask & (maskCreate | maskCloseWrite | maskAttrib | maskOpen | maskDelete | maskRename)
 	if ops == 0 {
@@ -576,7 +603,7 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 		return false
 	}
 	if hot, rate := w.hot.count(k, w.now); hot {
-		w.ignoreHot(fs, &ev.file, k, rate)
+		w.ignoreHot(fs, &ev.file, k, rate, hotMask)
 	}
 	if w.dd.repeat(dedupKey{pid, classWrite, k}, w.now) {
 		w.st.suppressed.Add(1)
@@ -1077,7 +1104,7 @@ func (w *Watcher) statFID(fs *fsys, f *fid, st *unix.Stat_t) bool {
 // ignoreHot puts an ignore mark on a file written too often, for
 // cfg.HotIgnore, or twice as long as last time when the file was hot again
 // soon after its last mark.
-func (w *Watcher) ignoreHot(fs *fsys, f *fid, k fileKey, rate float64) {
+func (w *Watcher) ignoreHot(fs *fsys, f *fid, k fileKey, rate float64, mask uint64) {
 	if len(w.ignores) >= maxIgnores || w.paused {
 		return
 	}
@@ -1085,14 +1112,14 @@ func (w *Watcher) ignoreHot(fs *fsys, f *fid, k fileKey, rate float64) {
 	if p, ok := w.hotPast[k]; ok && w.now-p.end < 2*p.dur {
 		dur = min(2*p.dur, 32*int64(w.cfg.HotIgnore))
 	}
-	if err := w.markHandle(fs, f.raw, unix.FAN_MARK_ADD|unix.FAN_MARK_IGNORE_SURV|unix.FAN_MARK_EVICTABLE, hotMask); err != nil {
+	if err := w.markHandle(fs, f.raw, unix.FAN_MARK_ADD|unix.FAN_MARK_IGNORE_SURV|unix.FAN_MARK_EVICTABLE, mask); err != nil {
 		w.st.errors.Add(1)
 		return
 	}
 	w.st.ignoreMarks.Add(1)
 	w.ignores = append(w.ignores, hotIgnore{
 		key: k, fs: fs, raw: slices.Clone(f.raw), placed: w.now,
-		until: w.now + dur, rate: rate,
+		until: w.now + dur, rate: rate, mask: mask,
 	})
 	w.nextHouse = min(w.nextHouse, w.now+dur)
 }
@@ -1110,7 +1137,7 @@ func (w *Watcher) unignore(ig hotIgnore, now int64) {
 	if w.paused {
 		return
 	}
-	err := w.markHandle(ig.fs, ig.raw, unix.FAN_MARK_REMOVE|unix.FAN_MARK_IGNORE, hotMask)
+	err := w.markHandle(ig.fs, ig.raw, unix.FAN_MARK_REMOVE|unix.FAN_MARK_IGNORE, ig.mask)
 	if err != nil && !errors.Is(err, unix.ESTALE) && !errors.Is(err, unix.ENOENT) {
 		w.st.errors.Add(1)
 	}
@@ -1183,7 +1210,7 @@ func (w *Watcher) setMarks(on bool, mask uint64) error {
 		if w.fss[ig.fs.fsid] != ig.fs {
 			continue
 		}
-		err := w.markHandle(ig.fs, ig.raw, flags, hotMask)
+		err := w.markHandle(ig.fs, ig.raw, flags, ig.mask)
 		if err != nil && !errors.Is(err, unix.ESTALE) && !errors.Is(err, unix.ENOENT) {
 			errs = append(errs, err)
 		}

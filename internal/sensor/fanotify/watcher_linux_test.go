@@ -328,6 +328,27 @@ func TestPause(t *testing.T) {
 	}
 }
 
+// TestHotExec checks that a program executed very often gets an ignore
+// mark for its opens for exec, and a write before its exec is then
+// credited to the next program: the price of the mark.
+func TestHotExec(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "f")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := watch(t, Config{SensitivePaths: []string{}, WriteDirs: []string{dir}, HotThreshold: 20, HotIgnore: time.Minute}, underDir(dir))
+	run(t, "execs", "/bin/true", "100")
+	c.barrier(t, dir)
+	if st := c.w.Stats(); st.IgnoreMarks == 0 {
+		t.Fatalf("no ignore mark after 100 execs: %+v", st)
+	}
+	pid := run(t, "write-exec", f)
+	if r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid}); r.BeforeExec {
+		t.Error("BeforeExec set for a write before the exec of a program under an ignore mark")
+	}
+}
+
 // TestHot checks that a file written very often gets an ignore mark: the
 // kernel stops queueing its writes, by any process, until the mark is
 // lifted.
