@@ -382,6 +382,16 @@ func (c *collector) barrier(t testing.TB, dir string) {
 	c.wait(t, "barrier", func(r *kernel.Record) bool { return r.TGID == pid && r.File.Path == p })
 }
 
+// none creates a barrier in dir and fails the test if process pid has a
+// record by then: what it did must not be reported.
+func (c *collector) none(t testing.TB, dir string, pid uint32, what string) {
+	t.Helper()
+	c.barrier(t, dir)
+	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+		t.Errorf("%s reported: %s", what, describe(&got[0]))
+	}
+}
+
 // under returns a keep function for records with a path under dir.
 func underDir(dir string) func(*kernel.Record) bool {
 	return func(r *kernel.Record) bool {
