@@ -1531,9 +1531,9 @@ func (w *Watcher) markWriteDirs(ds []writeDir, flags uint) error {
 	if err == nil || errors.Is(err, unix.ENOENT) && flags&unix.FAN_MARK_REMOVE != 0 {
 		return nil
 	}
-	for _, d := range ds {
-		if d.ctr != nil {
-			if perr := unix.FanotifyMark(w.fd, flags, writeDirMask, unix.AT_FDCWD, d.ctr.root+d.dir); perr == nil {
+	for _, scope := range ds {
+		if scope.ctr != nil {
+			if perr := unix.FanotifyMark(w.fd, flags, writeDirMask, unix.AT_FDCWD, scope.ctr.root+scope.dir); perr == nil {
 				return nil
 			}
 		}
