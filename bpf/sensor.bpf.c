@@ -14,6 +14,7 @@
  */
 #include "lib/common.h"
 #include "lib/path.h"
+#include "lib/cgroup.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -228,6 +229,7 @@ struct record_types {
 	struct file_body file;
 	struct net_body net;
 	struct sys_body sys;
+	struct cgroup_body cgroup;
 	struct name_key key;
 	struct open_key open_key;
 	struct cap_call cap_call;
@@ -238,6 +240,7 @@ struct record_types {
 	enum event_flag event_flag;
 	enum path_flag path_flag;
 	enum exec_flag exec_flag;
+	enum cgroup_op cgroup_op;
 	enum fd_type fd_type;
 };
 const struct record_types *unused_record_types __attribute__((unused));
@@ -305,6 +308,22 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	struct fs_struct *fs = t->fs;
 	off = put_path(b, off, &fs->pwd, &pflags, 8);
 	e->flags = pflags;
+
+	/* What attributes the process: its cgroups and its root. */
+	__u32 aflags = 0;
+	struct css_set *cs = t->cgroups;
+	off = put_cgroup(b, off, cs->dfl_cgrp, &aflags, 0);
+	struct cgroup *v1 = v1_cgroup(cs);
+	if (v1) {
+		e->v1_cgroup_id = v1->kn->id;
+		e->v1_hierarchy = v1->root->hierarchy_id;
+		off = put_cgroup(b, off, v1, &aflags, 8);
+	} else {
+		off = put_empty(b, off);
+	}
+	e->root_dev = fs->root.dentry->d_sb->s_dev;
+	off = put_root(b, off, &fs->root, &aflags, 16);
+	e->attr_flags = aflags;
 	submit(b, off, EV_EXEC);
 	return 0;
 }
@@ -321,6 +340,7 @@ static __always_inline int on_fork(struct task_struct *child)
 	struct fork_body *f = (void *)(b + HDR);
 	f->child_tgid = child->tgid;
 	f->pad = 0;
+	f->child_cgroup_id = child->cgroups->dfl_cgrp->kn->id;
 	submit(b, HDR + sizeof(*f), EV_FORK);
 	return 0;
 }
@@ -337,6 +357,43 @@ static __always_inline int on_exit(__u64 group_dead)
 	x->code = t->exit_code;
 	x->pad = 0;
 	submit(b, HDR + sizeof(*x), EV_EXIT);
+	return 0;
+}
+
+/* ---- cgroups ---- */
+
+/* on_cgroup reports a cgroup made, removed, or a process moved into it. */
+static __always_inline int on_cgroup(struct cgroup *cg, struct task_struct *moved, __u16 op)
+{
+	cg = kcast(cg, struct cgroup);
+	if (!cg)
+		return 0;
+	__u32 pid = 0;
+	if (moved) {
+		moved = kcast(moved, struct task_struct);
+		if (moved->pid != moved->tgid)
+			return 0; /* a thread: its process is reported */
+		pid = moved->tgid;
+	}
+	/* Not subject to ignore_pids: whoever makes a cgroup, its name is needed. */
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u8 *b = scratch_buf();
+	if (!b)
+		return 0;
+	fill_header((void *)b, t, EV_CGROUP, 0, 0);
+	struct cgroup_body *c = (void *)(b + HDR);
+	struct kernfs_node *kn = cg->kn;
+	c->id = kn->id;
+	c->hierarchy = cg->root->hierarchy_id;
+	c->op = op;
+	c->level = cg->level;
+	c->pid = pid;
+	__u32 pflags = 0;
+	__u32 off = put_cgroup(b, HDR + sizeof(*c), cg, &pflags, 0);
+	c->flags = pflags;
+	submit(b, off, EV_CGROUP);
 	return 0;
 }
 
@@ -1258,4 +1315,40 @@ SEC("raw_tp/sched_process_exit")
 int raw_exit(__u64 *ctx)
 {
 	return on_exit(ctx[1]);
+}
+
+SEC("tp_btf/cgroup_mkdir")
+int tp_cgroup_mkdir(__u64 *ctx)
+{
+	return on_cgroup((void *)ctx[0], NULL, CG_MKDIR);
+}
+
+SEC("raw_tp/cgroup_mkdir")
+int raw_cgroup_mkdir(__u64 *ctx)
+{
+	return on_cgroup((void *)ctx[0], NULL, CG_MKDIR);
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int tp_cgroup_rmdir(__u64 *ctx)
+{
+	return on_cgroup((void *)ctx[0], NULL, CG_RMDIR);
+}
+
+SEC("raw_tp/cgroup_rmdir")
+int raw_cgroup_rmdir(__u64 *ctx)
+{
+	return on_cgroup((void *)ctx[0], NULL, CG_RMDIR);
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int tp_cgroup_attach(__u64 *ctx)
+{
+	return on_cgroup((void *)ctx[0], (void *)ctx[2], CG_ATTACH);
+}
+
+SEC("raw_tp/cgroup_attach_task")
+int raw_cgroup_attach(__u64 *ctx)
+{
+	return on_cgroup((void *)ctx[0], (void *)ctx[2], CG_ATTACH);
 }

@@ -25,6 +25,7 @@ enum event_kind {
 	EV_BPF,
 	EV_UMOUNT,
 	EV_CHROOT,
+	EV_CGROUP,
 	EV_MAX,
 };
 
@@ -46,6 +47,13 @@ enum path_flag {
 /* Flags on an exec record (exec_body.flags). */
 enum exec_flag {
 	EXEC_ARGS_TRUNCATED = 1 << 16,
+};
+
+/* What an EV_CGROUP record reports (cgroup_body.op). */
+enum cgroup_op {
+	CG_MKDIR = 1, /* a cgroup was made */
+	CG_RMDIR,     /* a cgroup was removed */
+	CG_ATTACH,    /* a process was moved into a cgroup */
 };
 
 /* File types of an fd (fd_info.type). */
@@ -98,7 +106,14 @@ struct fd_info {
 	__u8 raddr[16];  /* peer address */
 };
 
-/* EV_EXEC; strings: filename, exe path, args, cwd. */
+/*
+ * EV_EXEC; strings: filename, exe path, args, cwd, then what attributes the
+ * process: its cgroup v2 path, its path in the v1 hierarchy of the pids
+ * controller (empty when that controller is on v2 or absent), and the path
+ * of its root directory within the root's file system (the dentries up to
+ * the file system's root, mounts not crossed: "" when the root is the file
+ * system's own root, as on the host and on an overlay root).
+ */
 struct exec_body {
 	__u64 ino;
 	__s64 mtime_sec;
@@ -112,12 +127,32 @@ struct exec_body {
 	__u32 args_len; /* size of the whole argument area */
 	__u32 pad;
 	struct fd_info stdio[3];
+	__u64 v1_cgroup_id; /* the pids v1 cgroup's id; 0 when there is none */
+	__u32 v1_hierarchy; /* that v1 hierarchy's id, as in /proc/<pid>/cgroup */
+	__u32 root_dev;     /* device of the root directory's file system (new_encode_dev) */
+	__u32 attr_flags;   /* cgroup path flags | v1 path flags << 8 | root path flags << 16 */
+	__u32 pad2;
 };
 
 /* EV_FORK. */
 struct fork_body {
 	__u32 child_tgid;
 	__u32 pad;
+	__u64 child_cgroup_id; /* the child's cgroup v2 id (another than the parent's after CLONE_INTO_CGROUP) */
+};
+
+/*
+ * EV_CGROUP; strings: the cgroup's path in its hierarchy. The header is the
+ * task that made, removed or moved into the cgroup (for an attach, the
+ * runtime writing cgroup.procs, not the process moved).
+ */
+struct cgroup_body {
+	__u64 id;        /* the cgroup's id: its kernfs node id, the cgroup v2 id on hierarchy 0 */
+	__u32 hierarchy; /* 0 for cgroup v2, else the v1 hierarchy's id as in /proc/<pid>/cgroup */
+	__u16 op;        /* enum cgroup_op */
+	__u16 level;     /* depth below the hierarchy's root */
+	__u32 pid;       /* CG_ATTACH: the process moved (its tgid) */
+	__u32 flags;     /* path flags */
 };
 
 /* EV_EXIT. */

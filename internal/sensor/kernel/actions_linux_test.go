@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -22,6 +23,21 @@ import (
 // syscalls one test expects records of.
 func runAction(name string, args []string) error {
 	switch name {
+	case "clone-into-cgroup":
+		// Starts /bin/true with clone3's CLONE_INTO_CGROUP into the cgroup
+		// directory args[0], and prints its pid.
+		fd, err := unix.Open(args[0], unix.O_PATH|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		cmd := exec.Command("/bin/true")
+		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+		if err := cmd.Run(); err != nil {
+			return err
+		}
+		fmt.Println(cmd.Process.Pid)
+		return nil
 	case "write-rel":
 		// Opens a new file for write by a path relative to the working directory.
 		if err := os.Mkdir("sub", 0o755); err != nil {

@@ -43,7 +43,7 @@ const (
 	offFDLAddr  = 16
 	offFDRAddr  = 32
 
-	execBodySize   = 200
+	execBodySize   = 224
 	offExecIno     = 0
 	offExecMtime   = 8
 	offExecCtime   = 16
@@ -55,9 +55,22 @@ const (
 	offExecFlags   = 44
 	offExecArgsLen = 48
 	offExecStdio   = 56
+	offExecV1ID    = 200
+	offExecV1Hier  = 208
+	offExecRootDev = 212
+	offExecAttrFl  = 216
 
-	forkBodySize = 8
-	exitBodySize = 8
+	forkBodySize     = 16
+	offForkChildCgID = 8
+
+	cgroupBodySize = 24
+	offCgroupID    = 0
+	offCgroupHier  = 8
+	offCgroupOp    = 12
+	offCgroupLevel = 14
+	offCgroupPID   = 16
+	offCgroupFlags = 20
+	exitBodySize   = 8
 
 	fileBodySize    = 32
 	offFileFD       = 0
@@ -118,7 +131,7 @@ var bodySizes = [kindEnd]int{
 	KindConnect: netBodySize, KindAccept: netBodySize, KindBind: netBodySize, KindListen: netBodySize, KindDup: netBodySize,
 	KindPtrace: sysBodySize, KindMemfd: sysBodySize, KindSetID: sysBodySize, KindMount: sysBodySize,
 	KindUnshare: sysBodySize, KindSetns: sysBodySize, KindModule: sysBodySize, KindBPF: sysBodySize,
-	KindUmount: sysBodySize, KindChroot: sysBodySize,
+	KindUmount: sysBodySize, KindChroot: sysBodySize, KindCgroup: cgroupBodySize,
 }
 
 // span is where a string lies in Record.text.
@@ -178,7 +191,9 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 	case KindExec:
 		err = r.decodeExec(body, &s)
 	case KindFork:
-		r.Fork = Fork{ChildTGID: le.Uint32(body)}
+		r.Fork = Fork{ChildTGID: le.Uint32(body), ChildCgroupID: le.Uint64(body[offForkChildCgID:])}
+	case KindCgroup:
+		err = r.decodeCgroup(body, &s)
 	case KindExit:
 		r.Exit = exitStatus(le.Uint32(body))
 	case KindOpen, KindRename, KindUnlink, KindChmod:
@@ -200,7 +215,8 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 	case KindExec:
 		e := &r.Exec
 		e.Filename, e.ExePath, e.Cwd = r.str(all, 1), r.str(all, 2), r.str(all, 3)
-		for i := 4; i < len(r.spans); i++ {
+		e.Attr.CgroupPath, e.Attr.V1CgroupPath, e.Attr.RootPath = r.str(all, 4), r.str(all, 5), r.str(all, 6)
+		for i := 7; i < len(r.spans); i++ {
 			e.Args = append(e.Args, r.str(all, i))
 		}
 		e.Memfd = e.Tmpfs && e.Deleted && len(e.ExePath) > 7 && e.ExePath[:7] == "/memfd:"
@@ -223,6 +239,8 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 		r.Module.Path = r.str(all, 1)
 	case KindBPF:
 		r.BPF.ProgName = r.str(all, 1)
+	case KindCgroup:
+		r.Cgroup.Path = r.str(all, 1)
 	}
 	return nil
 }
@@ -285,6 +303,13 @@ func (r *Record) decodeExec(body []byte, s *strReader) error {
 	for i := range e.Stdio {
 		e.Stdio[i] = fdInfo(body[offExecStdio+i*fdInfoSize:])
 	}
+	aflags := le.Uint32(body[offExecAttrFl:])
+	e.Attr = Attribution{
+		V1CgroupID:  le.Uint64(body[offExecV1ID:]),
+		V1Hierarchy: le.Uint32(body[offExecV1Hier:]),
+		RootDev:     mkdev(le.Uint32(body[offExecRootDev:])),
+		Truncated:   aflags&(pathTruncated|pathTruncated<<8|pathTruncated<<16) != 0,
+	}
 
 	filename, err := s.next()
 	if err != nil {
@@ -302,6 +327,12 @@ func (r *Record) decodeExec(body []byte, s *strReader) error {
 	if err != nil {
 		return err
 	}
+	var attr [3][]byte // cgroup v2 path, v1 path, root path
+	for i := range attr {
+		if attr[i], err = s.next(); err != nil {
+			return err
+		}
+	}
 	r.add(filename)
 	start := r.begin()
 	if len(exe) > 0 || flags&pathFromFD != 0 {
@@ -314,6 +345,14 @@ func (r *Record) decodeExec(body []byte, s *strReader) error {
 	start = r.begin()
 	r.text = appendPath(r.text, cwd)
 	r.end(start)
+	for i, p := range attr {
+		start = r.begin()
+		if len(p) > 0 || i != 1 {
+			// An empty v1 path means no v1 hierarchy; the others are "/".
+			r.text = appendPath(r.text, p)
+		}
+		r.end(start)
+	}
 	if len(argv) > 0 && argv[len(argv)-1] == 0 {
 		argv = argv[:len(argv)-1]
 	}
@@ -420,6 +459,28 @@ func (r *Record) decodeNet(body []byte, s *strReader) error {
 		}
 		r.text = append(r.text, p...)
 	}
+	r.end(start)
+	return nil
+}
+
+func (r *Record) decodeCgroup(body []byte, s *strReader) error {
+	r.Cgroup = Cgroup{
+		Op:        CgroupOp(le.Uint16(body[offCgroupOp:])),
+		ID:        le.Uint64(body[offCgroupID:]),
+		Hierarchy: le.Uint32(body[offCgroupHier:]),
+		Level:     le.Uint16(body[offCgroupLevel:]),
+		PID:       le.Uint32(body[offCgroupPID:]),
+		Truncated: le.Uint32(body[offCgroupFlags:])&pathTruncated != 0,
+	}
+	if r.Cgroup.Op < CgroupMkdir || r.Cgroup.Op > CgroupAttach {
+		return &DecodeError{Kind: KindCgroup, Len: len(s.b), Reason: fmt.Sprintf("unknown cgroup operation %d", r.Cgroup.Op)}
+	}
+	p, err := s.next()
+	if err != nil {
+		return err
+	}
+	start := r.begin()
+	r.text = appendPath(r.text, p)
 	r.end(start)
 	return nil
 }

@@ -7,7 +7,24 @@
 //
 // Always attached: the scheduler tracepoints sched_process_exec,
 // sched_process_fork and sched_process_exit (KindExec, KindFork,
-// KindExit).
+// KindExit), and the cgroup tracepoints cgroup_mkdir, cgroup_rmdir and
+// cgroup_attach_task (KindCgroup).
+//
+// # Attribution facts
+//
+// What places a process in a container is read in the kernel, when it
+// happens, so that it never depends on the process (or its cgroup) still
+// existing when user space reads the record: every cgroup made, removed or
+// joined is reported with its id, hierarchy and path (the names of its
+// kernfs node and ancestors, the deepest 16 kept), whoever does it (the
+// sensor's own process aside, Config.IgnorePIDs does not apply); each
+// exec carries the process's cgroup v2 path, its path in the pids
+// controller's v1 hierarchy where that controller is on v1 (hybrid hosts,
+// where some runtimes use only v1), and its root directory's device and
+// path within that file system (Exec.Attr); each fork the child's cgroup
+// v2 id, which differs from the parent's after clone3's CLONE_INTO_CGROUP.
+// Every record's header carries the cgroup v2 id and the mount, pid and
+// network namespace inodes.
 //
 // The default hook set attaches no syscall tracepoint. Attaching any
 // program to sys_enter or sys_exit makes every syscall of every task take

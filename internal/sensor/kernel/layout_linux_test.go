@@ -65,8 +65,22 @@ func TestLayout(t *testing.T) {
 	check("exec flags", unsafe.Offsetof(e.Flags), offExecFlags)
 	check("exec args_len", unsafe.Offsetof(e.ArgsLen), offExecArgsLen)
 	check("exec stdio", unsafe.Offsetof(e.Stdio), offExecStdio)
+	check("exec v1_cgroup_id", unsafe.Offsetof(e.V1CgroupId), offExecV1ID)
+	check("exec v1_hierarchy", unsafe.Offsetof(e.V1Hierarchy), offExecV1Hier)
+	check("exec root_dev", unsafe.Offsetof(e.RootDev), offExecRootDev)
+	check("exec attr_flags", unsafe.Offsetof(e.AttrFlags), offExecAttrFl)
 
 	check("fork size", unsafe.Sizeof(sensorForkBody{}), forkBodySize)
+	check("fork child_cgroup_id", unsafe.Offsetof(sensorForkBody{}.ChildCgroupId), offForkChildCgID)
+
+	var cb sensorCgroupBody
+	check("cgroup size", unsafe.Sizeof(cb), cgroupBodySize)
+	check("cgroup id", unsafe.Offsetof(cb.Id), offCgroupID)
+	check("cgroup hierarchy", unsafe.Offsetof(cb.Hierarchy), offCgroupHier)
+	check("cgroup op", unsafe.Offsetof(cb.Op), offCgroupOp)
+	check("cgroup level", unsafe.Offsetof(cb.Level), offCgroupLevel)
+	check("cgroup pid", unsafe.Offsetof(cb.Pid), offCgroupPID)
+	check("cgroup flags", unsafe.Offsetof(cb.Flags), offCgroupFlags)
 	check("exit size", unsafe.Sizeof(sensorExitBody{}), exitBodySize)
 
 	check("file size", unsafe.Sizeof(fb), fileBodySize)
@@ -99,7 +113,7 @@ func TestEnums(t *testing.T) {
 		KindPtrace: sensorEventKindEV_PTRACE, KindMemfd: sensorEventKindEV_MEMFD, KindSetID: sensorEventKindEV_SETID,
 		KindMount: sensorEventKindEV_MOUNT, KindUnshare: sensorEventKindEV_UNSHARE, KindSetns: sensorEventKindEV_SETNS,
 		KindModule: sensorEventKindEV_MODULE, KindBPF: sensorEventKindEV_BPF, KindUmount: sensorEventKindEV_UMOUNT,
-		KindChroot: sensorEventKindEV_CHROOT, kindEnd: sensorEventKindEV_MAX,
+		KindChroot: sensorEventKindEV_CHROOT, KindCgroup: sensorEventKindEV_CGROUP, kindEnd: sensorEventKindEV_MAX,
 	}
 	for g, c := range kinds {
 		if uint32(g) != uint32(c) {
@@ -110,6 +124,12 @@ func TestEnums(t *testing.T) {
 		FDNone: sensorFdTypeFD_NONE, FDRegular: sensorFdTypeFD_REG, FDDir: sensorFdTypeFD_DIR, FDChar: sensorFdTypeFD_CHR,
 		FDBlock: sensorFdTypeFD_BLK, FDPipe: sensorFdTypeFD_FIFO, FDSocket: sensorFdTypeFD_SOCK, FDSymlink: sensorFdTypeFD_LNK,
 		FDOther: sensorFdTypeFD_OTHER,
+	}
+	ops := map[CgroupOp]sensorCgroupOp{CgroupMkdir: sensorCgroupOpCG_MKDIR, CgroupRmdir: sensorCgroupOpCG_RMDIR, CgroupAttach: sensorCgroupOpCG_ATTACH}
+	for g, c := range ops {
+		if uint32(g) != uint32(c) {
+			t.Errorf("cgroup op %s = %d, C says %d", g, g, c)
+		}
 	}
 	for g, c := range fds {
 		if uint32(g) != uint32(c) {

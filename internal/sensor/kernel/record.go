@@ -33,6 +33,7 @@ const (
 	KindBPF                     // bpf(BPF_PROG_LOAD)
 	KindUmount                  // umount2
 	KindChroot                  // chroot
+	KindCgroup                  // a cgroup was made or removed, or a process moved into one
 	kindEnd
 )
 
@@ -41,7 +42,7 @@ var kindNames = [...]string{
 	KindUnlink: "unlink", KindChmod: "chmod", KindConnect: "connect", KindAccept: "accept",
 	KindBind: "bind", KindListen: "listen", KindDup: "dup", KindPtrace: "ptrace", KindMemfd: "memfd",
 	KindSetID: "setid", KindMount: "mount", KindUnshare: "unshare", KindSetns: "setns",
-	KindModule: "module", KindBPF: "bpf", KindUmount: "umount", KindChroot: "chroot",
+	KindModule: "module", KindBPF: "bpf", KindUmount: "umount", KindChroot: "chroot", KindCgroup: "cgroup",
 }
 
 func (k Kind) String() string {
@@ -113,6 +114,7 @@ type Record struct {
 	Module  Module  // KindModule
 	BPF     BPF     // KindBPF
 	Chroot  Chroot  // KindChroot
+	Cgroup  Cgroup  // KindCgroup
 
 	text  []byte // the record's strings before they become one string
 	spans []span // where each string lies in text
@@ -142,6 +144,35 @@ type Exec struct {
 	Deleted bool // the executable has no links left
 
 	Stdio [3]FD // what fds 0, 1 and 2 are
+
+	// What attributes the process, read from the kernel at the exec.
+	Attr Attribution
+}
+
+// Attribution is what the kernel says places a process in a container,
+// captured at its exec: enough to name the container's runtime and id, and
+// to put file paths in the container's view, without reading /proc.
+type Attribution struct {
+	// CgroupPath is the process's cgroup v2 path (the record's CgroupID
+	// is its id).
+	CgroupPath string
+	// V1CgroupPath is its path in the cgroup v1 hierarchy of the pids
+	// controller, V1CgroupID that cgroup's id and V1Hierarchy the
+	// hierarchy's id (as in /proc/<pid>/cgroup); empty and 0 where the
+	// pids controller is on cgroup v2 or absent.
+	V1CgroupPath string
+	V1CgroupID   uint64
+	V1Hierarchy  uint32
+	// RootDev is the device of the file system the process's root
+	// directory is on (unix.Mkdev encoding), and RootPath the root's
+	// path within that file system: "/" when the root is the file
+	// system's own root (the host, an overlay root), else the directory
+	// (a bind-mounted rootfs, a chroot).
+	RootDev  uint64
+	RootPath string
+	// Truncated is set when a path hit the kernel's depth limit (the
+	// deepest components are kept).
+	Truncated bool
 }
 
 // FDType is the type of file behind a file descriptor.
@@ -190,7 +221,43 @@ func (f FD) TTY() bool {
 
 // Fork describes a new process.
 type Fork struct {
-	ChildTGID uint32 // the new process's id; the record's TGID is the parent
+	ChildTGID     uint32 // the new process's id; the record's TGID is the parent
+	ChildCgroupID uint64 // the new process's cgroup v2 id (another than the parent's after clone3's CLONE_INTO_CGROUP)
+}
+
+// CgroupOp is what a KindCgroup record reports.
+type CgroupOp uint8
+
+// Cgroup operations; the values are the kernel's enum cgroup_op.
+const (
+	CgroupMkdir  CgroupOp = iota + 1 // a cgroup was made
+	CgroupRmdir                      // a cgroup was removed
+	CgroupAttach                     // a process was moved into a cgroup
+)
+
+func (o CgroupOp) String() string {
+	switch o {
+	case CgroupMkdir:
+		return "mkdir"
+	case CgroupRmdir:
+		return "rmdir"
+	case CgroupAttach:
+		return "attach"
+	}
+	return "cgroupop(" + strconv.Itoa(int(o)) + ")"
+}
+
+// Cgroup describes a cgroup made or removed, or a process moved into one.
+// The record's process fields are the task that did it (for an attach, the
+// runtime writing cgroup.procs).
+type Cgroup struct {
+	Op        CgroupOp
+	ID        uint64 // the cgroup's id (on hierarchy 0, the cgroup v2 id records carry)
+	Hierarchy uint32 // 0 for cgroup v2, else the v1 hierarchy's id as in /proc/<pid>/cgroup
+	Level     uint16 // depth below the hierarchy's root
+	PID       uint32 // CgroupAttach: the process moved
+	Path      string // the cgroup's path in its hierarchy
+	Truncated bool   // Path hit the kernel's depth limit (the deepest components are kept)
 }
 
 // Exit describes the end of a process.

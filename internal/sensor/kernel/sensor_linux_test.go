@@ -125,8 +125,8 @@ func TestNoSyscallTracepoint(t *testing.T) {
 			t.Errorf("link %d attached to %s", info.ID, name)
 		}
 	}
-	if tps != 5 {
-		t.Errorf("%d tracepoint links, want 5 (3 sched, inet_sock_set_state, cap_capable)", tps)
+	if tps != 8 {
+		t.Errorf("%d tracepoint links, want 8 (3 sched, 3 cgroup, inet_sock_set_state, cap_capable)", tps)
 	}
 	sys := syscallHub(t)
 	var names []string
@@ -875,7 +875,7 @@ func TestRawTP(t *testing.T) {
 					raw++
 				}
 			}
-			if want := map[bool]int{false: 5, true: 4}[sys]; raw != want {
+			if want := map[bool]int{false: 8, true: 7}[sys]; raw != want {
 				t.Errorf("%d raw_tp hooks active, want %d", raw, want)
 			}
 			cmd := exec.Command("/bin/busybox", "true", "raw")

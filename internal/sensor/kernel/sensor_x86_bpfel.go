@@ -21,6 +21,24 @@ type sensorCapCall struct {
 	Pad  uint32
 }
 
+type sensorCgroupBody struct {
+	_         structs.HostLayout
+	Id        uint64
+	Hierarchy uint32
+	Op        uint16
+	Level     uint16
+	Pid       uint32
+	Flags     uint32
+}
+
+type sensorCgroupOp uint32
+
+const (
+	sensorCgroupOpCG_MKDIR  sensorCgroupOp = 1
+	sensorCgroupOpCG_RMDIR  sensorCgroupOp = 2
+	sensorCgroupOpCG_ATTACH sensorCgroupOp = 3
+)
+
 type sensorEventFlag uint32
 
 const (
@@ -76,23 +94,29 @@ const (
 	sensorEventKindEV_BPF     sensorEventKind = 20
 	sensorEventKindEV_UMOUNT  sensorEventKind = 21
 	sensorEventKindEV_CHROOT  sensorEventKind = 22
-	sensorEventKindEV_MAX     sensorEventKind = 23
+	sensorEventKindEV_CGROUP  sensorEventKind = 23
+	sensorEventKindEV_MAX     sensorEventKind = 24
 )
 
 type sensorExecBody struct {
-	_         structs.HostLayout
-	Ino       uint64
-	MtimeSec  int64
-	CtimeSec  int64
-	MtimeNsec uint32
-	CtimeNsec uint32
-	Dev       uint32
-	Nlink     uint32
-	Mode      uint32
-	Flags     uint32
-	ArgsLen   uint32
-	Pad       uint32
-	Stdio     [3]sensorFdInfo
+	_           structs.HostLayout
+	Ino         uint64
+	MtimeSec    int64
+	CtimeSec    int64
+	MtimeNsec   uint32
+	CtimeNsec   uint32
+	Dev         uint32
+	Nlink       uint32
+	Mode        uint32
+	Flags       uint32
+	ArgsLen     uint32
+	Pad         uint32
+	Stdio       [3]sensorFdInfo
+	V1CgroupId  uint64
+	V1Hierarchy uint32
+	RootDev     uint32
+	AttrFlags   uint32
+	Pad2        uint32
 }
 
 type sensorExecFlag uint32
@@ -147,9 +171,10 @@ type sensorFileBody struct {
 }
 
 type sensorForkBody struct {
-	_         structs.HostLayout
-	ChildTgid uint32
-	Pad       uint32
+	_             structs.HostLayout
+	ChildTgid     uint32
+	Pad           uint32
+	ChildCgroupId uint64
 }
 
 type sensorListenKey struct {
@@ -263,6 +288,9 @@ type sensorSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorProgramSpecs struct {
 	RawCap          *ebpf.ProgramSpec `ebpf:"raw_cap"`
+	RawCgroupAttach *ebpf.ProgramSpec `ebpf:"raw_cgroup_attach"`
+	RawCgroupMkdir  *ebpf.ProgramSpec `ebpf:"raw_cgroup_mkdir"`
+	RawCgroupRmdir  *ebpf.ProgramSpec `ebpf:"raw_cgroup_rmdir"`
 	RawExec         *ebpf.ProgramSpec `ebpf:"raw_exec"`
 	RawExit         *ebpf.ProgramSpec `ebpf:"raw_exit"`
 	RawFork         *ebpf.ProgramSpec `ebpf:"raw_fork"`
@@ -274,6 +302,9 @@ type sensorProgramSpecs struct {
 	SockConnect6    *ebpf.ProgramSpec `ebpf:"sock_connect6"`
 	SockConnectUnix *ebpf.ProgramSpec `ebpf:"sock_connect_unix"`
 	TpCap           *ebpf.ProgramSpec `ebpf:"tp_cap"`
+	TpCgroupAttach  *ebpf.ProgramSpec `ebpf:"tp_cgroup_attach"`
+	TpCgroupMkdir   *ebpf.ProgramSpec `ebpf:"tp_cgroup_mkdir"`
+	TpCgroupRmdir   *ebpf.ProgramSpec `ebpf:"tp_cgroup_rmdir"`
 	TpExec          *ebpf.ProgramSpec `ebpf:"tp_exec"`
 	TpExit          *ebpf.ProgramSpec `ebpf:"tp_exit"`
 	TpFork          *ebpf.ProgramSpec `ebpf:"tp_fork"`
@@ -377,6 +408,9 @@ type sensorVariables struct {
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorPrograms struct {
 	RawCap          *ebpf.Program `ebpf:"raw_cap"`
+	RawCgroupAttach *ebpf.Program `ebpf:"raw_cgroup_attach"`
+	RawCgroupMkdir  *ebpf.Program `ebpf:"raw_cgroup_mkdir"`
+	RawCgroupRmdir  *ebpf.Program `ebpf:"raw_cgroup_rmdir"`
 	RawExec         *ebpf.Program `ebpf:"raw_exec"`
 	RawExit         *ebpf.Program `ebpf:"raw_exit"`
 	RawFork         *ebpf.Program `ebpf:"raw_fork"`
@@ -388,6 +422,9 @@ type sensorPrograms struct {
 	SockConnect6    *ebpf.Program `ebpf:"sock_connect6"`
 	SockConnectUnix *ebpf.Program `ebpf:"sock_connect_unix"`
 	TpCap           *ebpf.Program `ebpf:"tp_cap"`
+	TpCgroupAttach  *ebpf.Program `ebpf:"tp_cgroup_attach"`
+	TpCgroupMkdir   *ebpf.Program `ebpf:"tp_cgroup_mkdir"`
+	TpCgroupRmdir   *ebpf.Program `ebpf:"tp_cgroup_rmdir"`
 	TpExec          *ebpf.Program `ebpf:"tp_exec"`
 	TpExit          *ebpf.Program `ebpf:"tp_exit"`
 	TpFork          *ebpf.Program `ebpf:"tp_fork"`
@@ -398,6 +435,9 @@ type sensorPrograms struct {
 func (p *sensorPrograms) Close() error {
 	return _SensorClose(
 		p.RawCap,
+		p.RawCgroupAttach,
+		p.RawCgroupMkdir,
+		p.RawCgroupRmdir,
 		p.RawExec,
 		p.RawExit,
 		p.RawFork,
@@ -409,6 +449,9 @@ func (p *sensorPrograms) Close() error {
 		p.SockConnect6,
 		p.SockConnectUnix,
 		p.TpCap,
+		p.TpCgroupAttach,
+		p.TpCgroupMkdir,
+		p.TpCgroupRmdir,
 		p.TpExec,
 		p.TpExit,
 		p.TpFork,
