@@ -18,6 +18,7 @@ import (
 	"github.com/vigilsec/vigil/internal/components"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ingest"
+	"github.com/vigilsec/vigil/internal/sensor/vocab"
 )
 
 // ruleDoc is one YAML document of a rule file.
@@ -130,15 +131,16 @@ var (
 	}
 	// linuxCategories are the Sigma categories of product linux the runtime
 	// sensor feeds, with the sensor's event names each receives.
-	linuxCategories = map[string]map[string]bool{
-		"process_creation":   {"execve": true},
-		"network_connection": {"connect": true, "accept": true},
-		"file_event":         {"create": true, "write": true, "rename": true},
-		"file_rename":        {"rename": true},
-		"file_delete":        {"unlink": true},
-		"file_access":        {"read": true},
-		"file_change":        {"chmod": true},
-	}
+	linuxCategories = func() map[string]map[string]bool {
+		m := map[string]map[string]bool{}
+		for c, names := range vocab.Categories() {
+			m[c] = map[string]bool{}
+			for _, n := range names {
+				m[c][n] = true
+			}
+		}
+		return m
+	}()
 	vendorSources = map[string]map[string]bool{
 		"aws":        {"cloudtrail": true},
 		"azure":      {"activitylogs": true, "signinlogs": true, "auditlogs": true},
@@ -400,7 +402,7 @@ func sourceAccepts(ls map[string]string, evs []*event.Event) bool {
 				return true
 			}
 		case "linux":
-			if e.Vendor == event.VendorLinux && e.VendorProduct == "vigil sensor" && linuxCategories[ls["category"]][e.EventName] {
+			if e.Vendor == event.VendorLinux && e.VendorProduct == vocab.Product && linuxCategories[ls["category"]][e.EventName] {
 				return true
 			}
 		case "aws":

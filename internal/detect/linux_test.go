@@ -3,10 +3,12 @@ package detect
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/sensor/vocab"
 	src "github.com/vigilsec/vigil/internal/source"
 	"github.com/vigilsec/vigil/internal/source/sensorevent"
 	"github.com/vigilsec/vigil/internal/source/sourcetest"
@@ -140,5 +142,66 @@ detection:
 	e.N().DestIP, e.N().DestPort = "10.0.0.5", 443
 	if got := titles(run(g, e)); got != "" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Each sensor event reaches the Linux logsources of its vocabulary's
+// categories and no other; an unrouted event reaches none.
+func TestLinuxRouting(t *testing.T) {
+	for _, v := range vocab.Events() {
+		e := &event.Event{Time: t0, Vendor: event.VendorLinux, VendorProduct: SensorProduct, EventName: v.Name}
+		var got []string
+		for key, src := range vendorSources {
+			cat, ok := strings.CutPrefix(key, "linux/")
+			if ok && slices.Contains(src.products, e.VendorProduct) && src.accepts(e) {
+				got = append(got, cat)
+			}
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(v.Categories))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: reaches %v, want %v", v.Name, got, want)
+		}
+		if len(want) == 0 && v.Unrouted == "" {
+			t.Errorf("%s: reaches no Linux logsource and no reason is given", v.Name)
+		}
+	}
+	if src := vendorSources["linux/file_delete"]; src == nil || !src.accepts(&event.Event{EventName: "rmdir"}) {
+		t.Error("rmdir does not reach linux/file_delete")
+	}
+}
+
+// A directory removed is a file_delete, as a file unlinked is.
+func TestLinuxFileDeleteRmdir(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: removed below var log
+logsource: {product: linux, category: file_delete}
+detection:
+  sel:
+    TargetFilename|startswith: /var/log/
+  condition: sel
+---
+title: created below var log
+logsource: {product: linux, category: file_event}
+detection:
+  sel:
+    TargetFilename|startswith: /var/log/
+  condition: sel
+`)
+	del := func(name, path string) *event.Event {
+		e := &event.Event{Time: t0, Vendor: event.VendorLinux, VendorProduct: SensorProduct, Dataset: event.File,
+			Action: "delete", EventName: name, Status: event.StatusSuccess}
+		e.P().Path, e.P().PID = "/usr/bin/rm", 42
+		e.F().Path, e.F().Name = path, filepath.Base(path)
+		return e
+	}
+	for _, tc := range []struct{ name, path, want string }{
+		{"rmdir", "/var/log/audit", "removed below var log"},
+		{"unlink", "/var/log/auth.log", "removed below var log"},
+		{"rmdir", "/tmp/x", ""},
+	} {
+		if got := titles(run(g, del(tc.name, tc.path))); got != tc.want {
+			t.Errorf("%s %s: got %q, want %q", tc.name, tc.path, got, tc.want)
+		}
 	}
 }

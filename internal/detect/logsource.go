@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/sensor/vocab"
 	"github.com/vigilsec/vigil/internal/sigma"
 )
 
@@ -17,7 +18,8 @@ type source struct {
 	// vendor: rules read the vendor record (event.Record) by path.
 	vendor bool
 	// names, when set, narrows the products' events to those with one of
-	// these event names (a Linux category: process_creation is execve).
+	// these event names (a Linux category: process_creation is execve;
+	// see vocab.Categories).
 	names map[string]bool
 	// model maps the field names rules use (Sigma's, such as Image or
 	// CommandLine) to data-model fields, for a logsource whose events
@@ -191,19 +193,10 @@ func (r aliasResolver) Field(name string) (sigma.Getter[*Doc], error) {
 
 func (aliasResolver) Keywords() (sigma.Getter[*Doc], error) { return modelResolver{}.Keywords() }
 
-// linuxSources are the Linux logsources the runtime sensor feeds, by
-// Sigma category, with Sigma's field names for Linux (as Sysmon for
-// Linux writes them) mapped to the data model.
-var linuxSources = map[string][]string{
-	"process_creation":   {"execve"},
-	"network_connection": {"connect", "accept"},
-	"file_event":         {"create", "write", "rename"},
-	"file_rename":        {"rename"},
-	"file_delete":        {"unlink"},
-	"file_access":        {"read"},
-	"file_change":        {"chmod"},
-}
-
+// linuxFields maps Sigma's field names for Linux (as Sysmon for Linux
+// writes them) to the data model, for the Linux logsources the runtime
+// sensor feeds: the Sigma categories of its vocabulary (vocab.Categories,
+// each with the sensor event names it receives).
 var linuxFields = map[string]string{
 	"Image":               "process_path",
 	"CommandLine":         "process",
@@ -251,10 +244,10 @@ var computed = map[string]sigma.Getter[*Doc]{
 }
 
 // SensorProduct is the vendor_product of the runtime sensor's events.
-const SensorProduct = "vigil sensor"
+const SensorProduct = vocab.Product
 
 func init() {
-	for cat, names := range linuxSources {
+	for cat, names := range vocab.Categories() {
 		src := &source{products: []string{SensorProduct}, names: map[string]bool{}, model: linuxFields,
 			prefer: []string{"Image", "TargetFilename", "DestinationPort", "DestinationIp"}}
 		for _, n := range names {

@@ -12,10 +12,11 @@ import (
 	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
+	"github.com/vigilsec/vigil/internal/sensor/vocab"
 )
 
 // Product is the vendor_product of the sensor's events.
-const Product = "vigil sensor"
+const Product = vocab.Product
 
 // Config says how to assemble the sensor. Zero fields take the defaults
 // named.

@@ -2,60 +2,60 @@ package sensor
 
 import (
 	"strconv"
+
+	"github.com/vigilsec/vigil/internal/sensor/vocab"
 )
 
-// The event names the sensor emits, indexed by eventID; Stats counts
-// events by this index.
-var eventNames = [...]string{
-	evExecve: "execve", evFork: "fork", evExit: "exit",
-	evCreate: "create", evWrite: "write", evRead: "read", evRename: "rename", evUnlink: "unlink", evRmdir: "rmdir", evChmod: "chmod",
-	evConnect: "connect", evAccept: "accept", evBind: "bind", evListen: "listen", evDup: "dup",
-	evPtrace: "ptrace", evMemfd: "memfd_create",
-	evSetuid: "setuid", evSetgid: "setgid", evSetreuid: "setreuid", evSetregid: "setregid",
-	evSetresuid: "setresuid", evSetresgid: "setresgid", evSetfsuid: "setfsuid", evSetfsgid: "setfsgid",
-	evMount: "mount", evUnshare: "unshare", evSetns: "setns",
-	evInitModule: "init_module", evFinitModule: "finit_module", evBPF: "bpf",
-	evUmount: "umount", evChroot: "chroot",
-}
-
-type eventID uint8
+// The sensor's events are vocab's: their names, and the Sigma categories
+// that receive them, are declared there; the mapper's names for them
+// follow.
+type eventID = vocab.ID
 
 const (
-	evExecve eventID = iota
-	evFork
-	evExit
-	evCreate
-	evWrite
-	evRead
-	evRename
-	evUnlink
-	evRmdir
-	evChmod
-	evConnect
-	evAccept
-	evBind
-	evListen
-	evDup
-	evPtrace
-	evMemfd
-	evSetuid
-	evSetgid
-	evSetreuid
-	evSetregid
-	evSetresuid
-	evSetresgid
-	evSetfsuid
-	evSetfsgid
-	evMount
-	evUnshare
-	evSetns
-	evInitModule
-	evFinitModule
-	evBPF
-	evUmount
-	evChroot
-	numEvents
+	evExecve      = vocab.Execve
+	evFork        = vocab.Fork
+	evExit        = vocab.Exit
+	evCreate      = vocab.Create
+	evWrite       = vocab.Write
+	evRead        = vocab.Read
+	evRename      = vocab.Rename
+	evUnlink      = vocab.Unlink
+	evRmdir       = vocab.Rmdir
+	evChmod       = vocab.Chmod
+	evConnect     = vocab.Connect
+	evAccept      = vocab.Accept
+	evBind        = vocab.Bind
+	evListen      = vocab.Listen
+	evDup         = vocab.Dup
+	evPtrace      = vocab.Ptrace
+	evMemfd       = vocab.Memfd
+	evSetuid      = vocab.Setuid
+	evSetgid      = vocab.Setgid
+	evSetreuid    = vocab.Setreuid
+	evSetregid    = vocab.Setregid
+	evSetresuid   = vocab.Setresuid
+	evSetresgid   = vocab.Setresgid
+	evSetfsuid    = vocab.Setfsuid
+	evSetfsgid    = vocab.Setfsgid
+	evMount       = vocab.Mount
+	evUnshare     = vocab.Unshare
+	evSetns       = vocab.Setns
+	evInitModule  = vocab.InitModule
+	evFinitModule = vocab.FinitModule
+	evBPF         = vocab.BPF
+	evUmount      = vocab.Umount
+	evChroot      = vocab.Chroot
+	numEvents     = vocab.Count
 )
+
+// eventNames are the event names by eventID; Stats counts events by this
+// index.
+var eventNames = func() (n [numEvents]string) {
+	for id := range n {
+		n[id] = eventID(id).String()
+	}
+	return n
+}()
 
 // setIDEvents maps the x86-64 numbers of the set*id syscalls to their events.
 var setIDEvents = map[uint16]eventID{

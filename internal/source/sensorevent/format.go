@@ -10,11 +10,12 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/sensor/vocab"
 	"github.com/vigilsec/vigil/internal/source"
 )
 
 // Product is the vendor_product of the sensor's events.
-const Product = "vigil sensor"
+const Product = vocab.Product
 
 // Format is the sensor event format.
 type Format struct{}
