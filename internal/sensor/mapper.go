@@ -20,9 +20,14 @@ import (
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 )
 
-// attributor finds the container a record came from.
+// attributor finds the container a record came from, and is told what the
+// kernel reports of cgroups.
 type attributor interface {
 	Lookup(cgroupID uint64, pid uint32) container.Info
+	CgroupMade(id uint64, path string, t time.Time)
+	CgroupJoined(id uint64, path string, by container.Runtime)
+	CgroupNamed(id uint64, path string)
+	CgroupRemoved(id uint64, t time.Time)
 }
 
 // containerWatcher is told of containers whose files it should watch
@@ -195,6 +200,9 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	pid := int32(r.TGID)
 	var self *prog
 	var id eventID
+	if r.Kind == kernel.KindExec && r.CgroupID != 0 && r.Exec.Attr.CgroupPath != "" {
+		m.attr.CgroupNamed(r.CgroupID, r.Exec.Attr.CgroupPath)
+	}
 	info := m.container(r)
 	if info.ID == "" && r.File.HostPath != "" {
 		// The watcher guessed the process was a container's; it is the
@@ -228,7 +236,9 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	case kernel.KindFork:
 		child := int32(r.Fork.ChildTGID)
 		m.tree.Fork(proctree.Fork{PID: child, PPID: pid, Time: r.Time})
-		if r.CgroupID != 0 {
+		if cg := r.Fork.ChildCgroupID; cg != 0 {
+			m.pidCgroup[child] = cg
+		} else if r.CgroupID != 0 {
 			m.pidCgroup[child] = r.CgroupID
 		}
 		m.inherit(child, pid)
@@ -268,6 +278,51 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		}
 	}
 	return e
+}
+
+// cgroupRecord tells the attributor what the kernel reported of a cgroup
+// v2: made, removed, or joined by a process (and by which runtime). It is
+// no event of its own.
+func (m *mapper) cgroupRecord(r *kernel.Record) {
+	m.stats.record(r.Kind)
+	c := &r.Cgroup
+	if c.Hierarchy != 0 {
+		return // containers are attributed by their cgroup v2
+	}
+	switch c.Op {
+	case kernel.CgroupMkdir:
+		m.attr.CgroupMade(c.ID, c.Path, r.Time)
+	case kernel.CgroupRmdir:
+		m.attr.CgroupRemoved(c.ID, r.Time)
+	case kernel.CgroupAttach:
+		m.attr.CgroupJoined(c.ID, c.Path, m.joinedBy(r))
+		if c.PID != 0 {
+			m.pidCgroup[int32(c.PID)] = c.ID
+		}
+	}
+}
+
+// ociRuntimes are the command names of the OCI runtimes, which move a
+// container's first process into the container's cgroup.
+var ociRuntimes = map[string]bool{"runc": true, "crun": true, "youki": true}
+
+// joinedBy names the runtime that moved a process into a cgroup, from the
+// attach record's process (the writer of cgroup.procs): an OCI runtime
+// makes the cgroup a container's, and the program that ran it names the
+// runtime (a containerd shim, conmon); RuntimeUnknown when no runtime did.
+func (m *mapper) joinedBy(r *kernel.Record) container.Runtime {
+	if !ociRuntimes[r.Comm] {
+		return container.RuntimeUnknown
+	}
+	if tp, ok := m.tree.Get(int32(r.PPID)); ok {
+		switch parent := path.Base(tp.Exe); {
+		case strings.HasPrefix(parent, "containerd-shim"):
+			return container.RuntimeContainerd
+		case parent == "conmon":
+			return container.RuntimePodman
+		}
+	}
+	return container.RuntimeRunc
 }
 
 // fillHeader completes a partial record from the process tree; it reports

@@ -30,7 +30,11 @@ import (
 // fakeAttr attributes cgroup ids from a table.
 type fakeAttr map[uint64]container.Info
 
-func (f fakeAttr) Lookup(cg uint64, pid uint32) container.Info { return f[cg] }
+func (f fakeAttr) Lookup(cg uint64, pid uint32) container.Info    { return f[cg] }
+func (f fakeAttr) CgroupMade(uint64, string, time.Time)           {}
+func (f fakeAttr) CgroupJoined(uint64, string, container.Runtime) {}
+func (f fakeAttr) CgroupNamed(uint64, string)                     {}
+func (f fakeAttr) CgroupRemoved(uint64, time.Time)                {}
 
 const (
 	cgHost = 1

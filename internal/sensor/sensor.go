@@ -308,7 +308,11 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 				err = s.drain(time.Now(), emit, false)
 			}
 			if err == nil {
-				err = emit(s.m.handle(&r, false))
+				if r.Kind == kernel.KindCgroup {
+					s.m.cgroupRecord(&r)
+				} else {
+					err = emit(s.m.handle(&r, false))
+				}
 			}
 			if r.Time.After(s.kernelMark) {
 				s.kernelMark = r.Time
@@ -401,6 +405,7 @@ func (s *Sensor) tick(ctx context.Context, emit func(*event.Event) error) error 
 				lastReap = now
 				s.tree.Reap(now)
 				s.m.expire(now)
+				s.attr.Expire(now)
 			}
 			s.mu.Unlock()
 			if err != nil {

@@ -66,6 +66,10 @@ type Config struct {
 	OnError func(error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// RemovedGrace is how long a removed cgroup is still answered, for
+	// records of its processes still on their way; default 10s. Then it,
+	// and its container, are forgotten.
+	RemovedGrace time.Duration
 	// HostMountNS is the host's mount namespace (the inode number of
 	// /proc/1/ns/mnt, or of the sensor's own when init's cannot be read;
 	// read by New when 0). A process in a cgroup that
@@ -111,6 +115,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.RemovedGrace <= 0 {
+		c.RemovedGrace = 10 * time.Second
 	}
 }
 
@@ -192,14 +199,39 @@ type Attributor struct {
 	cache map[uint64]entry
 
 	// resolveMu serialises the slow path and guards what follows.
-	resolveMu  sync.Mutex
-	walked     map[uint64]string
+	resolveMu sync.Mutex
+	// known holds the cgroup v2 hierarchy by id: what the kernel reported
+	// (made, joined, named at an exec) and what the walks found.
+	known      map[uint64]knownCgroup
+	removed    []removal // cgroups the kernel reported removed, oldest first
 	lastWalk   time.Time
 	containers map[string]*Container
 
 	misses, walks, unresolved, evictions        atomic.Uint64
 	pathErrors, procErrors, metaErrors, lookups atomic.Uint64
 	containerCount                              atomic.Uint64
+}
+
+// knownCgroup is one cgroup v2 of the hierarchy, by its id.
+type knownCgroup struct {
+	path string
+	// joined is the runtime that moved a process into the cgroup: an OCI
+	// runtime's doing (RuntimeRunc, or the manager that ran it), so the
+	// cgroup is a container's; RuntimeUnknown when no runtime did.
+	joined Runtime
+	// kernel is set when the kernel reported the cgroup, as against a
+	// walk of the hierarchy finding it: what happened to it since the
+	// sensor started is known.
+	kernel bool
+	// made is when the kernel reported it made (zero when not seen).
+	made time.Time
+}
+
+// removal is a cgroup the kernel reported removed, forgotten once
+// RemovedGrace has passed.
+type removal struct {
+	id uint64
+	at time.Time
 }
 
 // entry is a cached answer; recheck (unix nanoseconds) is when an answer
@@ -250,8 +282,14 @@ func New(cfg Config) (*Attributor, error) {
 		ctx:        ctx,
 		cancel:     cancel,
 		cache:      make(map[uint64]entry),
+		known:      make(map[uint64]knownCgroup),
 		containers: make(map[string]*Container),
 	}
+	// The cgroups that exist already; those made from now on the kernel
+	// reports (CgroupMade).
+	a.resolveMu.Lock()
+	a.walk(a.cfg.Now())
+	a.resolveMu.Unlock()
 	return a, nil
 }
 
@@ -316,6 +354,129 @@ func (a *Attributor) Forget(cgroupID uint64) {
 	a.mu.Unlock()
 }
 
+// The kernel's reports. Each cgroup v2 made, joined or named at an exec
+// while the sensor runs is told here before any record of a process in it
+// is looked up, so that a cgroup is attributed from what the kernel said,
+// whether or not it (or any of its processes) still exists.
+
+// CgroupMade records a cgroup v2 the kernel reported made at t: from
+// then on, what happens to it is known.
+func (a *Attributor) CgroupMade(id uint64, path string, t time.Time) {
+	a.learn(id, path, true, RuntimeUnknown, t)
+}
+
+// CgroupJoined records a cgroup v2 a process was moved into. by is the
+// runtime that moved it when that was an OCI runtime (RuntimeRunc, or the
+// runtime that ran runc: RuntimeContainerd under a containerd shim,
+// RuntimePodman under conmon), so that the cgroup is a container's, named
+// by its last component where its path names no runtime; RuntimeUnknown
+// otherwise.
+func (a *Attributor) CgroupJoined(id uint64, path string, by Runtime) {
+	a.learn(id, path, by != RuntimeUnknown, by, time.Time{})
+}
+
+// CgroupNamed records the cgroup v2 path the kernel gave for a process's
+// cgroup at its exec.
+func (a *Attributor) CgroupNamed(id uint64, path string) {
+	a.learn(id, path, false, RuntimeUnknown, time.Time{})
+}
+
+// CgroupRemoved records a cgroup v2 the kernel reported removed at t: it
+// is still answered for RemovedGrace, then forgotten with its container.
+func (a *Attributor) CgroupRemoved(id uint64, t time.Time) {
+	a.resolveMu.Lock()
+	defer a.resolveMu.Unlock()
+	a.expire(t)
+	if _, ok := a.known[id]; ok {
+		a.removed = append(a.removed, removal{id: id, at: t})
+	}
+}
+
+// learn records a cgroup's path. kernel says the report settles the
+// cgroup's attribution (it was made while the sensor ran, or a runtime
+// joined it); a report that does not (a process named it at an exec, a
+// process that is no runtime's joined it) only adds a path not yet known,
+// which is then attributed as a cgroup found by a walk.
+func (a *Attributor) learn(id uint64, path string, kernel bool, by Runtime, made time.Time) {
+	if id == 0 || path == "" {
+		return
+	}
+	a.resolveMu.Lock()
+	defer a.resolveMu.Unlock()
+	if !made.IsZero() {
+		a.expire(made)
+	}
+	k, had := a.known[id]
+	if had && k.path == path && (!kernel || k.kernel && (by == RuntimeUnknown || k.joined == by)) {
+		return
+	}
+	if !had && len(a.known) >= a.cfg.MaxWalk {
+		// Bounded: any one goes (a cgroup forgotten is found again by a
+		// walk).
+		for k := range a.known {
+			delete(a.known, k)
+			a.evictions.Add(1)
+			break
+		}
+	}
+	k.path = path
+	if kernel {
+		k.kernel = true
+	}
+	if by != RuntimeUnknown {
+		k.joined = by
+	}
+	if !made.IsZero() {
+		k.made = made
+	}
+	a.known[id] = k
+	if had {
+		// What was answered before the kernel said more is answered again.
+		a.Forget(id)
+	}
+}
+
+// Expire forgets the cgroups removed more than RemovedGrace before now,
+// and their containers; the sensor calls it every second.
+func (a *Attributor) Expire(now time.Time) {
+	a.resolveMu.Lock()
+	a.expire(now)
+	a.resolveMu.Unlock()
+}
+
+// expire is Expire with resolveMu held.
+func (a *Attributor) expire(now time.Time) {
+	n := 0
+	for _, r := range a.removed {
+		if now.Sub(r.at) < a.cfg.RemovedGrace {
+			break
+		}
+		n++
+		k, ok := a.known[r.id]
+		if !ok {
+			continue
+		}
+		delete(a.known, r.id)
+		a.Forget(r.id)
+		if c, ok := a.containers[containerKey(k.path)]; ok && c.CgroupPath == k.path {
+			delete(a.containers, c.ID)
+			a.containerCount.Store(uint64(len(a.containers)))
+		}
+	}
+	if n > 0 {
+		a.removed = append(a.removed[:0], a.removed[n:]...)
+	}
+}
+
+// containerKey is the id a container in cgroup path would be remembered
+// by: the id its path names, else its last component.
+func containerKey(path string) string {
+	if pi, err := ParsePath(path); err == nil && pi.ID != "" {
+		return pi.ID
+	}
+	return path[strings.LastIndexByte(path, '/')+1:]
+}
+
 func (a *Attributor) store(id uint64, e entry) {
 	a.mu.Lock()
 	if _, ok := a.cache[id]; !ok && len(a.cache) >= a.cfg.MaxCgroups {
@@ -352,6 +513,12 @@ func (a *Attributor) resolve(cgroupID uint64, pid uint32) Info {
 	}
 	a.misses.Add(1)
 
+	var k knownCgroup
+	if !found && cgroupID != 0 {
+		if k, found = a.known[cgroupID]; found {
+			path = k.path
+		}
+	}
 	var procStart time.Time
 	if pid != 0 && !found {
 		p, id, start, err := a.pidCgroup(pid)
@@ -376,12 +543,11 @@ func (a *Attributor) resolve(cgroupID uint64, pid uint32) Info {
 	if cgroupID == 0 {
 		return Info{}
 	}
-	if !found {
-		path, found = a.walked[cgroupID]
-	}
 	if !found && (a.lastWalk.IsZero() || now.Sub(a.lastWalk) >= a.cfg.RewalkInterval) {
 		a.walk(now)
-		path, found = a.walked[cgroupID]
+		if k, found = a.known[cgroupID]; found {
+			path = k.path
+		}
 	}
 	if !found {
 		a.unresolved.Add(1)
@@ -389,9 +555,43 @@ func (a *Attributor) resolve(cgroupID uint64, pid uint32) Info {
 		a.store(cgroupID, entry{info: info, recheck: now.Add(a.cfg.RewalkInterval).UnixNano()})
 		return info
 	}
-	e := a.entryFor(cgroupID, path, pid, procStart, now, since, final)
+	var e entry
+	if k.kernel {
+		e = a.kernelEntry(cgroupID, k)
+	} else {
+		e = a.entryFor(cgroupID, path, pid, procStart, now, since, final)
+	}
 	a.store(cgroupID, e)
 	return e.info
+}
+
+// kernelEntry attributes a cgroup the kernel reported: from its path and
+// whether an OCI runtime moved a process into it, never from /proc, the
+// runtime's state or the time, so that the answer is the same whenever
+// it is asked.
+func (a *Attributor) kernelEntry(cgroupID uint64, k knownCgroup) entry {
+	info := Info{CgroupID: cgroupID, CgroupPath: k.path}
+	pi, err := ParsePath(k.path)
+	if err != nil {
+		a.report(&a.pathErrors, err)
+		return entry{info: info}
+	}
+	if k.joined != RuntimeUnknown {
+		last := k.path[strings.LastIndexByte(k.path, '/')+1:]
+		switch {
+		case pi.Host() && isRuncID(last):
+			pi = PathInfo{Runtime: k.joined, ID: last}
+		case pi.ID != "" && (pi.Runtime == RuntimeUnknown || pi.Runtime == RuntimeCRI && k.joined != RuntimeRunc):
+			// The path names the container but not its runtime (a
+			// Kubernetes cgroupfs path): the runtime that ran runc does.
+			pi.Runtime = k.joined
+		}
+	}
+	info.Runtime, info.ID, info.PodUID = pi.Runtime, pi.ID, pi.PodUID
+	if info.ID != "" {
+		info.Container = a.container(pi, k.path, k.made)
+	}
+	return entry{info: info}
 }
 
 // entryFor attributes a resolved cgroup path of process pid (0 if
@@ -688,11 +888,11 @@ func (a *Attributor) pidCgroup(pid uint32) (string, uint64, time.Time, error) {
 }
 
 // walk indexes every directory of the cgroup v2 hierarchy by inode, up to
-// MaxWalk of them.
+// MaxWalk of them, adding those the kernel has not reported.
 func (a *Attributor) walk(now time.Time) {
 	a.walks.Add(1)
 	a.lastWalk = now
-	walked := make(map[uint64]string, len(a.walked))
+	walked := 0
 	root := a.cfg.CgroupRoot
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.IsDir() {
@@ -710,13 +910,14 @@ func (a *Attributor) walk(now time.Time) {
 		if rel == "" {
 			rel = "/"
 		}
-		walked[st.Ino] = rel
-		if len(walked) >= a.cfg.MaxWalk {
+		if k, ok := a.known[st.Ino]; !ok || !k.kernel && k.path != rel {
+			a.known[st.Ino] = knownCgroup{path: rel}
+		}
+		if walked++; walked >= a.cfg.MaxWalk || len(a.known) >= a.cfg.MaxWalk {
 			return filepath.SkipAll
 		}
 		return nil
 	})
-	a.walked = walked
 }
 
 // procStart is a process's start time from /proc/<pid>/stat.

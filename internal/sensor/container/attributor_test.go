@@ -545,12 +545,12 @@ func TestRuncStateWrittenLate(t *testing.T) {
 
 func TestCacheBounded(t *testing.T) {
 	runctest.RequireRoot(t)
-	a := newAttributor(t, Config{MaxCgroups: 2})
 	var ids []uint64
 	for _, n := range []string{"a", "b", "c"} {
 		_, id := testCgroup(t, n)
 		ids = append(ids, id)
 	}
+	a := newAttributor(t, Config{MaxCgroups: 2}) // its first walk finds them
 	for _, id := range ids {
 		if !a.Lookup(id, 0).Host() {
 			t.Fatalf("cgroup %d not resolved", id)
@@ -778,5 +778,95 @@ func TestOwnMountNSBeforeRuncState(t *testing.T) {
 	clock.Add(time.Minute)
 	if info := a.Lookup(cgid2, host2); !info.Host() || a.Stats().Misses != misses {
 		t.Errorf("after the grace period: %+v, misses %d → %d", info, misses, a.Stats().Misses)
+	}
+}
+
+// TestKernelReports attributes cgroups from what the kernel reported
+// alone: no such cgroup exists, no process of them runs, no runtime has
+// state; the answers are final at once and the same whenever asked.
+func TestKernelReports(t *testing.T) {
+	clock := &fakeClock{now: time.Now()}
+	a := newAttributor(t, Config{CgroupRoot: t.TempDir(), ProcRoot: t.TempDir(), RuncRoots: []string{t.TempDir()}, Now: clock.Now})
+	const uid = "0c7a1f0e-5b8e-4a43-9d2e-1c6f3e8a9b10"
+	hex := func(c string) string { return strings.Repeat(c, 64) }
+	cases := []struct {
+		path    string
+		joined  Runtime // RuntimeUnknown: made, no runtime joined it
+		runtime Runtime
+		id, pod string
+	}{
+		{"/testc1", RuntimeRunc, RuntimeRunc, "testc1", ""},
+		{"/default/ctr-short", RuntimeContainerd, RuntimeContainerd, "ctr-short", ""},
+		{"/kubepods/besteffort/pod" + uid + "/" + hex("a"), RuntimeContainerd, RuntimeContainerd, hex("a"), uid},
+		{"/libpod_parent/libpod-" + hex("b"), RuntimePodman, RuntimePodman, hex("b"), ""},
+		{"/docker/" + hex("c"), RuntimeUnknown, RuntimeDocker, hex("c"), ""},
+		{"/system.slice/docker-" + hex("d") + ".scope", RuntimeUnknown, RuntimeDocker, hex("d"), ""},
+		// Made by a runtime, joined by none: a parent of containers.
+		{"/default", RuntimeUnknown, RuntimeHost, "", ""},
+		{"/vigil-jobs", RuntimeUnknown, RuntimeHost, "", ""},
+	}
+	for i, c := range cases {
+		id := uint64(1000 + i)
+		a.CgroupMade(id, c.path, clock.Now())
+		if c.joined != RuntimeUnknown {
+			a.CgroupJoined(id, c.path, c.joined)
+		}
+		for range 2 {
+			info := a.Lookup(id, 424242)
+			if info.Runtime != c.runtime || info.ID != c.id || info.PodUID != c.pod || info.CgroupPath != c.path {
+				t.Errorf("%s: %+v, want %s %q pod %q", c.path, info, c.runtime, c.id, c.pod)
+			}
+			if c.id != "" && (info.Container == nil || info.Container.Runtime != c.runtime) {
+				t.Errorf("%s: container %+v", c.path, info.Container)
+			}
+			clock.Add(time.Minute) // no answer is looked at again
+		}
+	}
+	if s := a.Stats(); s.Misses != uint64(len(cases)) || s.Unresolved != 0 || s.ProcErrors != 0 {
+		t.Errorf("stats %+v: want one miss per cgroup, nothing unresolved", s)
+	}
+	// A process named at an exec in a cgroup already reported changes
+	// nothing; a runtime joining a cgroup made earlier makes it a
+	// container's from then on.
+	a.CgroupNamed(1000, "/testc1")
+	if info := a.Lookup(1000, 0); info.ID != "testc1" {
+		t.Errorf("after an exec named it: %+v", info)
+	}
+	a.CgroupJoined(1007, "/vigil-jobs", RuntimeRunc)
+	if info := a.Lookup(1007, 0); info.Runtime != RuntimeRunc || info.ID != "vigil-jobs" {
+		t.Errorf("joined later: %+v", info)
+	}
+
+	// Removed: answered for the grace period, then forgotten with the
+	// container.
+	containers := a.Stats().Containers
+	a.CgroupRemoved(1000, clock.Now())
+	clock.Add(time.Second)
+	a.Expire(clock.Now())
+	if info := a.Lookup(1000, 0); info.ID != "testc1" {
+		t.Errorf("within the grace period: %+v", info)
+	}
+	clock.Add(10 * time.Second)
+	a.Expire(clock.Now())
+	if info := a.Lookup(1000, 0); info.Resolved() {
+		t.Errorf("after the grace period: %+v", info)
+	}
+	if got := a.Stats().Containers; got != containers-1 {
+		t.Errorf("%d containers remembered, want %d", got, containers-1)
+	}
+}
+
+// TestKernelReportsBounded checks that reported cgroups are bounded.
+func TestKernelReportsBounded(t *testing.T) {
+	a := newAttributor(t, Config{CgroupRoot: t.TempDir(), MaxWalk: 8})
+	now := time.Now()
+	for i := range 100 {
+		a.CgroupMade(uint64(i+1), fmt.Sprintf("/c%d", i), now)
+	}
+	a.resolveMu.Lock()
+	n := len(a.known)
+	a.resolveMu.Unlock()
+	if n > 8 || a.Stats().Evictions == 0 {
+		t.Errorf("%d cgroups known, stats %+v", n, a.Stats())
 	}
 }
