@@ -2,7 +2,7 @@ package fanotify
 
 import (
 	"encoding/binary"
-	"strings"
+	"github.com/vigilsec/vigil/internal/sensor/mounts"
 )
 
 // fileKey identifies a file by its filesystem id and a hash of its handle.
@@ -78,7 +78,7 @@ func (c *pathCache) forget(k []byte, dir string) {
 	}
 	for _, m := range []map[string]string{c.cur, c.old} {
 		for key, p := range m {
-			if _, ok := under(p, dir); ok {
+			if _, ok := mounts.Under(p, dir); ok {
 				delete(m, key)
 			}
 		}
@@ -201,43 +201,6 @@ func (h *hotTracker) count(k fileKey, now int64) (bool, float64) {
 	}
 	h.counts[k] = c
 	return false, 0
-}
-
-// under reports whether p is dir or inside it, and the rest of p after dir
-// ("" for dir itself, else starting with '/').
-func under(p, dir string) (string, bool) {
-	if dir == "/" {
-		if strings.HasPrefix(p, "/") {
-			if p == "/" {
-				return "", true
-			}
-			return p, true
-		}
-		return "", false
-	}
-	if !strings.HasPrefix(p, dir) {
-		return "", false
-	}
-	rest := p[len(dir):]
-	if rest == "" || rest[0] == '/' {
-		return rest, true
-	}
-	return "", false
-}
-
-// rebase moves p from under src to under dst.
-func rebase(p, src, dst string) (string, bool) {
-	rest, ok := under(p, src)
-	if !ok {
-		return "", false
-	}
-	if rest == "" {
-		return dst, true
-	}
-	if dst == "/" {
-		return rest, true
-	}
-	return dst + rest, true
 }
 
 // join joins a directory path and a name.

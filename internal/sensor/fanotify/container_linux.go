@@ -5,6 +5,7 @@ package fanotify
 import (
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/mounts"
 	"os"
 	"slices"
 	"strconv"
@@ -39,7 +40,7 @@ func (w *Watcher) AddContainer(pid uint32) error {
 	if err != nil {
 		return fmt.Errorf("fanotify: container %d: %w", pid, err)
 	}
-	mounts, err := parseMountinfo(string(data))
+	inside, err := mounts.Parse(string(data))
 	if err != nil {
 		return fmt.Errorf("fanotify: container %d: %s/mountinfo: %w", pid, proc, err)
 	}
@@ -47,7 +48,7 @@ func (w *Watcher) AddContainer(pid uint32) error {
 	if err != nil {
 		return fmt.Errorf("fanotify: %w", err)
 	}
-	host, err := parseMountinfo(string(data))
+	host, err := mounts.Parse(string(data))
 	if err != nil {
 		return fmt.Errorf("fanotify: /proc/self/mountinfo: %w", err)
 	}
@@ -66,16 +67,16 @@ func (w *Watcher) AddContainer(pid uint32) error {
 	c := &container{pid: pid, mntns: ns, root: proc + "/root"}
 	var errs []error
 	var pseudo []string
-	for _, m := range mounts {
-		if pseudoFS[m.fstype] {
-			pseudo = append(pseudo, m.point)
+	for _, m := range inside {
+		if pseudoFS[m.FSType] {
+			pseudo = append(pseudo, m.Point)
 			continue
 		}
-		if underAny(m.point, pseudo) {
+		if underAny(m.Point, pseudo) {
 			continue // runc masks /proc and /sys paths with tmpfs and /dev/null
 		}
 		if err := w.addMount(c, m, host); err != nil {
-			errs = append(errs, fmt.Errorf("%s (%s): %w", m.point, m.fstype, err))
+			errs = append(errs, fmt.Errorf("%s (%s): %w", m.Point, m.FSType, err))
 		}
 	}
 	w.containers[pid] = c
@@ -95,7 +96,7 @@ func (w *Watcher) AddContainer(pid uint32) error {
 // underAny reports whether p is one of dirs or under one.
 func underAny(p string, dirs []string) bool {
 	for _, d := range dirs {
-		if _, ok := under(p, d); ok {
+		if _, ok := mounts.Under(p, d); ok {
 			return true
 		}
 	}
@@ -103,12 +104,12 @@ func underAny(p string, dirs []string) bool {
 }
 
 // addMount watches one of a container's mounts.
-func (w *Watcher) addMount(c *container, m mountEntry, host []mountEntry) error {
-	inside := c.root + m.point
-	if m.point == "/" {
+func (w *Watcher) addMount(c *container, m mounts.Mount, host []mounts.Mount) error {
+	inside := c.root + m.Point
+	if m.Point == "/" {
 		inside = c.root
 	}
-	hp, visible := hostPathOf(host, m.dev, m.root)
+	hp, visible := mounts.HostPath(host, m.Dev, m.Root)
 	var st unix.Stat_t
 	if err := unix.Stat(inside, &st); err != nil {
 		return err
@@ -123,12 +124,12 @@ func (w *Watcher) addMount(c *container, m mountEntry, host []mountEntry) error 
 		if err != nil {
 			return err
 		}
-		fs.views = append(fs.views, &view{src: hp, dst: m.point, kind: viewMap, ctr: c})
+		fs.views = append(fs.views, &view{src: hp, dst: m.Point, kind: viewMap, ctr: c})
 		return nil
 	}
-	if m.fstype == "overlay" {
-		upper, hasUpper := superOption(m.super, "upperdir")
-		work, _ := superOption(m.super, "workdir")
+	if m.FSType == "overlay" {
+		upper, hasUpper := mounts.Option(m.Super, "upperdir")
+		work, _ := mounts.Option(m.Super, "workdir")
 		if _, err := w.registerPath(inside, c, true); err == nil {
 			// The overlay itself is marked: its upper directory's events
 			// are duplicates.
@@ -147,7 +148,7 @@ func (w *Watcher) addMount(c *container, m mountEntry, host []mountEntry) error 
 			return fmt.Errorf("overlay not markable (%v), upper directory not either: %w", err, uerr)
 		}
 		ufs := w.registeredAt(upper)
-		ufs.views = append(ufs.views, &view{src: upper, dst: m.point, kind: viewMap, ctr: c})
+		ufs.views = append(ufs.views, &view{src: upper, dst: m.Point, kind: viewMap, ctr: c})
 		if work != "" {
 			ufs.views = append(ufs.views, &view{src: work, kind: viewWork, ctr: c})
 		}

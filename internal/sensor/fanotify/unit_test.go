@@ -1,6 +1,7 @@
 package fanotify
 
 import (
+	"github.com/vigilsec/vigil/internal/sensor/mounts"
 	"strings"
 	"testing"
 	"time"
@@ -20,9 +21,9 @@ func TestUnderRebase(t *testing.T) {
 		{"/", "/", "/", "/", true},
 		{"relative", "/", "/", "", false},
 	} {
-		got, ok := rebase(tc.p, tc.src, tc.dst)
+		got, ok := mounts.Rebase(tc.p, tc.src, tc.dst)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("rebase(%q, %q, %q) = %q %v, want %q %v", tc.p, tc.src, tc.dst, got, ok, tc.want, tc.ok)
+			t.Errorf("mounts.Rebase(%q, %q, %q) = %q %v, want %q %v", tc.p, tc.src, tc.dst, got, ok, tc.want, tc.ok)
 		}
 	}
 	if got := join("/", []byte("f")); got != "/f" {
@@ -122,58 +123,6 @@ func TestHotTracker(t *testing.T) {
 	}
 	if hot, _ := newHotTracker(-1, 8).count(k, 0); hot {
 		t.Error("disabled tracker says hot")
-	}
-}
-
-func TestMountinfo(t *testing.T) {
-	text := `27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard
-67 43 0:39 / / rw,relatime - overlay overlay rw,lowerdir=/l1:/l2,upperdir=/var/lib/c/up\,x,workdir=/var/lib/c/work,uuid=on
-70 67 254:0 /tmp/bundle/rootfs / rw,relatime master:1 - ext4 /dev/vda rw
-71 70 254:0 /srv/my\040data /data rw - ext4 /dev/vda rw
-`
-	ms, err := parseMountinfo(text)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ms) != 4 {
-		t.Fatalf("%d entries", len(ms))
-	}
-	if ms[0].dev != mkdev(254, 0) || ms[0].fstype != "ext4" || ms[0].source != "/dev/vda" {
-		t.Errorf("entry 0: %+v", ms[0])
-	}
-	if ms[3].root != "/srv/my data" || ms[3].point != "/data" {
-		t.Errorf("escapes: %+v", ms[3])
-	}
-	if ms[2].fstype != "ext4" || ms[2].root != "/tmp/bundle/rootfs" {
-		t.Errorf("optional fields: %+v", ms[2])
-	}
-	if up, ok := superOption(ms[1].super, "upperdir"); !ok || up != "/var/lib/c/up,x" {
-		t.Errorf("upperdir %q %v", up, ok)
-	}
-	if w, ok := superOption(ms[1].super, "workdir"); !ok || w != "/var/lib/c/work" {
-		t.Errorf("workdir %q %v", w, ok)
-	}
-	if _, ok := superOption(ms[1].super, "index"); ok {
-		t.Error("index found")
-	}
-	host := ms[:1]
-	if p, ok := hostPathOf(host, mkdev(254, 0), "/tmp/bundle/rootfs"); !ok || p != "/tmp/bundle/rootfs" {
-		t.Errorf("hostPathOf: %q %v", p, ok)
-	}
-	if _, ok := hostPathOf(host, mkdev(0, 39), "/"); ok {
-		t.Error("an overlay only the container has is visible on the host")
-	}
-	bind := []mountEntry{{dev: 5, root: "/sub", point: "/mnt"}}
-	if p, ok := hostPathOf(bind, 5, "/sub/x"); !ok || p != "/mnt/x" {
-		t.Errorf("hostPathOf through a bind mount: %q %v", p, ok)
-	}
-	if _, ok := hostPathOf(bind, 5, "/other"); ok {
-		t.Error("path outside the host's bind mount is visible")
-	}
-	for _, bad := range []string{"1 2 3", "1 2 x:y / / rw - ext4 a b", "1 2 0:1 / / rw ext4 a b", "1 2 0:1 rel / rw - ext4 a b"} {
-		if _, err := parseMountinfo(bad); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
 	}
 }
 

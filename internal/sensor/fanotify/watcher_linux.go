@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/mounts"
 	"os"
 	"path"
 	"path/filepath"
@@ -1028,7 +1029,7 @@ func (w *Watcher) place(fs *fsys, p string, pid uint32) (string, placed) {
 	}
 	var best *view
 	for _, v := range fs.views {
-		if _, ok := under(p, v.src); ok {
+		if _, ok := mounts.Under(p, v.src); ok {
 			best = v
 			break
 		}
@@ -1045,7 +1046,7 @@ func (w *Watcher) place(fs *fsys, p string, pid uint32) (string, placed) {
 			if v.ctr != c {
 				continue
 			}
-			if q, ok := rebase(p, v.src, v.dst); ok {
+			if q, ok := mounts.Rebase(p, v.src, v.dst); ok {
 				return q, placed{kind: v.kind, ctr: c}
 			}
 		}
@@ -1054,7 +1055,7 @@ func (w *Watcher) place(fs *fsys, p string, pid uint32) (string, placed) {
 	// The process is gone: the path is the container's, on the guess
 	// that the process was, with the host's path for the consumer, which
 	// knows.
-	q, _ := rebase(p, best.src, best.dst)
+	q, _ := mounts.Rebase(p, best.src, best.dst)
 	return q, placed{kind: best.kind, ctr: best.ctr, host: p}
 }
 
