@@ -44,11 +44,20 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./internal/ingest/
 
-# test-deps installs the Debian packages the sensor tests run containers with.
+# test-deps installs, when running as root and any is missing, the Debian
+# packages the sensor tests run containers with: runc and busybox-static
+# (runctest), containerd with ctr and its CRI plugin, the CNI plugins,
+# podman and conmon (runtimetest). The tests run podman as root on native
+# overlay with the host network, so its rootless helpers (uidmap,
+# fuse-overlayfs, slirp4netns) are not needed: recommends are not installed.
 test-deps:
-	@if [ "$$(id -u)" = 0 ] && { ! command -v runc >/dev/null || [ ! -x /bin/busybox ]; }; then \
-		echo "installing runc and busybox-static"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc busybox-static >/dev/null; \
+	@missing=; \
+	for c in runc containerd ctr podman conmon; do command -v $$c >/dev/null || missing=1; done; \
+	{ [ -x /bin/busybox ] && [ -x /usr/lib/cni/loopback ]; } || missing=1; \
+	if [ "$$(id -u)" = 0 ] && [ -n "$$missing" ]; then \
+		echo "installing runc, busybox-static, containerd, containernetworking-plugins, podman and conmon"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			runc busybox-static containerd containernetworking-plugins podman conmon >/dev/null; \
 	fi
 
 # bpf regenerates bpf/vmlinux.h from the running kernel's BTF and the
