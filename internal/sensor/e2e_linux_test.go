@@ -48,8 +48,12 @@ type harness struct {
 	ids    map[string]bool // the containers whose events are kept
 	pids   map[int64]bool  // and the host processes
 	events []*event.Event
-	alerts []*detect.Alert
-	notify chan struct{} // closed and replaced when something is added
+	// every, while recording, keeps every event (at most maxEvery), for
+	// tests that find their processes' events afterwards.
+	recording int
+	every     []*event.Event
+	alerts    []*detect.Alert
+	notify    chan struct{} // closed and replaced when something is added
 }
 
 var (
@@ -119,6 +123,9 @@ func (h *harness) emit(e *event.Event) error {
 			}
 		}
 	})
+	if h.recording > 0 && len(h.every) < maxEvery {
+		h.every = append(h.every, e)
+	}
 	keep := h.ours(e)
 	if !keep && len(alerts) == 0 {
 		return nil
@@ -130,6 +137,46 @@ func (h *harness) emit(e *event.Event) error {
 	close(h.notify)
 	h.notify = make(chan struct{})
 	return nil
+}
+
+// maxEvery bounds the events recorded.
+const maxEvery = 1 << 20
+
+// record keeps every event until the returned function is called; it
+// returns them.
+func (h *harness) record() (stop func() []*event.Event) {
+	h.mu.Lock()
+	h.recording++
+	h.mu.Unlock()
+	return func() []*event.Event {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.recording--
+		out := h.every
+		if h.recording == 0 {
+			h.every = nil
+		}
+		return out
+	}
+}
+
+// lineage returns, in order, the events of process pid and of its
+// descendants.
+func lineage(events []*event.Event, pid int64) []*event.Event {
+	in := map[int64]bool{pid: true}
+	var out []*event.Event
+	for _, e := range events {
+		if e.Proc == nil {
+			continue
+		}
+		if !in[e.Proc.PID] && (e.EventName == "fork" || e.EventName == "execve") && in[e.Proc.ParentPID] {
+			in[e.Proc.PID] = true
+		}
+		if in[e.Proc.PID] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func (h *harness) stop() {

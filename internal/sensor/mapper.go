@@ -17,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sensor/container"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/mounts"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 )
 
@@ -48,6 +49,11 @@ type prog struct {
 	cwd      string
 	drift    string // "true", "false", or "" when unknown (host processes, memfds)
 	fileless string
+	// rootDev and rootPath are the process's root directory as the
+	// kernel reported it at the exec (device, path within its file
+	// system); 0 and "" when unknown.
+	rootDev  uint64
+	rootPath string
 }
 
 // block holds an event and every group a sensor event can fill, so that an
@@ -92,7 +98,10 @@ type mapper struct {
 	// pidCgroup remembers the cgroup of processes, for records that do
 	// not carry one.
 	pidCgroup map[int32]uint64
-	log       *slog.Logger
+	// mounts, when set, is the host's mount table, where a container's
+	// root is found to put host paths in the container's view.
+	mounts *mounts.Table
+	log    *slog.Logger
 
 	selfPaths map[selfKey]string // programs that executed themselves again, resolved
 	anc       map[string]string  // ancestor lists, interned
@@ -254,10 +263,13 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 			p.SyscallArgs = "code=" + strconv.Itoa(r.Exit.Code)
 		}
 	default:
-		id = m.syscallEvent(r, b)
 		if r.BeforeExec {
 			self = m.programBefore(pid, r.Time)
 		}
+		if info.ID != "" && r.File.Op != 0 && isFileKind(r.Kind) {
+			m.localize(r, pid, self)
+		}
+		id = m.syscallEvent(r, b)
 	}
 	e.EventName = eventNames[id]
 	m.stats.events[id].Add(1)
@@ -323,6 +335,55 @@ func (m *mapper) joinedBy(r *kernel.Record) container.Runtime {
 		}
 	}
 	return container.RuntimeRunc
+}
+
+func isFileKind(k kernel.Kind) bool {
+	switch k {
+	case kernel.KindOpen, kernel.KindRename, kernel.KindUnlink, kernel.KindChmod:
+		return true
+	}
+	return false
+}
+
+// localize puts a container process's file paths in the container's view
+// where they are the host's (a file watcher's, for a container it could
+// not register in time): from the root directory the kernel reported at
+// the process's exec, found in the host's mount table. self is the
+// program the record is credited to (nil: the process's current one).
+func (m *mapper) localize(r *kernel.Record, pid int32, self *prog) {
+	if m.mounts == nil {
+		return
+	}
+	p := self
+	if p == nil {
+		tp, ok := m.tree.Get(pid)
+		if !ok {
+			return
+		}
+		p = m.progOf(&tp)
+	}
+	if p.rootDev == 0 || p.rootPath == "" {
+		return // not known from an exec
+	}
+	f := &r.File
+	host, newHost := f.Path, f.NewPath
+	if f.HostPath != "" {
+		host, newHost = f.HostPath, f.HostNewPath
+	}
+	q, ok := m.mounts.Localize(host, p.rootDev, p.rootPath)
+	if !ok && !m.mounts.Known(p.rootDev) && m.mounts.Refresh() == nil {
+		// Mounted since the table was last read.
+		q, ok = m.mounts.Localize(host, p.rootDev, p.rootPath)
+	}
+	if !ok {
+		return // already the container's path, or outside its root (a volume)
+	}
+	f.Path, f.HostPath = q, ""
+	if newHost != "" {
+		if nq, ok := m.mounts.Localize(newHost, p.rootDev, p.rootPath); ok {
+			f.NewPath, f.HostNewPath = nq, ""
+		}
+	}
 }
 
 // fillHeader completes a partial record from the process tree; it reports
@@ -765,7 +826,8 @@ func (m *mapper) pod(md *container.Metadata) string {
 // execProg describes the program an exec record started.
 func (m *mapper) execProg(r *kernel.Record, info container.Info) *prog {
 	x := &r.Exec
-	p := &prog{execTime: r.Time, exe: x.ExePath, cwd: x.Cwd, cmdline: strings.Join(x.Args, " ")}
+	p := &prog{execTime: r.Time, exe: x.ExePath, cwd: x.Cwd, cmdline: strings.Join(x.Args, " "),
+		rootDev: x.Attr.RootDev, rootPath: x.Attr.RootPath}
 	p.path = m.execPath(r)
 	p.name = path.Base(p.path)
 	p.fileless = strconv.FormatBool(x.Memfd || x.Deleted)

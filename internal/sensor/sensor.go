@@ -14,6 +14,7 @@ import (
 	"github.com/vigilsec/vigil/internal/sensor/container"
 	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/mounts"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 )
 
@@ -83,6 +84,7 @@ type Sensor struct {
 	inputs []*input
 	tree   *proctree.Tree
 	attr   *container.Attributor
+	mnt    *mounts.Table // nil when /proc/self/mountinfo cannot be read
 	seeded int
 
 	mu    sync.Mutex // serialises the mapper, emit and what follows
@@ -211,6 +213,13 @@ func newSensor(cfg Config, inputs []*input) (*Sensor, error) {
 	}
 	s.m = newMapper(tree, attr, newUsers(cfg.Passwd), cfg.Node, cfg.ProcRoot, cfg.grace(), &s.stats)
 	s.m.log = cfg.Logger
+	// File paths are resolved in the sensor's mount namespace: its own
+	// mount table says where a container's root is.
+	if mt, err := mounts.NewTable(cfg.ProcRoot+"/self/mountinfo", 0, nil); err != nil {
+		log.Warn("no mount table: file paths of containers the file watcher could not register stay the host's", "err", err)
+	} else {
+		s.mnt, s.m.mounts = mt, mt
+	}
 	return s, nil
 }
 
@@ -242,6 +251,15 @@ func (s *Sensor) Run(ctx context.Context, emit func(*event.Event) error) error {
 			if err := s.read(ctx, in, emit); err != nil {
 				errc <- err
 				cancel()
+			}
+		}()
+	}
+	if s.mnt != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.mnt.Watch(ctx); err != nil {
+				s.cfg.Logger.Warn("mount table not watched: reread on demand only", "err", err)
 			}
 		}()
 	}
