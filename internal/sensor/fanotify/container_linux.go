@@ -120,7 +120,7 @@ func (w *Watcher) addMount(c *container, m mounts.Mount, host []mounts.Mount) er
 		return nil
 	}
 	if visible {
-		fs, err := w.registerPath(hp, nil, true)
+		fs, err := w.registerVisible(hp, m.Dev, host)
 		if err != nil {
 			return err
 		}
@@ -158,6 +158,50 @@ func (w *Watcher) addMount(c *container, m mounts.Mount, host []mounts.Mount) er
 	return err
 }
 
+// registerVisible registers the filesystem of a container's mount that
+// the host has mounted too (at hp). A filesystem new to the watcher is
+// opened through a detached copy of the host's mount of its root, so that
+// the host (the runtime tearing the container down) can unmount it while
+// it is watched; it is released when its last container view goes.
+func (w *Watcher) registerVisible(hp string, dev uint64, host []mounts.Mount) (*fsys, error) {
+	root := ""
+	for _, h := range host {
+		if h.Dev == dev && h.Root == "/" {
+			root = h.Point
+			break
+		}
+	}
+	if root == "" {
+		// Only part of the filesystem is mounted on the host: opened
+		// there (such a mount is not the runtime's to unmount).
+		return w.registerPath(hp, nil, true)
+	}
+	if fs := w.registeredAt(root); fs != nil {
+		return w.registerPath(root, nil, true)
+	}
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("fanotify: %s: %w", root, err)
+	}
+	prefix := ""
+	if cfd, err := unix.OpenTree(fd, "", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC|unix.AT_EMPTY_PATH); err == nil {
+		// open_tree gives an O_PATH descriptor, which fanotify_mark
+		// refuses: the copy's root opened for real holds the copy.
+		rfd, err := unix.Openat(cfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		unix.Close(cfd)
+		if err == nil {
+			unix.Close(fd)
+			fd, prefix = rfd, root
+		}
+	}
+	fs, err := w.register(fd, nil, true)
+	if err != nil {
+		return nil, fmt.Errorf("fanotify: marking the filesystem of %s: %w", root, err)
+	}
+	fs.prefix, fs.forViews = prefix, true
+	return fs, nil
+}
+
 // registeredAt returns the registered filesystem of a path, if any.
 func (w *Watcher) registeredAt(p string) *fsys {
 	var sfs unix.Statfs_t
@@ -165,6 +209,18 @@ func (w *Watcher) registeredAt(p string) *fsys {
 		return nil
 	}
 	return w.fss[uint64(uint32(sfs.Fsid.Val[0]))|uint64(uint32(sfs.Fsid.Val[1]))<<32]
+}
+
+// release unmarks and closes a registered filesystem and forgets it.
+func (w *Watcher) release(fs *fsys) {
+	if fs.marked {
+		w.markFS(fs.mountFD, false, w.fsMask)
+	}
+	unix.Close(fs.mountFD)
+	delete(w.fss, fs.fsid)
+	if w.lastFS == fs {
+		w.lastFS = nil
+	}
 }
 
 // RemoveContainer forgets a container added with AddContainer: its views,
@@ -185,18 +241,13 @@ func (w *Watcher) RemoveContainer(pid uint32) error {
 func (w *Watcher) removeContainer(c *container) {
 	for _, fs := range w.fss {
 		fs.views = slices.DeleteFunc(fs.views, func(v *view) bool { return v.ctr == c })
+		if fs.forViews && len(fs.views) == 0 {
+			w.release(fs)
+		}
 	}
 	for _, fs := range c.owned {
-		if w.fss[fs.fsid] != fs {
-			continue
-		}
-		if fs.marked {
-			w.markFS(fs.mountFD, false, w.fsMask)
-		}
-		unix.Close(fs.mountFD)
-		delete(w.fss, fs.fsid)
-		if w.lastFS == fs {
-			w.lastFS = nil
+		if w.fss[fs.fsid] == fs {
+			w.release(fs)
 		}
 	}
 	for k, s := range w.sensitive {

@@ -346,3 +346,49 @@ func TestOverlayContainer(t *testing.T) {
 		})
 	}
 }
+
+// TestHostMountNotPinned bind-mounts into a container a tmpfs the host
+// mounted (as podman does a container's /dev/shm): the watcher reports its
+// files with the container's path without keeping the host from
+// unmounting it once the container is done, even before RemoveContainer.
+func TestHostMountNotPinned(t *testing.T) {
+	shm := t.TempDir()
+	if err := unix.Mount("vigil-shm", shm, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	mounted := true
+	defer func() {
+		if mounted {
+			unix.Unmount(shm, unix.MNT_DETACH)
+		}
+	}()
+	ctr := runctest.Start(t, runctest.Options{Mounts: []runctest.Mount{{Destination: "/dev/shm", Type: "bind", Source: shm, Options: []string{"rbind", "rw"}}}})
+	marker := fmt.Sprintf("vgl%d", time.Now().UnixNano()%1e9)
+	c := watch(t, Config{}, func(r *kernel.Record) bool { return strings.Contains(r.File.Path, marker) })
+	if err := c.w.AddContainer(uint32(ctr.PID())); err != nil {
+		t.Fatal(err)
+	}
+	f := "/dev/shm/" + marker
+	p := ctr.StartExec("sh", "-c", "echo hi > "+f)
+	if code := p.Wait(); code != 0 {
+		t.Fatalf("exit %d: %s", code, p.Stderr())
+	}
+	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: uint32(p.PID())})
+	ctr.Kill()
+	ctr.Wait(10 * time.Second)
+	if err := unix.Unmount(shm, 0); err != nil {
+		t.Fatalf("the host cannot unmount the container's tmpfs while the watcher watches it: %v", err)
+	}
+	mounted = false
+	// Removing the container releases the filesystem.
+	if err := c.w.RemoveContainer(uint32(ctr.PID())); err != nil {
+		t.Fatal(err)
+	}
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	for _, fs := range c.w.fss {
+		if fs.forViews {
+			t.Errorf("filesystem %x (dev %d) still registered after RemoveContainer", fs.fsid, fs.dev)
+		}
+	}
+}

@@ -130,6 +130,15 @@ type fsys struct {
 	owner   *container // mounted only in this container's mount namespace: resolved paths are its view
 	views   []*view    // container views of this host-visible filesystem, longest src first
 	marked  bool       // has a filesystem mark
+	// prefix, when set, is where mountFD's root is on the host: mountFD
+	// is a detached copy of the host's mount (open_tree), so that
+	// watching the filesystem never keeps the host from unmounting it,
+	// and resolved paths are below prefix.
+	prefix string
+	// forViews is set for a filesystem registered for containers' views
+	// (a host mount bind-mounted into a container): it is released when
+	// the last view goes.
+	forViews bool
 }
 
 type viewKind uint8
@@ -973,7 +982,7 @@ func (w *Watcher) object(fs *fsys, f *fid, pid uint32) (string, placed, bool) {
 		w.st.errors.Add(1)
 		return "", placed{}, false
 	}
-	q, where := w.place(fs, p, pid)
+	q, where := w.place(fs, fs.hostPath(p), pid)
 	return q, where, true
 }
 
@@ -994,10 +1003,25 @@ func (w *Watcher) dirPath(fs *fsys, f *fid) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	p = fs.hostPath(p)
 	if !deleted {
 		w.paths.put(w.keyBuf, p)
 	}
 	return p, nil
+}
+
+// hostPath is the path p of a file resolved through the filesystem's
+// mountFD, as the host sees it.
+func (fs *fsys) hostPath(p string) string {
+	switch {
+	case fs.prefix == "":
+		return p
+	case p == "/":
+		return fs.prefix
+	case fs.prefix == "/":
+		return p
+	}
+	return fs.prefix + p
 }
 
 // fdPath reads the path of an open descriptor from /proc/self/fd.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -63,6 +64,17 @@ type Options struct {
 	// Root is runc's state directory (--root); empty is runc's default,
 	// /run/runc.
 	Root string
+	// Mounts are added to the OCI config's mounts, each replacing a
+	// default mount at its destination.
+	Mounts []Mount
+}
+
+// Mount is an OCI mount of a container.
+type Mount struct {
+	Destination string   `json:"destination"`
+	Type        string   `json:"type"`
+	Source      string   `json:"source"`
+	Options     []string `json:"options,omitempty"`
 }
 
 // Container is a running (or exited) runc container.
@@ -337,6 +349,21 @@ func writeConfig(runc, bundle string, o Options) error {
 	}
 	if o.CgroupsPath != "" {
 		linux["cgroupsPath"] = o.CgroupsPath
+	}
+	if len(o.Mounts) > 0 {
+		// A mount given replaces the default one at its destination.
+		ms, _ := spec["mounts"].([]any)
+		kept := ms[:0]
+		for _, m := range ms {
+			d, _ := m.(map[string]any)["destination"].(string)
+			if !slices.ContainsFunc(o.Mounts, func(o Mount) bool { return o.Destination == d }) {
+				kept = append(kept, m)
+			}
+		}
+		for _, m := range o.Mounts {
+			kept = append(kept, m)
+		}
+		spec["mounts"] = kept
 	}
 	nss, _ := linux["namespaces"].([]any)
 	kept := nss[:0]
