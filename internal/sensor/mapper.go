@@ -185,9 +185,10 @@ func hostNamespaces(procRoot string) map[uint64]string {
 	return ns
 }
 
-// handle updates the process tree with r and returns its event. A
-// partial record carries only its kind, time, process id and own fields
-// (a file watcher's): the rest of its header comes from the tree.
+// handle updates the process tree with r and returns its event, or nil
+// for a record that is no event of its own. A partial record carries only
+// its kind, time, process id and own fields (a file watcher's): the rest
+// of its header comes from the tree.
 func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	m.stats.record(r.Kind)
 	m.expire(r.Time)
@@ -266,8 +267,8 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		if r.BeforeExec {
 			self = m.programBefore(pid, r.Time)
 		}
-		if info.ID != "" && r.File.Op != 0 && isFileKind(r.Kind) {
-			m.localize(r, pid, self)
+		if info.ID != "" && r.File.Op != 0 && isFileKind(r.Kind) && !m.localize(r, pid, self) {
+			return nil
 		}
 		id = m.syscallEvent(r, b)
 	}
@@ -349,34 +350,45 @@ func isFileKind(k kernel.Kind) bool {
 // where they are the host's (a file watcher's, for a container it could
 // not register in time): from the root directory the kernel reported at
 // the process's exec, found in the host's mount table. self is the
-// program the record is credited to (nil: the process's current one).
-func (m *mapper) localize(r *kernel.Record, pid int32, self *prog) {
+// program the record is credited to (nil: the process's current one). It
+// reports false for a record that is no event: overlayfs moving a copy up
+// from its work directory (a whiteout moved from there is the deletion of
+// a lower layer's file, and becomes an unlink).
+func (m *mapper) localize(r *kernel.Record, pid int32, self *prog) bool {
 	if m.mounts == nil {
-		return
+		return true
 	}
 	p := self
 	if p == nil {
 		tp, ok := m.tree.Get(pid)
 		if !ok {
-			return
+			return true
 		}
 		p = m.progOf(&tp)
 	}
 	if p.rootDev == 0 || p.rootPath == "" {
-		return // not known from an exec
+		return true // not known from an exec
 	}
 	f := &r.File
 	host, newHost := f.Path, f.NewPath
 	if f.HostPath != "" {
 		host, newHost = f.HostPath, f.HostNewPath
 	}
-	q, ok := m.mounts.Localize(host, p.rootDev, p.rootPath)
-	if !ok && !m.mounts.Known(p.rootDev) && m.mounts.Refresh() == nil {
-		// Mounted since the table was last read.
-		q, ok = m.mounts.Localize(host, p.rootDev, p.rootPath)
+	if !m.mounts.Known(p.rootDev) {
+		m.mounts.Refresh() // mounted since the table was last read
 	}
+	if r.Kind == kernel.KindRename && m.mounts.InWorkdir(host, p.rootDev) {
+		nq, ok := m.mounts.Localize(newHost, p.rootDev, p.rootPath)
+		var st unix.Stat_t
+		if !ok || unix.Lstat(newHost, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != 0 {
+			return false
+		}
+		r.Kind, f.Op, f.Path, f.NewPath, f.HostPath, f.HostNewPath, f.Deleted = kernel.KindUnlink, kernel.OpUnlink, nq, "", "", "", true
+		return true
+	}
+	q, ok := m.mounts.Localize(host, p.rootDev, p.rootPath)
 	if !ok {
-		return // already the container's path, or outside its root (a volume)
+		return true // already the container's path, or outside its root (a volume)
 	}
 	f.Path, f.HostPath = q, ""
 	if newHost != "" {
@@ -384,6 +396,7 @@ func (m *mapper) localize(r *kernel.Record, pid int32, self *prog) {
 			f.NewPath, f.HostNewPath = nq, ""
 		}
 	}
+	return true
 }
 
 // fillHeader completes a partial record from the process tree; it reports

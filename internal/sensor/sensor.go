@@ -329,7 +329,7 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 				if r.Kind == kernel.KindCgroup {
 					s.m.cgroupRecord(&r)
 				} else {
-					err = emit(s.m.handle(&r, false))
+					err = s.emit(s.m.handle(&r, false), emit)
 				}
 			}
 			if r.Time.After(s.kernelMark) {
@@ -344,6 +344,14 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 			return err
 		}
 	}
+}
+
+// emit passes an event on; a record that is no event (nil) is dropped.
+func (s *Sensor) emit(e *event.Event, emit func(*event.Event) error) error {
+	if e == nil {
+		return nil
+	}
+	return emit(e)
 }
 
 // maxHold bounds how long a partial source's record waits for the full
@@ -389,7 +397,7 @@ func (s *Sensor) drain(now time.Time, emit func(*event.Event) error, all bool) e
 			}
 		}
 		s.pendHead++
-		if err := emit(s.m.handle(r, true)); err != nil {
+		if err := s.emit(s.m.handle(r, true), emit); err != nil {
 			return err
 		}
 		*r = kernel.Record{}

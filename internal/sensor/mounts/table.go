@@ -158,6 +158,26 @@ func (t *Table) Localize(p string, dev uint64, root string) (string, bool) {
 	return best, bestLen >= 0
 }
 
+// InWorkdir reports whether host path p is in the work directory of the
+// overlay that is the root of a process (device dev, root "/"): overlayfs
+// prepares copies up and whiteouts there and moves them into the upper
+// directory, in the name of the process that caused them.
+func (t *Table) InWorkdir(p string, dev uint64) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, e := range t.byDev[dev] {
+		if e.FSType != "overlay" {
+			continue
+		}
+		if w, ok := Option(e.Super, "workdir"); ok {
+			if _, ok := Under(p, w); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // splitLower splits overlayfs's lowerdir option: directories separated by
 // ':' (escaped as "\:" within a name), the "::" data-only separator too.
 func splitLower(s string) []string {

@@ -53,6 +53,9 @@ func TestTableLocalize(t *testing.T) {
 			t.Errorf("Localize(%q, %d, %q) = %q %v, want %q %v", c.p, c.dev, c.root, got, ok, c.want, c.ok)
 		}
 	}
+	if !tb.InWorkdir("/var/lib/c/snapshots/3/work/work/#1", ovl) || tb.InWorkdir("/var/lib/c/snapshots/3/fs/x", ovl) || tb.InWorkdir("/var/lib/c/snapshots/3/work/x", ext4) {
+		t.Error("InWorkdir")
+	}
 	// The overlay is unmounted: known for the grace period, then not.
 	write(host)
 	now = now.Add(time.Second)
