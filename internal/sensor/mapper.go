@@ -267,7 +267,7 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		if r.BeforeExec {
 			self = m.programBefore(pid, r.Time)
 		}
-		if info.ID != "" && r.File.Op != 0 && isFileKind(r.Kind) && !m.localize(r, pid, self) {
+		if info.ID != "" && r.File.Op != 0 && isFileKind(r.Kind) && !m.localize(r, pid) {
 			return nil
 		}
 		id = m.syscallEvent(r, b)
@@ -349,23 +349,19 @@ func isFileKind(k kernel.Kind) bool {
 // localize puts a container process's file paths in the container's view
 // where they are the host's (a file watcher's, for a container it could
 // not register in time): from the root directory the kernel reported at
-// the process's exec, found in the host's mount table. self is the
-// program the record is credited to (nil: the process's current one). It
-// reports false for a record that is no event: overlayfs moving a copy up
-// from its work directory (a whiteout moved from there is the deletion of
-// a lower layer's file, and becomes an unlink).
-func (m *mapper) localize(r *kernel.Record, pid int32, self *prog) bool {
+// the process's last exec (the root is the process's, whatever program it
+// runs; a runtime's first program in the container ran before it changed
+// its root), found in the host's mount table. It reports false for a
+// record that is no event (overlayfs copying a directory up).
+func (m *mapper) localize(r *kernel.Record, pid int32) bool {
 	if m.mounts == nil {
 		return true
 	}
-	p := self
-	if p == nil {
-		tp, ok := m.tree.Get(pid)
-		if !ok {
-			return true
-		}
-		p = m.progOf(&tp)
+	tp, ok := m.tree.Get(pid)
+	if !ok {
+		return true
 	}
+	p := m.progOf(&tp)
 	if p.rootDev == 0 || p.rootPath == "" {
 		return true // not known from an exec
 	}
@@ -378,12 +374,25 @@ func (m *mapper) localize(r *kernel.Record, pid int32, self *prog) bool {
 		m.mounts.Refresh() // mounted since the table was last read
 	}
 	if r.Kind == kernel.KindRename && m.mounts.InWorkdir(host, p.rootDev) {
+		// overlayfs moving what it prepared into the upper directory: a
+		// whiteout is the deletion of a lower layer's file, a regular
+		// file the copy up of one about to be written (its write is not
+		// reported on its own: the container's new upper directory is
+		// watched only once the container is registered).
 		nq, ok := m.mounts.Localize(newHost, p.rootDev, p.rootPath)
 		var st unix.Stat_t
-		if !ok || unix.Lstat(newHost, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != 0 {
+		if !ok || unix.Lstat(newHost, &st) != nil {
 			return false
 		}
-		r.Kind, f.Op, f.Path, f.NewPath, f.HostPath, f.HostNewPath, f.Deleted = kernel.KindUnlink, kernel.OpUnlink, nq, "", "", "", true
+		switch {
+		case st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0:
+			r.Kind, f.Op, f.Deleted = kernel.KindUnlink, kernel.OpUnlink, true
+		case st.Mode&unix.S_IFMT == unix.S_IFREG:
+			r.Kind, f.Op, f.Flags, f.Inode = kernel.KindOpen, kernel.OpOpen, unix.O_WRONLY, st.Ino
+		default:
+			return false // a directory copied up
+		}
+		f.Path, f.NewPath, f.HostPath, f.HostNewPath = nq, "", "", ""
 		return true
 	}
 	q, ok := m.mounts.Localize(host, p.rootDev, p.rootPath)

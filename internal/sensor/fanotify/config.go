@@ -21,6 +21,17 @@ type Config struct {
 	// host and, inside each added container, as the container sees them.
 	// nil means DefaultSensitivePaths; an empty, non-nil slice reports none.
 	SensitivePaths []string
+	// ImageLayers are glob patterns (path.Match syntax, absolute) of the
+	// host directories that hold container root file systems: image
+	// layers and the directories containers' writes go to. The
+	// SensitivePaths found below each at start are marked, as the host
+	// sees them, so that a container running on one has its reads of them
+	// reported however briefly it lives (overlayfs reports a read of a
+	// lower layer's file to that file's marks). Later, any file the host
+	// makes whose path ends as a SensitivePaths pattern (an image layer
+	// being unpacked, a bundle's rootfs) is marked the same way. nil
+	// means DefaultImageLayers; an empty, non-nil slice scans none.
+	ImageLayers []string
 	// WriteDirs are glob patterns (path.Match syntax, absolute) of
 	// directories whose files are reported when closed after being open
 	// for writing: each matching directory gets an inode mark for its
@@ -75,6 +86,16 @@ type Config struct {
 	// PathCacheSize bounds the directory handle → path cache (it holds up
 	// to twice this many entries). 0 means 8192.
 	PathCacheSize int
+}
+
+// DefaultImageLayers are where the common runtimes keep image layers and
+// containers' writable layers: containerd's overlayfs snapshots (k3s's
+// too), podman's and CRI-O's storage, Docker's overlay2.
+var DefaultImageLayers = []string{
+	"/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs",
+	"/var/lib/rancher/k3s/agent/containerd/io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs",
+	"/var/lib/containers/storage/overlay/*/diff",
+	"/var/lib/docker/overlay2/*/diff",
 }
 
 // DefaultSensitivePaths are the files whose opens are reported by default.
@@ -161,6 +182,9 @@ func (c Config) withDefaults() Config {
 	if c.Paths == nil {
 		c.Paths = []string{"/"}
 	}
+	if c.ImageLayers == nil {
+		c.ImageLayers = DefaultImageLayers
+	}
 	if c.SensitivePaths == nil {
 		c.SensitivePaths = DefaultSensitivePaths
 	}
@@ -194,6 +218,9 @@ func (c Config) Validate() error {
 		if !strings.HasPrefix(p, "/") {
 			return fmt.Errorf("fanotify: Paths[%d] %q: not an absolute path", i, p)
 		}
+	}
+	if err := validateGlobs("ImageLayers", c.ImageLayers); err != nil {
+		return err
 	}
 	if err := validateGlobs("SensitivePaths", c.SensitivePaths); err != nil {
 		return err

@@ -392,3 +392,42 @@ func TestHostMountNotPinned(t *testing.T) {
 		}
 	}
 }
+
+// TestImageLayerSensitive reads a sensitive file in containers the watcher
+// was never told of: one on a rootfs laid out on the host after the
+// watcher started, one on an image layer that was there before (found by
+// Config.ImageLayers). Each read is reported, with the host's path.
+func TestImageLayerSensitive(t *testing.T) {
+	layers := t.TempDir()
+	before := filepath.Join(layers, "1", "fs")
+	runctest.BuildRootfs(t, before)
+	template := filepath.Join(t.TempDir(), "template")
+	runctest.BuildRootfs(t, template)
+	c := watch(t, Config{ImageLayers: []string{layers + "/*/fs"}}, func(r *kernel.Record) bool {
+		return strings.HasSuffix(r.File.Path, "/etc/shadow")
+	})
+	for _, tc := range []struct {
+		name   string
+		rootfs string
+	}{
+		{"image layer scanned at start", before},
+		{"rootfs made later", filepath.Join(t.TempDir(), "later")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.rootfs != before {
+				// By another process: the watcher ignores its own.
+				if out, err := exec.Command("cp", "-a", template, tc.rootfs).CombinedOutput(); err != nil {
+					t.Fatalf("cp: %v: %s", err, out)
+				}
+			}
+			ctr := runctest.Start(t, runctest.Options{Args: []string{"cat", "/etc/shadow"}, Rootfs: tc.rootfs})
+			if code := ctr.Wait(10 * time.Second); code != 0 {
+				t.Fatalf("exit %d: %s", code, ctr.Stderr())
+			}
+			want := filepath.Join(tc.rootfs, "etc", "shadow")
+			c.wait(t, "read of "+want, func(r *kernel.Record) bool {
+				return r.Kind == kernel.KindOpen && r.File.Path == want && r.File.Flags == unix.O_RDONLY
+			})
+		})
+	}
+}

@@ -148,6 +148,23 @@ func TestPatterns(t *testing.T) {
 	if got := dirPatterns(pats, "/home/bob/.ssh"); len(got) != 1 || got[0].glob != "/home/*/.ssh/id_rsa" {
 		t.Errorf("dirPatterns: %+v", got)
 	}
+	for _, tc := range []struct {
+		p  string
+		ok bool
+	}{
+		{"/tmp/b/rootfs/etc/shadow", true},
+		{"/var/lib/c/snapshots/3/fs/home/ann/.ssh/id_rsa", true},
+		{"/var/lib/c/snapshots/3/fs/etc/sudoers.d/ann", true},
+		{"/etc/shadow", false}, // a plain match, not an embedded one
+		{"/x/etc/shadow.bak", false},
+		{"/x/etcshadow/shadow", false},
+		{"/x/home/.ssh/id_rsa", false},
+	} {
+		name := tc.p[strings.LastIndexByte(tc.p, '/')+1:]
+		if got := embeddedMatches(pats, tc.p, []byte(name)); got != tc.ok {
+			t.Errorf("embeddedMatches(%s): %v, want %v", tc.p, got, tc.ok)
+		}
+	}
 }
 
 func TestValidate(t *testing.T) {

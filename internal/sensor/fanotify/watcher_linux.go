@@ -258,6 +258,7 @@ func Open(cfg Config) (*Watcher, error) {
 		}
 	}
 	w.scanSensitive(nil, "")
+	w.scanImageLayers()
 	w.scanWriteDirs(nil, "")
 	w.mu.Unlock()
 	return w, nil
@@ -1335,6 +1336,22 @@ func (w *Watcher) globSensitive(c *container, root string, p pattern) {
 	}
 }
 
+// scanImageLayers marks the sensitive files found in the image layers on
+// the host (Config.ImageLayers), with their host paths.
+func (w *Watcher) scanImageLayers() {
+	for _, g := range w.cfg.ImageLayers {
+		layers, _ := filepath.Glob(g)
+		for _, l := range layers {
+			for _, p := range w.pats {
+				files, _ := filepath.Glob(l + p.glob)
+				for _, f := range files {
+					w.markSensitive(nil, "", f)
+				}
+			}
+		}
+	}
+}
+
 // markSensDir marks a directory that holds or may hold sensitive files.
 func (w *Watcher) markSensDir(c *container, root, dir string) {
 	full := root + dir
@@ -1399,6 +1416,12 @@ func (w *Watcher) sensitiveEntry(dir *fid, name []byte, p string, c *container) 
 	}
 	if pathMatches(w.pats, p, name) {
 		w.markSensitive(c, root, p)
+	} else if c == nil && embeddedMatches(w.pats, p, name) {
+		// A root file system being laid out on the host (an image layer
+		// unpacked, a bundle's rootfs): marked before any container runs
+		// on it, with the host's path, which the consumer puts in the
+		// reading container's view.
+		w.markSensitive(nil, "", p)
 	}
 	if ds, ok := w.sensDirs[dir.key()]; ok {
 		// A directory of sensitive files changed (a Kubernetes secret's

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ type Table struct {
 type entry struct {
 	Mount
 	gone time.Time // zero while mounted
+	// layers are an overlay's upper and lower directories, symbolic
+	// links resolved (podman names lower layers by links).
+	layers []string
 }
 
 // NewTable reads file (the host's /proc/self/mountinfo, or
@@ -79,7 +83,13 @@ func (t *Table) Refresh() error {
 	t.raw = string(data)
 	seen := make(map[uint64][]entry, len(t.byDev))
 	for _, m := range ms {
-		seen[m.Dev] = append(seen[m.Dev], entry{Mount: m})
+		e := entry{Mount: m}
+		if old, ok := t.find(m); ok {
+			e.layers = old.layers
+		} else if m.FSType == "overlay" {
+			e.layers = overlayLayers(m.Super)
+		}
+		seen[m.Dev] = append(seen[m.Dev], e)
 	}
 	// Mounts gone since the last read are kept for the grace period.
 	for dev, old := range t.byDev {
@@ -97,6 +107,35 @@ func (t *Table) Refresh() error {
 	}
 	t.byDev = seen
 	return nil
+}
+
+// find returns the table's entry of a mount still listed. Called with mu
+// held.
+func (t *Table) find(m Mount) (entry, bool) {
+	for _, e := range t.byDev[m.Dev] {
+		if e.gone.IsZero() && e.Root == m.Root && e.Point == m.Point && e.Super == m.Super {
+			return e, true
+		}
+	}
+	return entry{}, false
+}
+
+// overlayLayers returns an overlay's upper and lower directories from its
+// super options, symbolic links resolved.
+func overlayLayers(super string) []string {
+	var dirs []string
+	if up, ok := Option(super, "upperdir"); ok {
+		dirs = append(dirs, up)
+	}
+	if low, ok := Option(super, "lowerdir"); ok {
+		dirs = append(dirs, splitLower(low)...)
+	}
+	for i, d := range dirs {
+		if r, err := filepath.EvalSymlinks(d); err == nil {
+			dirs[i] = r
+		}
+	}
+	return dirs
 }
 
 func containsMount(es []entry, m Mount) bool {
@@ -146,13 +185,8 @@ func (t *Table) Localize(p string, dev uint64, root string) (string, bool) {
 		if e.FSType != "overlay" || root != "/" || e.Root != "/" {
 			continue
 		}
-		if up, ok := Option(e.Super, "upperdir"); ok {
-			try(up)
-		}
-		if low, ok := Option(e.Super, "lowerdir"); ok {
-			for _, l := range splitLower(low) {
-				try(l)
-			}
+		for _, d := range e.layers {
+			try(d)
 		}
 	}
 	return best, bestLen >= 0

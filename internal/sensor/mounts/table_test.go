@@ -3,6 +3,7 @@ package mounts
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,6 +78,34 @@ func TestTableLocalize(t *testing.T) {
 	write("garbage\n")
 	if err := tb.Refresh(); err == nil || tb.Errors() != 1 || !tb.Known(ext4) {
 		t.Errorf("malformed file: %v, errors %d", err, tb.Errors())
+	}
+}
+
+// TestTableLinkedLayers: podman names an overlay's lower layers by
+// symbolic links; a path in a layer is found by its real path.
+func TestTableLinkedLayers(t *testing.T) {
+	dir := t.TempDir()
+	layer := filepath.Join(dir, "overlay", "abc", "diff")
+	if err := os.MkdirAll(layer, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "overlay", "l"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../abc/diff", filepath.Join(dir, "overlay", "l", "XYZ")); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "mountinfo")
+	line := "90 27 0:77 / /m rw - overlay overlay rw,lowerdir=" + dir + "/overlay/l/XYZ,upperdir=" + dir + "/up,workdir=" + dir + "/work\n"
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(line, `\n`, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := NewTable(file, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := tb.Localize(layer+"/etc/shadow", Mkdev(0, 77), "/"); !ok || got != "/etc/shadow" {
+		t.Errorf("Localize through a linked lower layer: %q %v", got, ok)
 	}
 }
 

@@ -64,6 +64,10 @@ type Options struct {
 	// Root is runc's state directory (--root); empty is runc's default,
 	// /run/runc.
 	Root string
+	// Rootfs, when set, is an existing root file system directory the
+	// container runs on (BuildRootfs makes one), instead of one built in
+	// the bundle; Files are not written to it.
+	Rootfs string
 	// Mounts are added to the OCI config's mounts, each replacing a
 	// default mount at its destination.
 	Mounts []Mount
@@ -245,7 +249,10 @@ func Start(t testing.TB, o Options) *Container {
 		errPath: filepath.Join(bundle, "stderr"),
 		done:    make(chan struct{}),
 	}
-	if err := buildRootfs(c.Rootfs, busybox); err != nil {
+	if o.Rootfs != "" {
+		c.Rootfs = o.Rootfs
+		o.Files = nil
+	} else if err := buildRootfs(c.Rootfs, busybox); err != nil {
 		t.Fatalf("runctest: building rootfs for %s: %v", o.ID, err)
 	}
 	for p, data := range o.Files {
@@ -342,6 +349,9 @@ func writeConfig(runc, bundle string, o Options) error {
 	proc["cwd"] = cwd
 	proc["user"] = map[string]any{"uid": o.UID, "gid": o.GID}
 	root["path"] = "rootfs"
+	if o.Rootfs != "" {
+		root["path"] = o.Rootfs
+	}
 	root["readonly"] = o.ReadOnly
 	spec["hostname"] = "runctest"
 	if len(o.Annotations) > 0 {
