@@ -170,6 +170,17 @@ type ContainerFields struct {
 	ContainerName string
 	ContainerID   string
 	Runtime       string
+
+	// The runtime sensor's view of a container: the image as its runtime
+	// knows it and the Kubernetes pod it belongs to (also in Image,
+	// ImageDigest, Namespace, Workload and ContainerName, the fields the
+	// cloud and audit logs share).
+	ContainerImage       string
+	ContainerImageDigest string
+	K8sNamespace         string
+	K8sPodName           string
+	K8sPodUID            string
+	K8sContainerName     string
 }
 
 // ProcessFields describe the process behind a runtime sensor event.

@@ -72,6 +72,8 @@ type attackRun struct {
 	overlay bool   // the container runs on an overlay root
 	image   string // the image reference events must carry ("" for none)
 	digest  string // and its digest
+	pod     *runtimetest.Pod // the container's pod (CRI)
+	ctrName string           // and its name there
 }
 
 // checkAttacks checks every container's events (events: all the sensor
@@ -94,8 +96,8 @@ func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.E
 				t.Errorf("container %s (slow %v): %v", r.id, r.slow, err)
 				continue
 			}
-			if k := a.Events[len(a.Events)-1].Container; k.Runtime != r.runtime {
-				t.Errorf("container %s: alert %q runtime %q, want %q", r.id, title, k.Runtime, r.runtime)
+			if k := a.Events[len(a.Events)-1].Container; k.Runtime != r.runtime || k.ContainerImage != r.image || k.ContainerImageDigest != r.digest {
+				t.Errorf("container %s: alert %q runtime %q image %q %q, want %q %q %q", r.id, title, k.Runtime, k.ContainerImage, k.ContainerImageDigest, r.runtime, r.image, r.digest)
 			}
 		}
 	}
@@ -108,8 +110,11 @@ func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.E
 			k := e.Container
 			if k == nil || k.ContainerID != r.id || k.Runtime != r.runtime {
 				t.Errorf("container %s (slow %v): event %s attributed to %+v, want %s", r.id, r.slow, event.AppendJSON(nil, e, false), k, r.runtime)
-			} else if r.image != "" && (k.Image != r.image || k.ImageDigest != r.digest) {
-				t.Errorf("container %s: event %s image %q %q, want %q %q", r.id, e.EventName, k.Image, k.ImageDigest, r.image, r.digest)
+			} else if r.image != "" && (k.ContainerImage != r.image || k.ContainerImageDigest != r.digest || k.Image != r.image || k.ImageDigest != r.digest) {
+				t.Errorf("container %s (slow %v): event %s %s: image %q %q, want %q %q", r.id, r.slow, e.EventName, e.Proc.CommandLine, k.ContainerImage, k.ContainerImageDigest, r.image, r.digest)
+			} else if p := r.pod; p != nil && (k.K8sNamespace != p.Namespace || k.K8sPodName != p.Name || k.K8sPodUID != p.UID || k.K8sContainerName != r.ctrName || k.Workload != "pods/"+p.Name) {
+				t.Errorf("container %s (slow %v): event %s: pod %q/%q uid %q container %q, want %q/%q uid %q container %q",
+					r.id, r.slow, e.EventName, k.K8sNamespace, k.K8sPodName, k.K8sPodUID, k.K8sContainerName, p.Namespace, p.Name, p.UID, r.ctrName)
 			}
 			if e.EventName == "execve" {
 				execs[e.Proc.Path] = true
@@ -220,7 +225,8 @@ func TestContainerdContainers(t *testing.T) {
 		id := fmt.Sprintf("ctr-%d-%d", time.Now().UnixNano()%1e6, i)
 		h.watch(id)
 		k := ctrd.Run(t, runtimetest.Options{ID: id, Args: attackScript(port, slow)})
-		runs = append(runs, attackRun{id: id, pid: k.PID, runtime: "containerd", slow: slow, overlay: true})
+		runs = append(runs, attackRun{id: id, pid: k.PID, runtime: "containerd", slow: slow, overlay: true,
+			image: runtimetest.BusyboxRef, digest: ctrd.Images.Busybox.Digest})
 		tasks = append(tasks, k)
 		if !slow {
 			if code := k.Wait(30 * time.Second); code != 0 {
@@ -250,7 +256,8 @@ func TestCRIContainers(t *testing.T) {
 		pod := ctrd.RunPod(t, runtimetest.PodOptions{NoContainer: true})
 		c := pod.StartContainer(t, runtimetest.ContainerOptions{Name: fmt.Sprintf("attack-%d", i), Args: attackScript(port, slow)})
 		h.watch(c.ID)
-		runs = append(runs, attackRun{id: c.ID, pid: c.PID, runtime: "containerd", slow: slow, overlay: true})
+		runs = append(runs, attackRun{id: c.ID, pid: c.PID, runtime: "containerd", slow: slow, overlay: true,
+			image: runtimetest.BusyboxRef, digest: ctrd.Images.Busybox.Digest, pod: pod, ctrName: c.Name})
 		if code := c.Wait(t, 30*time.Second); code != 0 {
 			t.Fatalf("container %s exited %d: %s", c.ID, code, c.Logs())
 		}
@@ -263,7 +270,9 @@ func TestCRIContainers(t *testing.T) {
 // the sensor.
 func TestPodmanContainers(t *testing.T) {
 	pm := runtimetest.StartPodman(t)
-	h := ownHarness(t, runtimeConfig(nil, pm))
+	cfg := runtimeConfig(nil, pm)
+	cfg.Container.DockerSockets = []string{pm.Service(t)}
+	h := ownHarness(t, cfg)
 	port := shellListener(t)
 	stop := h.record()
 	var runs []attackRun
@@ -271,7 +280,8 @@ func TestPodmanContainers(t *testing.T) {
 		slow := i%2 == 1
 		k := pm.Run(t, runtimetest.Options{Args: attackScript(port, slow)})
 		h.watch(k.ID)
-		runs = append(runs, attackRun{id: k.ID, pid: k.PID, runtime: "podman", slow: slow, overlay: true})
+		runs = append(runs, attackRun{id: k.ID, pid: k.PID, runtime: "podman", slow: slow, overlay: true,
+			image: runtimetest.BusyboxRef, digest: pm.Images.Busybox.Digest})
 		if code := k.Wait(30 * time.Second); code != 0 {
 			t.Fatalf("container %s exited %d: %s", k.ID, code, k.Stderr())
 		}
@@ -285,12 +295,14 @@ func TestPodmanContainers(t *testing.T) {
 func runtimeConfig(ctrd *runtimetest.Containerd, pm *runtimetest.Podman) Config {
 	var cfg Config
 	cfg.Container.CRISockets = []string{}
+	cfg.Container.ContainerdSockets = []string{}
 	cfg.Container.DockerSockets = []string{}
 	cfg.Container.RuncRoots = []string{}
 	// The images were imported before the sensor started.
 	cfg.Files.ImageLayers = []string{}
 	if ctrd != nil {
 		cfg.Container.CRISockets = []string{ctrd.Socket}
+		cfg.Container.ContainerdSockets = []string{ctrd.Socket}
 		cfg.Container.RuncRoots = []string{ctrd.RuncRoot + "/" + runtimetest.CRINamespace, ctrd.RuncRoot + "/" + runtimetest.CtrNamespace}
 		cfg.Files.ImageLayers = append(cfg.Files.ImageLayers, ctrd.Root+"/io.containerd.snapshotter.v1.overlayfs/snapshots/*/fs")
 	}

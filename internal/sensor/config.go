@@ -39,6 +39,13 @@ type Config struct {
 	// Passwd is the host's user database, for src_user; default
 	// /etc/passwd.
 	Passwd string
+	// MetadataWait is how long a container's events wait for what its
+	// runtime says of it (image, digest, pod) when the first lookup is
+	// still under way, so that the events of a container that lives a
+	// few milliseconds carry them too. The container's other events wait
+	// behind them, in order; other containers' and the host's do not.
+	// 0 means 500 ms; negative never waits.
+	MetadataWait time.Duration
 	// Logger receives problems met on the way (malformed /proc files,
 	// failed metadata lookups); default slog.Default().
 	Logger *slog.Logger
@@ -73,6 +80,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.MetadataWait == 0 {
+		c.MetadataWait = 500 * time.Millisecond
 	}
 	if c.Tree.ProcRoot == "" {
 		c.Tree.ProcRoot = c.ProcRoot

@@ -109,6 +109,8 @@ type mapper struct {
 	pods      map[*container.Metadata]string
 	lin       []proctree.Process
 	buf       []byte
+	// last is the attribution of the record handle last mapped.
+	last container.Info
 
 	stats *counters
 }
@@ -192,6 +194,7 @@ func hostNamespaces(procRoot string) map[uint64]string {
 func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	m.stats.record(r.Kind)
 	m.expire(r.Time)
+	m.last = container.Info{}
 	known := true
 	if partial {
 		known = m.fillHeader(r)
@@ -812,7 +815,14 @@ func (m *mapper) container(r *kernel.Record) container.Info {
 // and what its runtime says of it, or runtime "host" for a host process.
 // An unresolved record gets none.
 func (m *mapper) fillContainer(b *block, info container.Info) {
-	k := &b.k
+	if m.setContainer(&b.k, info) {
+		b.e.Container = &b.k
+	}
+	m.last = info
+}
+
+// setContainer fills k from info; false when the record is unresolved.
+func (m *mapper) setContainer(k *event.ContainerFields, info container.Info) bool {
 	switch {
 	case info.Host():
 		k.Runtime = "host"
@@ -821,16 +831,22 @@ func (m *mapper) fillContainer(b *block, info container.Info) {
 		if info.Runtime != container.RuntimeUnknown {
 			k.Runtime = info.Runtime.String()
 		}
+		k.K8sPodUID = info.PodUID
 		if md := m.metaOf(info); md != nil {
 			k.ContainerName, k.Image, k.ImageDigest, k.Namespace = md.Name, md.Image, md.ImageDigest, md.PodNamespace
+			k.ContainerImage, k.ContainerImageDigest = md.Image, md.ImageDigest
 			if md.PodName != "" {
 				k.Workload = m.pod(md)
+				k.K8sNamespace, k.K8sPodName, k.K8sContainerName = md.PodNamespace, md.PodName, md.Name
+				if md.PodUID != "" {
+					k.K8sPodUID = md.PodUID
+				}
 			}
 		}
 	default:
-		return
+		return false
 	}
-	b.e.Container = k
+	return true
 }
 
 func (m *mapper) pod(md *container.Metadata) string {

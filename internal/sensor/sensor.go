@@ -98,16 +98,33 @@ type Sensor struct {
 	pendHead   int
 	kernelMark time.Time
 	latency    time.Duration
+	// held are the events waiting for their container's metadata
+	// (Config.MetadataWait), by container, in order; heldN counts them.
+	held  map[*container.Container]*heldEvents
+	heldN int
 
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// heldEvents are one container's events waiting for its metadata.
+type heldEvents struct {
+	info   container.Info
+	since  time.Time
+	events []*event.Event
+}
+
+// maxHeld bounds the events waiting for metadata.
+const maxHeld = 1 << 16
 
 // counters are the Sensor's counts, read by Stats while Run goes on.
 type counters struct {
 	records    [64]atomic.Uint64 // by kernel.Kind
 	events     [numEvents]atomic.Uint64
 	unresolved atomic.Uint64
+	// heldEvents counts events that waited for their container's
+	// metadata, heldTimeouts the containers whose wait ran out.
+	heldEvents, heldTimeouts atomic.Uint64
 }
 
 func (c *counters) record(k kernel.Kind) {
@@ -207,7 +224,8 @@ func newSensor(cfg Config, inputs []*input) (*Sensor, error) {
 		attr.Close()
 		return nil, fmt.Errorf("sensor: %w", err)
 	}
-	s := &Sensor{cfg: cfg, inputs: inputs, tree: tree, attr: attr, seeded: n, latency: cfg.Kernel.MaxLatency}
+	s := &Sensor{cfg: cfg, inputs: inputs, tree: tree, attr: attr, seeded: n, latency: cfg.Kernel.MaxLatency,
+		held: map[*container.Container]*heldEvents{}}
 	if s.latency <= 0 {
 		s.latency = 20 * time.Millisecond // the kernel sensor's default
 	}
@@ -279,10 +297,14 @@ func (s *Sensor) Run(ctx context.Context, emit func(*event.Event) error) error {
 		return err
 	default:
 	}
-	// What the partial sources read last is handed out too.
+	// What the partial sources read last is handed out too, and what
+	// waits for metadata.
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.drain(time.Now(), emit, true)
+	if err := s.drain(time.Now(), emit, true); err != nil {
+		return err
+	}
+	return s.release(time.Now(), emit, true)
 }
 
 // read handles one source's records until it ends.
@@ -346,12 +368,56 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 	}
 }
 
-// emit passes an event on; a record that is no event (nil) is dropped.
+// emit passes on the event of the record just mapped; a record that is no
+// event (nil) is dropped. The event of a container whose metadata lookup
+// is under way waits for it (Config.MetadataWait), and so do the
+// container's events after it. Called with mu held.
 func (s *Sensor) emit(e *event.Event, emit func(*event.Event) error) error {
 	if e == nil {
 		return nil
 	}
+	info := s.m.last
+	if c := info.Container; c != nil && s.cfg.MetadataWait > 0 && e.Container != nil {
+		h := s.held[c]
+		if h == nil && c.Pending() {
+			h = &heldEvents{info: info, since: time.Now()}
+			s.held[c] = h
+		}
+		if h != nil {
+			h.events = append(h.events, e)
+			s.heldN++
+			s.stats.heldEvents.Add(1)
+			if s.heldN > maxHeld {
+				return s.release(time.Now(), emit, true)
+			}
+			return nil
+		}
+	}
 	return emit(e)
+}
+
+// release hands out the held events of the containers whose metadata has
+// come or whose wait ran out (all of them with all), filling in what the
+// runtime said. Called with mu held.
+func (s *Sensor) release(now time.Time, emit func(*event.Event) error, all bool) error {
+	for c, h := range s.held {
+		timedOut := now.Sub(h.since) >= s.cfg.MetadataWait
+		if !all && c.Pending() && !timedOut {
+			continue
+		}
+		if timedOut && c.Pending() {
+			s.stats.heldTimeouts.Add(1)
+		}
+		delete(s.held, c)
+		s.heldN -= len(h.events)
+		for _, e := range h.events {
+			s.m.setContainer(e.Container, h.info)
+			if err := emit(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // maxHold bounds how long a partial source's record waits for the full
@@ -426,6 +492,9 @@ func (s *Sensor) tick(ctx context.Context, emit func(*event.Event) error) error 
 			var err error
 			if s.pendHead < len(s.pending) {
 				err = s.drain(now, emit, false)
+			}
+			if err == nil && len(s.held) > 0 {
+				err = s.release(now, emit, false)
 			}
 			if now.Sub(lastReap) >= time.Second {
 				lastReap = now
@@ -506,22 +575,28 @@ type Stats struct {
 	// Unresolved counts records whose cgroup was not (yet) attributed to
 	// the host or a container.
 	Unresolved uint64
-	Tree       proctree.Stats
-	Container  container.Stats
+	// MetadataHeld counts events that waited for their container's
+	// metadata (Config.MetadataWait); MetadataTimeouts the containers
+	// whose events went out without it, the wait having run out.
+	MetadataHeld, MetadataTimeouts uint64
+	Tree                           proctree.Stats
+	Container                      container.Stats
 }
 
 // Stats returns the counters; it is safe to call while Run goes on.
 func (s *Sensor) Stats() Stats {
 	st := Stats{
-		Events:       map[string]uint64{},
-		Records:      map[string]uint64{},
-		Lost:         map[string]map[string]uint64{},
-		Suppressed:   map[string]map[string]uint64{},
-		DecodeErrors: map[string]uint64{},
-		ReadErrors:   map[string]uint64{},
-		Unresolved:   s.stats.unresolved.Load(),
-		Tree:         s.tree.Stats(),
-		Container:    s.attr.Stats(),
+		Events:           map[string]uint64{},
+		Records:          map[string]uint64{},
+		Lost:             map[string]map[string]uint64{},
+		Suppressed:       map[string]map[string]uint64{},
+		DecodeErrors:     map[string]uint64{},
+		ReadErrors:       map[string]uint64{},
+		Unresolved:       s.stats.unresolved.Load(),
+		MetadataHeld:     s.stats.heldEvents.Load(),
+		MetadataTimeouts: s.stats.heldTimeouts.Load(),
+		Tree:             s.tree.Stats(),
+		Container:        s.attr.Stats(),
 	}
 	for i := range s.stats.events {
 		if n := s.stats.events[i].Load(); n > 0 {

@@ -39,6 +39,11 @@ type Config struct {
 	// Default: /run/containerd/containerd.sock, /run/crio/crio.sock,
 	// /run/cri-dockerd.sock.
 	CRISockets []string
+	// ContainerdSockets are containerd API sockets (for containers made
+	// with ctr, nerdctl and the like, which the CRI does not know); the
+	// first that exists is used. Default: /run/containerd/containerd.sock,
+	// /run/k3s/containerd/containerd.sock.
+	ContainerdSockets []string
 	// DockerSockets are Docker Engine API sockets (podman's compatible
 	// socket too), asked in order. Default: /var/run/docker.sock,
 	// /run/podman/podman.sock.
@@ -88,6 +93,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.CRISockets == nil {
 		c.CRISockets = []string{"/run/containerd/containerd.sock", "/run/crio/crio.sock", "/run/cri-dockerd.sock"}
+	}
+	if c.ContainerdSockets == nil {
+		c.ContainerdSockets = []string{"/run/containerd/containerd.sock", "/run/k3s/containerd/containerd.sock"}
 	}
 	if c.DockerSockets == nil {
 		c.DockerSockets = []string{"/var/run/docker.sock", "/run/podman/podman.sock"}
@@ -189,6 +197,7 @@ type Attributor struct {
 	cfg    Config
 	boot   time.Time
 	cri    *criClient
+	ctrd   *containerdClient
 	docker *dockerClient
 	sem    chan struct{}
 	ctx    context.Context
@@ -277,6 +286,7 @@ func New(cfg Config) (*Attributor, error) {
 		cfg:        cfg,
 		boot:       bootTime(),
 		cri:        &criClient{sockets: cfg.CRISockets},
+		ctrd:       &containerdClient{sockets: cfg.ContainerdSockets},
 		docker:     newDockerClient(cfg.DockerSockets),
 		sem:        make(chan struct{}, cfg.MaxLookups),
 		ctx:        ctx,
@@ -298,6 +308,7 @@ func (a *Attributor) Close() error {
 	a.cancel()
 	a.wg.Wait()
 	a.cri.close()
+	a.ctrd.close()
 	a.docker.close()
 	return nil
 }
@@ -765,8 +776,14 @@ func (a *Attributor) metadata(ctx context.Context, c *Container) (*Metadata, err
 	type source func(context.Context, string) (*Metadata, error)
 	cri := source(a.cri.status)
 	docker := source(a.docker.inspect)
+	ctrd := source(func(ctx context.Context, id string) (*Metadata, error) {
+		return a.ctrd.container(ctx, id, containerdNamespace(c.CgroupPath))
+	})
 	if len(a.cfg.CRISockets) == 0 {
 		cri = nil
+	}
+	if len(a.cfg.ContainerdSockets) == 0 {
+		ctrd = nil
 	}
 	if len(a.cfg.DockerSockets) == 0 {
 		docker = nil
@@ -777,10 +794,12 @@ func (a *Attributor) metadata(ctx context.Context, c *Container) (*Metadata, err
 		sources = []source{docker, cri}
 	case RuntimePodman:
 		sources = []source{docker}
-	case RuntimeContainerd, RuntimeCRIO, RuntimeCRI:
+	case RuntimeContainerd:
+		sources = []source{cri, ctrd}
+	case RuntimeCRIO, RuntimeCRI:
 		sources = []source{cri}
 	case RuntimeUnknown:
-		sources = []source{cri, docker}
+		sources = []source{cri, ctrd, docker}
 	}
 	var m *Metadata
 	var errs []error
@@ -820,6 +839,20 @@ func (a *Attributor) metadata(ctx context.Context, c *Container) (*Metadata, err
 		m.PodUID = c.PodUID
 	}
 	return m, nil
+}
+
+// containerdNamespace is the containerd namespace a cgroup path names:
+// containerd's default cgroup for a container is /<namespace>/<id>.
+func containerdNamespace(path string) string {
+	rest, ok := strings.CutPrefix(path, "/")
+	if !ok {
+		return ""
+	}
+	ns, id, ok := strings.Cut(rest, "/")
+	if !ok || strings.Contains(id, "/") {
+		return ""
+	}
+	return ns
 }
 
 func firstNonEmpty(a, b string) string {

@@ -310,7 +310,7 @@ func TestCRIMetadata(t *testing.T) {
 	want := Metadata{Source: "cri", Name: "web", Image: "docker.io/library/nginx:1.27", ImageID: "sha256:" + id1,
 		ImageDigest: "sha256:" + id2, PodName: "web-7d4b9", PodNamespace: "shop", PodUID: uid, InitPID: 4242}
 	got := *m
-	got.Labels, got.Annotations, got.Created, got.Started = nil, nil, time.Time{}, time.Time{}
+	got.Labels, got.Annotations, got.Created, got.Started, got.sandboxID = nil, nil, time.Time{}, time.Time{}, ""
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("metadata\n got %+v\nwant %+v", got, want)
 	}

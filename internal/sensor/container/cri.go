@@ -109,6 +109,17 @@ func (c *criClient) status(ctx context.Context, id string) (*Metadata, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CRI %s: ContainerStatus %s: %w", path, id, err)
 	}
+	if m.PodName == "" && m.sandboxID != "" {
+		// A container made by a CRI client that does not label it as the
+		// kubelet does: its sandbox names the pod.
+		if sb, err := client.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: m.sandboxID}); err == nil {
+			md := sb.GetStatus().GetMetadata()
+			m.PodName, m.PodNamespace = md.GetName(), md.GetNamespace()
+			if m.PodUID == "" {
+				m.PodUID = md.GetUid()
+			}
+		}
+	}
 	if resp.Status.Id != "" && resp.Status.Id != id && !strings.HasPrefix(resp.Status.Id, id) {
 		return nil, fmt.Errorf("CRI %s: ContainerStatus %s answered for container %q", path, id, truncate(resp.Status.Id))
 	}
@@ -141,26 +152,27 @@ func criMetadata(resp *runtimeapi.ContainerStatusResponse) (*Metadata, error) {
 	if m.ImageID == "" && strings.HasPrefix(st.GetImageRef(), "sha256:") {
 		m.ImageID = st.GetImageRef()
 	}
-	// containerd and CRI-O put the pid in the verbose info's JSON.
+	// containerd and CRI-O put the pid and the sandbox in the verbose
+	// info's JSON.
 	if info, ok := resp.GetInfo()["info"]; ok {
 		var v struct {
-			Pid int `json:"pid"`
+			Pid       int    `json:"pid"`
+			SandboxID string `json:"sandboxID"`
 		}
 		if err := json.Unmarshal([]byte(info), &v); err == nil {
-			m.InitPID = v.Pid
+			m.InitPID, m.sandboxID = v.Pid, v.SandboxID
 		}
 	}
 	return m, nil
 }
 
-// digestOf takes the "sha256:…" digest from an image reference
-// ("repo@sha256:…" or a bare digest).
+// digestOf takes the manifest digest from an image reference
+// ("repo@sha256:…"). A bare "sha256:…" is not one: containerd gives the
+// image id (its config's digest) there when it knows the image by no
+// repository digest.
 func digestOf(ref string) string {
 	if i := strings.LastIndexByte(ref, '@'); i >= 0 {
 		return ref[i+1:]
-	}
-	if strings.HasPrefix(ref, "sha256:") {
-		return ref
 	}
 	return ""
 }

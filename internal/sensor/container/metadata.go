@@ -9,9 +9,13 @@ import (
 // Metadata is what the container's runtime says about it. Fields a source
 // does not give are empty.
 type Metadata struct {
-	// Source names where the metadata came from: "cri", "docker" or
-	// "runc"; empty when no source answered (then Err says why).
+	// Source names where the metadata came from: "cri", "containerd",
+	// "docker" or "runc"; empty when no source answered (then Err says
+	// why).
 	Source string
+	// Namespace is the containerd namespace the container is in (source
+	// "containerd").
+	Namespace string
 	// Name is the container's name (the runtime's, or Kubernetes' for
 	// a CRI container).
 	Name string
@@ -42,6 +46,8 @@ type Metadata struct {
 	Started time.Time
 	// Err is why no source (or not every source tried) answered.
 	Err error
+
+	sandboxID string // the CRI pod sandbox, when the runtime tells
 }
 
 // TimeSource says where a container's start time came from.
@@ -96,6 +102,16 @@ func newContainer(rt Runtime, id, podUID, path string) *Container {
 // is pending. After a failed lookup it has Err set and is replaced when a
 // later retry succeeds.
 func (c *Container) Metadata() *Metadata { return c.meta.Load() }
+
+// Pending reports whether the first metadata lookup is still under way.
+func (c *Container) Pending() bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+		return true
+	}
+}
 
 // Done is closed when the first metadata lookup has finished, whether or
 // not it found anything.

@@ -282,10 +282,20 @@ func (c *Containerd) waitTask(id string, pid int, timeout time.Duration) (int, e
 	}
 }
 
-// deleteTask deletes a task (killing it) and its container.
+// deleteTask deletes a task (killing it) and its container. A task whose
+// shim goes away as it is deleted (it exited meanwhile: "ttrpc: closed")
+// is asked again.
 func (c *Containerd) deleteTask(t testing.TB, k *Task) {
-	if _, err := c.Ctr(CtrNamespace, "tasks", "delete", "--force", k.ID); err != nil && !strings.Contains(err.Error(), "not found") {
-		t.Errorf("runtimetest: %v", err)
+	for try := 1; ; try++ {
+		_, err := c.Ctr(CtrNamespace, "tasks", "delete", "--force", k.ID)
+		if err == nil || strings.Contains(err.Error(), "not found") {
+			break
+		}
+		if !strings.Contains(err.Error(), "ttrpc: closed") || try == 5 {
+			t.Errorf("runtimetest: %v", err)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	k.waitClient(10 * time.Second)
 	if _, err := c.Ctr(CtrNamespace, "containers", "delete", k.ID); err != nil && !strings.Contains(err.Error(), "not found") {

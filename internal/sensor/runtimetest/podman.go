@@ -3,12 +3,14 @@ package runtimetest
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,4 +250,46 @@ func removeBlobInfoCache(t testing.TB) {
 		return
 	}
 	os.RemoveAll(varLibContainers)
+}
+
+// Service starts podman's Docker-compatible API service (`podman system
+// service`) on a socket in Dir, with this instance's flags, and returns
+// the socket's path once it answers; the service is stopped when the test
+// ends.
+func (p *Podman) Service(t testing.TB) string {
+	t.Helper()
+	sock := filepath.Join(p.Dir, "podman.sock")
+	cmd := exec.Command(p.podman, append(append([]string{}, p.flags...), "system", "service", "--time", "0", "unix://"+sock)...)
+	cmd.Env = append(os.Environ(), p.env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("runtimetest: starting podman system service: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
+			return sock
+		}
+		select {
+		case <-done:
+			t.Fatalf("runtimetest: podman system service exited: %s", stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runtimetest: podman system service: no socket within 20s: %s", stderr.String())
+		}
+	}
 }
