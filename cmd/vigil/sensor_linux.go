@@ -161,6 +161,7 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 	defer s.Close()
 	logHooks(log, s.Hooks())
 	logFiles(log, s)
+	hookIdle := ruleCoverage(log, g.Rules(), s.EventCoverage())
 	log.Info("process tree seeded from /proc", "processes", s.Seeded())
 
 	m := newSensorMetrics(s)
@@ -233,7 +234,7 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 		werr = err
 	}
 	mu.Unlock()
-	writeSensorSummary(stderr, s.Stats(), g.Stats())
+	writeSensorSummary(stderr, s.Stats(), g.Stats(), hookIdle)
 	if werr != nil {
 		return exitError{code: 2, msg: "writing output: " + werr.Error()}
 	}
@@ -304,8 +305,50 @@ func executable() string {
 	return "vigil"
 }
 
-// writeSensorSummary prints what the sensor saw and the rules raised.
-func writeSensorSummary(w io.Writer, st sensor.Stats, gs detect.Stats) {
+// ruleCoverage checks which rules can fire with the active hooks: a rule
+// whose events (by its logsource or its event_name values) none of the
+// active hooks produce is idle, and one whose events they produce only in
+// part is logged with what is missed. It returns the idle rules' count.
+func ruleCoverage(log *slog.Logger, rules []*detect.Rule, cov map[string]sensor.Coverage) int {
+	idle := 0
+	for _, r := range rules {
+		names, ok := r.EventNames()
+		if !ok {
+			continue
+		}
+		var whyIdle, partial []string
+		produced, sensorRule := false, false
+		for _, n := range names {
+			c, ok := cov[strings.ToLower(n)]
+			if !ok {
+				continue // not one of the sensor's events
+			}
+			sensorRule = true
+			switch {
+			case !c.Produced:
+				whyIdle = append(whyIdle, n+": "+c.Why)
+			case c.Why != "":
+				produced = true
+				partial = append(partial, n+": "+c.Why)
+			default:
+				produced = true
+			}
+		}
+		switch {
+		case !sensorRule:
+		case !produced:
+			idle++
+			log.Warn("rule idle: the active kernel hooks report none of its events", "rule", r.Title, "why", strings.Join(whyIdle, "; "))
+		case len(partial) > 0:
+			log.Info("rule sees its events only in part with the active kernel hooks", "rule", r.Title, "missed", strings.Join(partial, "; "))
+		}
+	}
+	return idle
+}
+
+// writeSensorSummary prints what the sensor saw and the rules raised;
+// hookIdle rules can see none of their events with the active hooks.
+func writeSensorSummary(w io.Writer, st sensor.Stats, gs detect.Stats, hookIdle int) {
 	var total uint64
 	var types []string
 	for name, n := range st.Events {
@@ -354,7 +397,7 @@ func writeSensorSummary(w io.Writer, st sensor.Stats, gs detect.Stats) {
 		fmt.Fprintf(w, "  %d records not attributed to the host or a container\n", st.Unresolved)
 	}
 	n, levels := alertLevels(gs)
-	fmt.Fprintf(w, "  %d rules loaded (%d idle: no events of their logsource), %d alerts: %s\n", gs.RulesLoaded, gs.RulesIdle, n, levels)
+	fmt.Fprintf(w, "  %d rules loaded (%d idle: no events of their logsource; %d idle: no active hook reports their events), %d alerts: %s\n", gs.RulesLoaded, gs.RulesIdle, hookIdle, n, levels)
 	writeCorrelationSummary(w, gs)
 }
 

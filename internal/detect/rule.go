@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math/bits"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -71,6 +72,28 @@ func (r *Rule) Active() bool {
 		return len(r.corr.inputs) > 0
 	}
 	return r.src != nil
+}
+
+// EventNames returns the event names (event_name) a detection rule can
+// match when its logsource or its detection restricts them: the runtime
+// sensor's events a Linux category receives, or the literal values the
+// detection requires of event_name. ok is false when the rule can match
+// events of any name (and for correlation rules).
+func (r *Rule) EventNames() (names []string, ok bool) {
+	if r.match == nil || r.src == nil {
+		return nil, false
+	}
+	if len(r.src.names) > 0 {
+		for n := range r.src.names {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return names, true
+	}
+	if _, vs, ok := r.match.Prefilter([]string{"event_name"}); ok {
+		return vs, true
+	}
+	return nil, false
 }
 
 // Techniques returns the ATT&CK technique ids of the rule's tags, e.g. T1525.

@@ -33,6 +33,9 @@ type Hook struct {
 	Active bool   // attached and running
 	Err    error  // why it is not active (nil when active, or when merely not chosen)
 	Kinds  []Kind // the record kinds it reports (nil for hook kinds the sensor does not use)
+	// Partial names the kinds the hook reports only in part, and says
+	// which calls it misses.
+	Partial map[Kind]string
 }
 
 // returnZero is the body of every probe program.

@@ -66,12 +66,21 @@ type attachment struct {
 	cgroup   string          // cgroup program
 	attach   ebpf.AttachType // cgroup attach type
 	kinds    []Kind
+	partial  map[Kind]string // see Hook.Partial
 }
 
 // syscallKinds are the kinds the sys_exit hook reports.
 var syscallKinds = []Kind{
 	KindOpen, KindRename, KindUnlink, KindChmod, KindConnect, KindAccept, KindBind, KindListen, KindDup,
 	KindPtrace, KindMemfd, KindSetID, KindMount, KindUmount, KindChroot, KindUnshare, KindSetns, KindModule, KindBPF,
+}
+
+// capPartial are the kinds cap_capable sees only when the call checks a
+// capability, and what that leaves out.
+var capPartial = map[Kind]string{
+	KindPtrace:  "only ptrace calls that check CAP_SYS_PTRACE (another user's process, or under Yama's ptrace_scope); tracing a process of one's own user is not seen (it is with the syscall tracepoint)",
+	KindSetID:   "only set*id calls that check CAP_SETUID or CAP_SETGID (changing to another user); dropping to one's own ids is not seen (it is with the syscall tracepoint)",
+	KindUnshare: "only unshare calls that check a capability; new user namespaces (and those made in them) are not seen (they are with the syscall tracepoint)",
 }
 
 // capKinds are the kinds the cap_capable hook reports.
@@ -93,7 +102,7 @@ var attachments = []attachment{
 	{name: "bind4", set: setDefault, optional: true, cgroup: "sock_bind4", attach: ebpf.AttachCGroupInet4Bind, kinds: []Kind{KindBind}},
 	{name: "bind6", set: setDefault, optional: true, cgroup: "sock_bind6", attach: ebpf.AttachCGroupInet6Bind, kinds: []Kind{KindBind}},
 	{name: "inet_sock_set_state", set: setDefault, optional: true, tpBTF: "tp_sock_state", rawTP: "raw_sock_state", kinds: []Kind{KindListen, KindAccept}},
-	{name: "cap_capable", set: setDefault, optional: true, tpBTF: "tp_cap", rawTP: "raw_cap", kinds: capKinds},
+	{name: "cap_capable", set: setDefault, optional: true, tpBTF: "tp_cap", rawTP: "raw_cap", kinds: capKinds, partial: capPartial},
 }
 
 // planned is an attachment chosen at Open, its program and its entry in Sensor.hooks.
@@ -187,7 +196,7 @@ func (s *Sensor) choose(cfg Config, btf bool) ([]*planned, []Hook) {
 	}
 	for i := range attachments {
 		a := &attachments[i]
-		h := Hook{Name: a.name, Kind: HookRawTP, Kinds: a.kinds}
+		h := Hook{Name: a.name, Kind: HookRawTP, Kinds: a.kinds, Partial: a.partial}
 		prog := a.rawTP
 		switch {
 		case a.cgroup != "":
