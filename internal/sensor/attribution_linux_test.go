@@ -69,9 +69,9 @@ type attackRun struct {
 	pid     int    // its first process on the host
 	runtime string // the runtime events must name
 	slow    bool
-	overlay bool   // the container runs on an overlay root
-	image   string // the image reference events must carry ("" for none)
-	digest  string // and its digest
+	overlay bool             // the container runs on an overlay root
+	image   string           // the image reference events must carry ("" for none)
+	digest  string           // and its digest
 	pod     *runtimetest.Pod // the container's pod (CRI)
 	ctrName string           // and its name there
 }
