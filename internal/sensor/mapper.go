@@ -29,6 +29,8 @@ type attributor interface {
 	CgroupJoined(id uint64, path string, by container.Runtime)
 	CgroupNamed(id uint64, path string)
 	CgroupRemoved(id uint64, t time.Time)
+	V1Joined(path string, by container.Runtime)
+	LookupV1(path string) container.Info
 }
 
 // containerWatcher is told of containers whose files it should watch
@@ -98,6 +100,11 @@ type mapper struct {
 	// pidCgroup remembers the cgroup of processes, for records that do
 	// not carry one.
 	pidCgroup map[int32]uint64
+	// pidV1 remembers processes' cgroup v1 paths (in the pids hierarchy,
+	// v1Hierarchy), where that controller is on v1: a container of a
+	// runtime that uses only the v1 hierarchies is told by it.
+	pidV1       map[int32]string
+	v1Hierarchy uint32
 	// mounts, when set, is the host's mount table, where a container's
 	// root is found to put host paths in the container's view.
 	mounts *mounts.Table
@@ -148,6 +155,7 @@ func newMapper(tree *proctree.Tree, attr attributor, u *users, node, procRoot st
 		watched:    map[string]watchedBy{},
 		watchedPID: map[uint32]string{},
 		pidCgroup:  map[int32]uint64{},
+		pidV1:      map[int32]string{},
 		log:        slog.New(slog.DiscardHandler),
 		grace:      grace,
 		maxProgs:   1 << 17,
@@ -213,8 +221,15 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	pid := int32(r.TGID)
 	var self *prog
 	var id eventID
-	if r.Kind == kernel.KindExec && r.CgroupID != 0 && r.Exec.Attr.CgroupPath != "" {
-		m.attr.CgroupNamed(r.CgroupID, r.Exec.Attr.CgroupPath)
+	if r.Kind == kernel.KindExec {
+		a := &r.Exec.Attr
+		if r.CgroupID != 0 && a.CgroupPath != "" {
+			m.attr.CgroupNamed(r.CgroupID, a.CgroupPath)
+		}
+		if a.V1Hierarchy != 0 {
+			m.v1Hierarchy = a.V1Hierarchy
+			m.setV1(int32(r.TGID), a.V1CgroupPath)
+		}
 	}
 	info := m.container(r)
 	if info.ID == "" && r.File.HostPath != "" {
@@ -255,6 +270,9 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 			m.pidCgroup[child] = r.CgroupID
 		}
 		m.inherit(child, pid)
+		if p, ok := m.pidV1[pid]; ok {
+			m.setV1(child, p)
+		}
 		pid = child // the event is the new process's
 		id = evFork
 		e.Dataset, e.Action = event.Process, "start"
@@ -303,7 +321,17 @@ func (m *mapper) cgroupRecord(r *kernel.Record) {
 	m.stats.record(r.Kind)
 	c := &r.Cgroup
 	if c.Hierarchy != 0 {
-		return // containers are attributed by their cgroup v2
+		// The v1 hierarchy of the pids controller (the one exec records
+		// name): for runtimes that use only v1.
+		if c.Op == kernel.CgroupAttach && (m.v1Hierarchy == 0 || c.Hierarchy == m.v1Hierarchy) {
+			if by := m.joinedBy(r); by != container.RuntimeUnknown && m.v1Hierarchy != 0 {
+				m.attr.V1Joined(c.Path, by)
+			}
+			if m.v1Hierarchy != 0 && c.PID != 0 {
+				m.setV1(int32(c.PID), c.Path)
+			}
+		}
+		return
 	}
 	switch c.Op {
 	case kernel.CgroupMkdir:
@@ -316,6 +344,19 @@ func (m *mapper) cgroupRecord(r *kernel.Record) {
 			m.pidCgroup[int32(c.PID)] = c.ID
 		}
 	}
+}
+
+// setV1 remembers a process's cgroup v1 path ("/" is not kept: the
+// host's).
+func (m *mapper) setV1(pid int32, path string) {
+	if path == "" || path == "/" {
+		delete(m.pidV1, pid)
+		return
+	}
+	if len(m.pidV1) >= m.maxProgs {
+		m.pidV1 = map[int32]string{}
+	}
+	m.pidV1[pid] = path
 }
 
 // ociRuntimes are the command names of the OCI runtimes, which move a
@@ -805,6 +846,14 @@ func (m *mapper) container(r *kernel.Record) container.Info {
 			info = byPID
 		}
 	}
+	if info.Host() && r.TGID != 0 {
+		// A runtime that puts containers in the v1 hierarchies only.
+		if p, ok := m.pidV1[int32(r.TGID)]; ok {
+			if v1 := m.attr.LookupV1(p); v1.ID != "" {
+				info = v1
+			}
+		}
+	}
 	if !info.Resolved() {
 		m.stats.unresolved.Add(1)
 	}
@@ -1029,6 +1078,7 @@ func (m *mapper) expire(now time.Time) {
 		delete(m.progs, g.serial)
 		if tp, ok := m.tree.Get(g.pid); !ok || tp.Serial == g.serial {
 			delete(m.pidCgroup, g.pid) // unless the pid is in use again
+			delete(m.pidV1, g.pid)
 		}
 		m.goneHead++
 	}

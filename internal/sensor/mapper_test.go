@@ -35,6 +35,16 @@ func (f fakeAttr) CgroupMade(uint64, string, time.Time)           {}
 func (f fakeAttr) CgroupJoined(uint64, string, container.Runtime) {}
 func (f fakeAttr) CgroupNamed(uint64, string)                     {}
 func (f fakeAttr) CgroupRemoved(uint64, time.Time)                {}
+func (f fakeAttr) V1Joined(string, container.Runtime)             {}
+func (f fakeAttr) LookupV1(p string) container.Info {
+	if p == "/docker/"+v1ID {
+		return container.Info{CgroupPath: p, Runtime: container.RuntimeDocker, ID: v1ID}
+	}
+	return container.Info{Runtime: container.RuntimeHost}
+}
+
+// v1ID is a Docker container that only the cgroup v1 hierarchies tell.
+var v1ID = strings.Repeat("d0", 32)
 
 const (
 	cgHost = 1
@@ -626,5 +636,32 @@ func TestMapBeforeExec(t *testing.T) {
 		w := kernel.Record{Kind: kernel.KindOpen, Time: t0.Add(tc.at), TGID: 102, BeforeExec: tc.before,
 			File: kernel.File{Op: kernel.OpOpen, FD: -1, Path: "/etc/motd", Flags: unix.O_WRONLY}}
 		check(t, m.handle(&w, true), map[string]string{"process": tc.want, "file_path": "/etc/motd"})
+	}
+}
+
+// TestMapV1Attribution: a container that only the cgroup v1 hierarchies
+// tell (its cgroup v2 is the host's) is attributed by the v1 path its
+// exec reports, and so are its children.
+func TestMapV1Attribution(t *testing.T) {
+	m := newTestMapper(t)
+	r := execRec(300, 1, cgHost, "/bin/sh", "/bin/busybox", "sh")
+	r.Exec.Attr = kernel.Attribution{CgroupPath: "/", V1Hierarchy: 8, V1CgroupPath: "/docker/" + v1ID}
+	e := m.handle(&r, false)
+	if e.Container == nil || e.Container.ContainerID != v1ID || e.Container.Runtime != "docker" {
+		t.Fatalf("exec: container %+v", e.Container)
+	}
+	if e := fork(m, 300, 301, cgHost); e.Container == nil || e.Container.ContainerID != v1ID {
+		t.Errorf("fork: container %+v", e.Container)
+	}
+	c := rec(kernel.KindConnect, 301, cgHost, "sh")
+	c.Net = kernel.Net{Family: 2, SockType: 1}
+	if e := m.handle(&c, false); e.Container == nil || e.Container.ContainerID != v1ID {
+		t.Errorf("child's connect: container %+v", e.Container)
+	}
+	// A host process: v1 path "/".
+	h := execRec(400, 1, cgHost, "/bin/true", "/bin/true", "true")
+	h.Exec.Attr = kernel.Attribution{CgroupPath: "/", V1Hierarchy: 8, V1CgroupPath: "/"}
+	if e := m.handle(&h, false); e.Container == nil || e.Container.Runtime != "host" {
+		t.Errorf("host exec: container %+v", e.Container)
 	}
 }

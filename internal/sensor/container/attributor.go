@@ -215,6 +215,11 @@ type Attributor struct {
 	removed    []removal // cgroups the kernel reported removed, oldest first
 	lastWalk   time.Time
 	containers map[string]*Container
+	// v1 holds the cgroup v1 paths (of the pids hierarchy) an OCI runtime
+	// moved a process into, with the runtime, for hosts where the runtime
+	// does not use cgroup v2; v1Info caches their answers.
+	v1     map[string]Runtime
+	v1Info map[string]Info
 
 	misses, walks, unresolved, evictions        atomic.Uint64
 	pathErrors, procErrors, metaErrors, lookups atomic.Uint64
@@ -294,6 +299,8 @@ func New(cfg Config) (*Attributor, error) {
 		cache:      make(map[uint64]entry),
 		known:      make(map[uint64]knownCgroup),
 		containers: make(map[string]*Container),
+		v1:         make(map[string]Runtime),
+		v1Info:     make(map[string]Info),
 	}
 	// The cgroups that exist already; those made from now on the kernel
 	// reports (CgroupMade).
@@ -390,6 +397,62 @@ func (a *Attributor) CgroupJoined(id uint64, path string, by Runtime) {
 // cgroup at its exec.
 func (a *Attributor) CgroupNamed(id uint64, path string) {
 	a.learn(id, path, false, RuntimeUnknown, time.Time{})
+}
+
+// V1Joined records a cgroup v1 path (in the hierarchy the sensor reads
+// processes' v1 paths from) that an OCI runtime moved a process into.
+func (a *Attributor) V1Joined(path string, by Runtime) {
+	if path == "" || by == RuntimeUnknown {
+		return
+	}
+	a.resolveMu.Lock()
+	defer a.resolveMu.Unlock()
+	if len(a.v1) >= a.cfg.MaxCgroups {
+		clear(a.v1)
+		clear(a.v1Info)
+	}
+	a.v1[path] = by
+	delete(a.v1Info, path)
+}
+
+// LookupV1 attributes a process by its cgroup v1 path, for one whose
+// cgroup v2 is the host's: where the runtime puts containers in the v1
+// hierarchies only, they are told apart there. The path is read like a
+// v2 one; one an OCI runtime moved a process into (V1Joined) is that
+// container's.
+func (a *Attributor) LookupV1(path string) Info {
+	if path == "" || path == "/" {
+		return Info{Runtime: RuntimeHost}
+	}
+	a.resolveMu.Lock()
+	defer a.resolveMu.Unlock()
+	if info, ok := a.v1Info[path]; ok {
+		return info
+	}
+	info := Info{CgroupPath: path}
+	pi, err := ParsePath(path)
+	if err != nil {
+		a.report(&a.pathErrors, err)
+		return Info{}
+	}
+	if by, ok := a.v1[path]; ok {
+		last := path[strings.LastIndexByte(path, '/')+1:]
+		switch {
+		case pi.Host() && isRuncID(last):
+			pi = PathInfo{Runtime: by, ID: last}
+		case pi.ID != "" && (pi.Runtime == RuntimeUnknown || pi.Runtime == RuntimeCRI && by != RuntimeRunc):
+			pi.Runtime = by
+		}
+	}
+	info.Runtime, info.ID, info.PodUID = pi.Runtime, pi.ID, pi.PodUID
+	if info.ID != "" {
+		info.Container = a.container(pi, path, time.Time{})
+	}
+	if len(a.v1Info) >= a.cfg.MaxCgroups {
+		clear(a.v1Info)
+	}
+	a.v1Info[path] = info
+	return info
 }
 
 // CgroupRemoved records a cgroup v2 the kernel reported removed at t: it

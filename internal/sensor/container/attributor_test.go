@@ -870,3 +870,29 @@ func TestKernelReportsBounded(t *testing.T) {
 		t.Errorf("%d cgroups known, stats %+v", n, a.Stats())
 	}
 }
+
+// TestLookupV1 attributes processes by their cgroup v1 path, for runtimes
+// that use only the v1 hierarchies.
+func TestLookupV1(t *testing.T) {
+	a := newAttributor(t, Config{CgroupRoot: t.TempDir(), ProcRoot: t.TempDir(), RuncRoots: []string{t.TempDir()}})
+	hex := strings.Repeat("e1", 32)
+	a.V1Joined("/testc1", RuntimeRunc)
+	a.V1Joined("/", RuntimeRunc) // never a container
+	for _, c := range []struct {
+		path    string
+		runtime Runtime
+		id      string
+	}{
+		{"/", RuntimeHost, ""},
+		{"/user.slice/user-0.slice/session-1.scope", RuntimeHost, ""},
+		{"/docker/" + hex, RuntimeDocker, hex},
+		{"/system.slice/docker-" + hex + ".scope", RuntimeDocker, hex},
+		{"/testc1", RuntimeRunc, "testc1"},
+		{"/testc2", RuntimeHost, ""}, // no runtime moved a process there
+	} {
+		info := a.LookupV1(c.path)
+		if info.Runtime != c.runtime || info.ID != c.id || (c.id != "") != (info.Container != nil) {
+			t.Errorf("LookupV1(%q) = %+v, want %s %q", c.path, info, c.runtime, c.id)
+		}
+	}
+}
