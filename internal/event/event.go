@@ -202,6 +202,7 @@ type ProcessFields struct {
 	Stdin, Stdout    string // socket, tty, pipe, file, null or none
 	ExeDrift         string // "true" when the executable was written after the container started
 	ExeFileless      string // "true" when it runs from memfd or a deleted file
+	HostNamespaces   string // for a container's process: which of its namespaces (mnt, pid, net) are the host's
 	SyscallArgs      string
 }
 

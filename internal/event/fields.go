@@ -466,6 +466,7 @@ func init() {
 		groupStr(Process, "process_stdin", "What standard input is: socket, tty, pipe, file, null or none.", gP, P, func(g *ProcessFields) *string { return &g.Stdin }),
 		groupStr(Process, "process_stdout", "What standard output is: socket, tty, pipe, file, null or none.", gP, P, func(g *ProcessFields) *string { return &g.Stdout }),
 		groupStr(Process, "process_exe_drift", "true when the executable was created or changed after its container started.", gP, P, func(g *ProcessFields) *string { return &g.ExeDrift }),
+		groupStr(Process, "process_host_namespaces", "For a container's process, which of its namespaces are the host's, of mnt, pid and net (comma-separated): net alone is a container on the host network; mnt or pid means the process left its container's view (nsenter, setns into the host's namespaces) while staying in its cgroup.", gP, P, func(g *ProcessFields) *string { return &g.HostNamespaces }),
 		groupStr(Process, "process_exe_fileless", "true when the executable is a memfd or a deleted file.", gP, P, func(g *ProcessFields) *string { return &g.ExeFileless }),
 		groupStr(Process, "syscall_args", "Arguments of operations without fields of their own (ptrace request and target, new user ids, mount type and flags, namespaces, BPF command).", gP, P, func(g *ProcessFields) *string { return &g.SyscallArgs }),
 

@@ -105,6 +105,15 @@ type mapper struct {
 	// runtime that uses only the v1 hierarchies is told by it.
 	pidV1       map[int32]string
 	v1Hierarchy uint32
+	// pidNS remembers processes' mount, pid and network namespaces
+	// (from the kernel's records), for records that do not carry them;
+	// nsCtr maps a container's mount namespace to the container, so
+	// that a process that entered it without joining the container's
+	// cgroup (nsenter) is the container's; hostMnt, hostPid and hostNet
+	// are the host's namespaces.
+	pidNS                     map[int32][3]uint32
+	nsCtr                     map[uint32]container.Info
+	hostMnt, hostPid, hostNet uint32
 	// mounts, when set, is the host's mount table, where a container's
 	// root is found to put host paths in the container's view.
 	mounts *mounts.Table
@@ -156,6 +165,8 @@ func newMapper(tree *proctree.Tree, attr attributor, u *users, node, procRoot st
 		watchedPID: map[uint32]string{},
 		pidCgroup:  map[int32]uint64{},
 		pidV1:      map[int32]string{},
+		pidNS:      map[int32][3]uint32{},
+		nsCtr:      map[uint32]container.Info{},
 		log:        slog.New(slog.DiscardHandler),
 		grace:      grace,
 		maxProgs:   1 << 17,
@@ -165,7 +176,23 @@ func newMapper(tree *proctree.Tree, attr attributor, u *users, node, procRoot st
 		pods:       map[*container.Metadata]string{},
 		stats:      stats,
 	}
+	m.setHostNS(m.hostNS)
 	return m
+}
+
+// setHostNS sets the host's namespaces, by inode.
+func (m *mapper) setHostNS(ns map[uint64]string) {
+	m.hostNS = ns
+	for ino, name := range ns {
+		switch name {
+		case "CLONE_NEWNS":
+			m.hostMnt = uint32(ino)
+		case "CLONE_NEWPID":
+			m.hostPid = uint32(ino)
+		case "CLONE_NEWNET":
+			m.hostNet = uint32(ino)
+		}
+	}
 }
 
 func containerStart(i container.Info) time.Time {
@@ -206,8 +233,16 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	known := true
 	if partial {
 		known = m.fillHeader(r)
-	} else if r.CgroupID != 0 && r.TGID != 0 && m.pidCgroup[int32(r.TGID)] != r.CgroupID {
-		m.pidCgroup[int32(r.TGID)] = r.CgroupID
+	} else if r.TGID != 0 {
+		if r.CgroupID != 0 && m.pidCgroup[int32(r.TGID)] != r.CgroupID {
+			m.pidCgroup[int32(r.TGID)] = r.CgroupID
+		}
+		if ns := [3]uint32{r.MntNS, r.PidNS, r.NetNS}; ns[0] != 0 && m.pidNS[int32(r.TGID)] != ns && !r.ListenerOwner {
+			if len(m.pidNS) >= m.maxProgs {
+				m.pidNS = map[int32][3]uint32{}
+			}
+			m.pidNS[int32(r.TGID)] = ns
+		}
 	}
 	b := new(block)
 	e := &b.e
@@ -273,6 +308,9 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		if p, ok := m.pidV1[pid]; ok {
 			m.setV1(child, p)
 		}
+		if ns, ok := m.pidNS[pid]; ok {
+			m.pidNS[child] = ns
+		}
 		pid = child // the event is the new process's
 		id = evFork
 		e.Dataset, e.Action = event.Process, "start"
@@ -298,6 +336,9 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 
 	m.fillProcess(b, r, pid, self, info, known)
 	m.fillContainer(b, info)
+	if info.ID != "" {
+		p.HostNamespaces = m.hostNamespaces(pid)
+	}
 	if info.ID != "" && m.files != nil {
 		m.watch(info, r.TGID, r.Kind == kernel.KindExec)
 	}
@@ -345,6 +386,34 @@ func (m *mapper) cgroupRecord(r *kernel.Record) {
 		}
 	}
 }
+
+// hostNamespaces says which of a container process's namespaces are the
+// host's: "mnt,pid,net", or a part, or "".
+func (m *mapper) hostNamespaces(pid int32) string {
+	ns, ok := m.pidNS[pid]
+	if !ok {
+		return ""
+	}
+	const (
+		mnt = 1 << iota
+		pidb
+		net
+	)
+	bits := 0
+	if ns[0] != 0 && ns[0] == m.hostMnt {
+		bits |= mnt
+	}
+	if ns[1] != 0 && ns[1] == m.hostPid {
+		bits |= pidb
+	}
+	if ns[2] != 0 && ns[2] == m.hostNet {
+		bits |= net
+	}
+	return hostNSNames[bits]
+}
+
+// hostNSNames are hostNamespaces' answers, by bits (mnt 1, pid 2, net 4).
+var hostNSNames = [8]string{"", "mnt", "pid", "mnt,pid", "net", "mnt,net", "pid,net", "mnt,pid,net"}
 
 // setV1 remembers a process's cgroup v1 path ("/" is not kept: the
 // host's).
@@ -854,6 +923,22 @@ func (m *mapper) container(r *kernel.Record) container.Info {
 			}
 		}
 	}
+	if mnt := m.pidNS[int32(r.TGID)][0]; mnt != 0 && mnt != m.hostMnt && m.hostMnt != 0 {
+		switch {
+		case info.ID != "":
+			if len(m.nsCtr) >= internMax {
+				clear(m.nsCtr)
+			}
+			m.nsCtr[mnt] = info
+		case info.Host():
+			// A host process in a container's mount namespace (nsenter,
+			// a runtime's exec that left the cgroup alone) is the
+			// container's.
+			if c, ok := m.nsCtr[mnt]; ok {
+				info = c
+			}
+		}
+	}
 	if !info.Resolved() {
 		m.stats.unresolved.Add(1)
 	}
@@ -1079,6 +1164,7 @@ func (m *mapper) expire(now time.Time) {
 		if tp, ok := m.tree.Get(g.pid); !ok || tp.Serial == g.serial {
 			delete(m.pidCgroup, g.pid) // unless the pid is in use again
 			delete(m.pidV1, g.pid)
+			delete(m.pidNS, g.pid)
 		}
 		m.goneHead++
 	}

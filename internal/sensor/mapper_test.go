@@ -73,7 +73,7 @@ func newTestMapper(t testing.TB) *mapper {
 	}
 	tree := proctree.New(proctree.Config{ProcRoot: dir})
 	m := newMapper(tree, attr, newUsers(passwd), "node-1", dir, 30*time.Second, new(counters))
-	m.hostNS = map[uint64]string{4026531840: "CLONE_NEWNS", 4026531836: "CLONE_NEWPID"}
+	m.setHostNS(map[uint64]string{4026531840: "CLONE_NEWNS", 4026531836: "CLONE_NEWPID", 4026531833: "CLONE_NEWNET"})
 	m.startOf = func(i container.Info) time.Time {
 		if i.ID == "3f5e9a1c7b2d" {
 			return webStart
@@ -663,5 +663,39 @@ func TestMapV1Attribution(t *testing.T) {
 	h.Exec.Attr = kernel.Attribution{CgroupPath: "/", V1Hierarchy: 8, V1CgroupPath: "/"}
 	if e := m.handle(&h, false); e.Container == nil || e.Container.Runtime != "host" {
 		t.Errorf("host exec: container %+v", e.Container)
+	}
+}
+
+// TestMapNamespaces: a container's process in the host's mount namespace
+// (it escaped with nsenter or setns) is reported with both, its container
+// and the host namespaces it is in; a host process that entered a
+// container's mount namespace is the container's.
+func TestMapNamespaces(t *testing.T) {
+	m := newTestMapper(t)
+	const ctrMnt, ctrPid = 4026532174, 4026532177
+	hostNet := uint32(4026531833)
+	in := execRec(500, 1, cgWeb, "/bin/sh", "/bin/busybox", "sh")
+	in.MntNS, in.PidNS, in.NetNS = ctrMnt, ctrPid, hostNet
+	if e := m.handle(&in, false); fields(e)["process_host_namespaces"] != "net" {
+		t.Errorf("container process on the host network: %q", fields(e)["process_host_namespaces"])
+	}
+	esc := execRec(501, 500, cgWeb, "/bin/sh", "/bin/busybox", "sh")
+	esc.MntNS, esc.PidNS, esc.NetNS = 4026531840, 4026531836, hostNet
+	e := m.handle(&esc, false)
+	if f := fields(e); f["container_id"] != "3f5e9a1c7b2d" || f["process_host_namespaces"] != "mnt,pid,net" {
+		t.Errorf("escaped process: container %q host namespaces %q", f["container_id"], f["process_host_namespaces"])
+	}
+	// nsenter from the host into the container's mount namespace.
+	ns := execRec(600, 1, cgHost, "/bin/cat", "/bin/busybox", "cat", "/etc/shadow")
+	ns.MntNS, ns.PidNS, ns.NetNS = ctrMnt, ctrPid, hostNet
+	if f := fields(m.handle(&ns, false)); f["container_id"] != "3f5e9a1c7b2d" || f["process_host_namespaces"] != "net" {
+		t.Errorf("host process in the container's namespaces: container %q host namespaces %q", f["container_id"], f["process_host_namespaces"])
+	}
+	// A host process in a mount namespace of its own (a service's
+	// private /tmp) stays the host's.
+	own := execRec(700, 1, cgHost, "/bin/true", "/bin/true", "true")
+	own.MntNS, own.PidNS, own.NetNS = 4026532999, 4026531836, hostNet
+	if f := fields(m.handle(&own, false)); f["container_runtime"] != "host" || f["process_host_namespaces"] != "" {
+		t.Errorf("host process in its own mount namespace: %v", f)
 	}
 }
