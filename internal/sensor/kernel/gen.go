@@ -1,3 +1,8 @@
 package kernel
 
-//go:generate go tool bpf2go -tags linux -target amd64 -type event_header -type exec_body -type fork_body -type exit_body -type file_body -type net_body -type sys_body -type cgroup_body -type cgroup_op -type fd_info -type name_key -type event_kind -type event_flag -type path_flag -type exec_flag -type fd_type sensor ../../../bpf/sensor.bpf.c -- -I../../../bpf -O2 -g -Wall -Werror
+// The eBPF object and bindings (sensor_x86_bpfel.o, sensor_x86_bpfel.go)
+// are built from ../../../bpf by bpf/build.sh (bpf2go, with its flags), in
+// a fixed directory so that every clone builds the same bytes; make
+// bpf-check fails when the committed ones are not what it builds.
+
+//go:generate sh ../../../bpf/build.sh
