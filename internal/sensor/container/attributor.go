@@ -1,6 +1,14 @@
 // Package container attributes processes to the containers they run in,
 // from their cgroup, and looks up what the container runtime knows about
 // each container.
+//
+// A cgroup is known from what the kernel reported of it (made, joined by
+// a process, named at an exec, removed: the sensor passes the kernel's
+// records on) or, for one older than the sensor, from a walk of the
+// hierarchy; its path names the runtime and container id, and a cgroup an
+// OCI runtime moved a process into is that container's. Such answers are
+// final and read nothing of /proc, so they are the same whenever asked and
+// whether or not the container still runs.
 package container
 
 import (
