@@ -58,6 +58,14 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
+/* suppressed[kind] counts records not sent because they repeated a recent one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EV_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} suppressed SEC(".maps");
+
 /* ignore_pids holds tgids whose activity is never reported. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -281,4 +289,18 @@ static __always_inline void submit(__u8 *b, __u32 size32, __u32 kind)
 		if (c)
 			(*c)++;
 	}
+}
+
+#define HDR sizeof(struct event_header)
+
+/* begin returns the scratch buffer with the header filled, or NULL when the task is ignored. */
+static __always_inline __u8 *begin(struct task_struct *t, __u16 kind, __u16 nr, long ret)
+{
+	if (ignored(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	__u8 *b = scratch_buf();
+	if (!b)
+		return NULL;
+	fill_header((void *)b, t, kind, nr, ret);
+	return b;
 }
