@@ -49,6 +49,6 @@ env -i PATH=/usr/local/bin:/usr/bin:/bin "$bpf2go" \
 	-type event_header -type exec_body -type fork_body -type exit_body -type file_body \
 	-type net_body -type sys_body -type cgroup_body -type cgroup_op -type fd_info \
 	-type name_key -type event_kind -type event_flag -type path_flag -type exec_flag \
-	-type fd_type \
+	-type fd_type -type host_ns \
 	sensor ../../../bpf/sensor.bpf.c -- -I../../../bpf -O2 -g -Wall -Werror
 cp sensor_x86_bpfel.o sensor_x86_bpfel.go "$out/"

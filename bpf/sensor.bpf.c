@@ -49,6 +49,7 @@ struct record_types {
 	struct net_body net;
 	struct sys_body sys;
 	struct cgroup_body cgroup;
+	struct host_ns host;
 	struct name_key key;
 	struct open_key open_key;
 	struct cap_call cap_call;
@@ -291,4 +292,23 @@ SEC("raw_tp/cgroup_attach_task")
 int raw_cgroup_attach(__u64 *ctx)
 {
 	return on_cgroup((void *)ctx[0], (void *)ctx[2], CG_ATTACH);
+}
+
+SEC("tp_btf/signal_generate")
+int tp_signal(__u64 *ctx)
+{
+	return on_signal((int)ctx[0], (void *)ctx[1], (void *)ctx[2]);
+}
+
+SEC("raw_tp/signal_generate")
+int raw_signal(__u64 *ctx)
+{
+	return on_signal((int)ctx[0], (void *)ctx[1], (void *)ctx[2]);
+}
+
+/* Never attached: run once by user space (BPF_PROG_TEST_RUN). */
+SEC("raw_tp/host_ns")
+int find_host_ns(void *ctx)
+{
+	return read_host_ns();
 }

@@ -141,6 +141,14 @@ struct fork_body {
 	__u64 child_cgroup_id; /* the child's cgroup v2 id (another than the parent's after CLONE_INTO_CGROUP) */
 };
 
+/* The host's namespaces (map host_namespaces). */
+struct host_ns {
+	__u32 mnt;
+	__u32 pid;
+	__u32 net;
+	__u32 found; /* 1 once read_host_ns found the host's init process */
+};
+
 /*
  * EV_CGROUP; strings: the cgroup's path in its hierarchy. The header is the
  * task that made, removed or moved into the cgroup (for an attach, the

@@ -225,3 +225,32 @@ static __always_inline int on_cap(void)
 		return 0;
 	return on_sys(regs, t, nr, kind, 0, EVF_ENTRY);
 }
+
+/*
+ * on_signal sees PTRACE_ATTACH without a syscall hook: the stop signal
+ * ptrace_attach sends its new tracee, once the tracee is linked to the
+ * tracer (the current task), from the kernel (SEND_SIG_PRIV). It reports
+ * the ptrace call from the tracer's saved registers, unless cap_capable
+ * already did. PTRACE_SEIZE sends no signal and is not seen here.
+ */
+#define SIGSTOP 19
+#define PT_PTRACED 1
+static __always_inline int on_signal(int sig, void *info, struct task_struct *task)
+{
+	if (sig != SIGSTOP || (__u64)info != 1)
+		return 0;
+	task = kcast(task, struct task_struct);
+	if (!task || !(task->ptrace & PT_PTRACED))
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	if ((__u64)task->parent != (__u64)t || t->flags & PF_KTHREAD)
+		return 0;
+	struct pt_regs *regs = task_regs(t);
+	long nr = regs->orig_ax;
+	if (nr != NR_ptrace || t->thread_info.status & TS_COMPAT)
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (ignored(pid_tgid >> 32) || cap_repeated(regs, nr, EV_PTRACE, (__u32)pid_tgid))
+		return 0;
+	return on_sys(regs, t, nr, EV_PTRACE, 0, 0);
+}

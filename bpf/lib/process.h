@@ -146,3 +146,49 @@ static __always_inline int on_cgroup(struct cgroup *cg, struct task_struct *move
 	submit(b, off, EV_CGROUP);
 	return 0;
 }
+
+/* ---- the host's namespaces ---- */
+
+/* host_namespaces[0] holds the namespaces of the host's init process (pid 1 of the initial pid namespace). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct host_ns);
+} host_namespaces SEC(".maps");
+
+/*
+ * read_host_ns finds the host's init process by walking up from the
+ * current task's parents (through container init processes to the host's
+ * pid 1) and records its mount, pid and network namespaces. User space
+ * runs it once (BPF_PROG_TEST_RUN), so that it knows them even where
+ * /proc/1/ns cannot be read.
+ */
+static __always_inline int read_host_ns(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	for (int i = 0; i < 64 && t; i++) {
+		if (t->tgid == 1)
+			break;
+		struct task_struct *p = kcast(t->real_parent, struct task_struct);
+		if (!p || p == t)
+			return 0;
+		t = p;
+	}
+	if (!t || t->tgid != 1)
+		return 0;
+	struct nsproxy *ns = t->nsproxy;
+	if (!ns)
+		return 0;
+	struct host_ns h = {};
+	h.mnt = ns->mnt_ns->ns.inum;
+	h.net = ns->net_ns->ns.inum;
+	struct pid *pid = t->thread_pid;
+	struct upid *up = kcast((void *)pid + bpf_core_field_offset(struct pid, numbers), struct upid);
+	struct pid_namespace *pns = up->ns;
+	h.pid = pns ? pns->ns.inum : 0;
+	h.found = 1;
+	__u32 zero = 0;
+	bpf_map_update_elem(&host_namespaces, &zero, &h, BPF_ANY);
+	return 0;
+}

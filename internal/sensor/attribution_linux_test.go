@@ -7,6 +7,7 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -108,6 +109,11 @@ func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.E
 		files := map[string]bool{}
 		for _, e := range evs {
 			k := e.Container
+			if e.Proc.HostNamespaces != "net" && !strings.HasPrefix(e.Proc.Name, "runc") {
+				// Every test container runs on the host's network; the
+				// runtime's own first steps run in the host's namespaces.
+				t.Errorf("container %s (slow %v): event %s %s: host namespaces %q, want net", r.id, r.slow, e.EventName, e.Proc.CommandLine, e.Proc.HostNamespaces)
+			}
 			if k == nil || k.ContainerID != r.id || k.Runtime != r.runtime {
 				t.Errorf("container %s (slow %v): event %s attributed to %+v, want %s", r.id, r.slow, event.AppendJSON(nil, e, false), k, r.runtime)
 			} else if r.image != "" && (k.ContainerImage != r.image || k.ContainerImageDigest != r.digest || k.Image != r.image || k.ImageDigest != r.digest) {
@@ -310,4 +316,33 @@ func runtimeConfig(ctrd *runtimetest.Containerd, pm *runtimetest.Podman) Config 
 		cfg.Files.ImageLayers = append(cfg.Files.ImageLayers, pm.Root+"/overlay/*/diff")
 	}
 	return cfg
+}
+
+// TestNsenterIntoContainer: a host process that enters a container's mount
+// and pid namespaces without joining its cgroup (nsenter) is the
+// container's.
+func TestNsenterIntoContainer(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{})
+	nsenter, err := exec.LookPath("nsenter")
+	if err != nil {
+		t.Fatalf("nsenter (Debian's util-linux) not found: %v", err)
+	}
+	h.retryOnLoss(t, func(try int) error {
+		marker := fmt.Sprintf("vgl-nsenter-%d", try)
+		cmd := exec.Command(nsenter, "-t", fmt.Sprint(c.PID()), "-m", "-p", "--", "/bin/busybox", "echo", marker)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("nsenter: %v: %s", err, out)
+		}
+		e, err := h.event(c.ID, waitFor, "exec of busybox echo "+marker, func(e *event.Event) bool {
+			return e.EventName == "execve" && strings.Contains(e.Proc.CommandLine, marker)
+		})
+		if err != nil {
+			return err
+		}
+		if e.Container.Runtime != "runc" || e.Proc.HostNamespaces != "net" {
+			t.Errorf("nsenter'd exec: %s", event.AppendJSON(nil, e, false))
+		}
+		return nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,6 +126,9 @@ type counters struct {
 	// heldEvents counts events that waited for their container's
 	// metadata, heldTimeouts the containers whose wait ran out.
 	heldEvents, heldTimeouts atomic.Uint64
+	// pendingEarly counts partial sources' records handled before they
+	// were due, for maxPending.
+	pendingEarly atomic.Uint64
 }
 
 func (c *counters) record(k kernel.Kind) {
@@ -174,6 +178,18 @@ func New(cfg Config) (*Sensor, error) {
 		return nil, err
 	}
 	s.kern = k
+	// The host's namespaces as the kernel says: /proc/1/ns may not be
+	// readable (a sensor in a container, some sandboxes even as root).
+	if ns, err := k.HostNamespaces(); err == nil {
+		host := maps.Clone(s.m.hostNS)
+		maps.DeleteFunc(host, func(_ uint64, name string) bool {
+			return name == "CLONE_NEWNS" || name == "CLONE_NEWPID" || name == "CLONE_NEWNET"
+		})
+		host[uint64(ns.Mnt)], host[uint64(ns.Pid)], host[uint64(ns.Net)] = "CLONE_NEWNS", "CLONE_NEWPID", "CLONE_NEWNET"
+		s.m.setHostNS(host)
+	} else {
+		cfg.Logger.Warn("the host's namespaces not known from the kernel: setns into them and containers' processes in them are told by /proc/1/ns only", "err", err)
+	}
 	if files != nil {
 		s.files = files
 		s.m.files = files
@@ -424,6 +440,16 @@ func (s *Sensor) release(now time.Time, emit func(*event.Event) error, all bool)
 // sources to catch up.
 const maxHold = 2 * time.Second
 
+// maxPending bounds the partial sources' records waiting (1,232 bytes
+// each): beyond it the oldest are handled at once, before they are due
+// (their process may not be known yet), counted in Stats.PendingEarly.
+// pendingKept is the room kept once they are all handled; a burst's
+// larger backlog is given back.
+const (
+	maxPending  = 1 << 14
+	pendingKept = 1 << 10
+)
+
 // idleMargin is how much longer than its latency a full source must have
 // waited in Read to count as having delivered everything until then
 // (goroutines are not scheduled the moment they are due).
@@ -453,7 +479,9 @@ func (s *Sensor) drain(now time.Time, emit func(*event.Event) error, all bool) e
 	}
 	for s.pendHead < len(s.pending) {
 		r := &s.pending[s.pendHead]
-		if !all && now.Sub(r.Time) < maxHold {
+		if over := len(s.pending)-s.pendHead > maxPending; over && !all {
+			s.stats.pendingEarly.Add(1)
+		} else if !all && now.Sub(r.Time) < maxHold {
 			if r.Time.After(mark) {
 				break
 			}
@@ -470,6 +498,9 @@ func (s *Sensor) drain(now time.Time, emit func(*event.Event) error, all bool) e
 	}
 	if s.pendHead == len(s.pending) {
 		s.pending, s.pendHead = s.pending[:0], 0
+		if cap(s.pending) > pendingKept {
+			s.pending = nil
+		}
 	} else if s.pendHead > 4096 && s.pendHead*2 > len(s.pending) {
 		n := copy(s.pending, s.pending[s.pendHead:])
 		s.pending, s.pendHead = s.pending[:n], 0
@@ -581,6 +612,9 @@ type Stats struct {
 	MetadataHeld, MetadataTimeouts uint64
 	Tree                           proctree.Stats
 	Container                      container.Stats
+	// PendingEarly counts file records handled before their time had
+	// come, because more than maxPending (16,384) waited.
+	PendingEarly uint64
 }
 
 // Stats returns the counters; it is safe to call while Run goes on.
@@ -595,6 +629,7 @@ func (s *Sensor) Stats() Stats {
 		Unresolved:       s.stats.unresolved.Load(),
 		MetadataHeld:     s.stats.heldEvents.Load(),
 		MetadataTimeouts: s.stats.heldTimeouts.Load(),
+		PendingEarly:     s.stats.pendingEarly.Load(),
 		Tree:             s.tree.Stats(),
 		Container:        s.attr.Stats(),
 	}

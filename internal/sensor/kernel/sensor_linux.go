@@ -29,6 +29,10 @@ type Sensor struct {
 	reader *ringbuf.Reader
 	lost   *ebpf.Map
 	supp   *ebpf.Map
+	// hostNS are the host's namespaces as the kernel says (hostNSErr why
+	// not).
+	hostNS    HostNS
+	hostNSErr error
 
 	bootWall int64
 	latency  time.Duration
@@ -103,6 +107,8 @@ var attachments = []attachment{
 	{name: "bind6", set: setDefault, optional: true, cgroup: "sock_bind6", attach: ebpf.AttachCGroupInet6Bind, kinds: []Kind{KindBind}},
 	{name: "inet_sock_set_state", set: setDefault, optional: true, tpBTF: "tp_sock_state", rawTP: "raw_sock_state", kinds: []Kind{KindListen, KindAccept}},
 	{name: "cap_capable", set: setDefault, optional: true, tpBTF: "tp_cap", rawTP: "raw_cap", kinds: capKinds, partial: capPartial},
+	{name: "signal_generate", set: setDefault, optional: true, tpBTF: "tp_signal", rawTP: "raw_signal", kinds: []Kind{KindPtrace},
+		partial: map[Kind]string{KindPtrace: "only PTRACE_ATTACH (by the stop signal it sends its tracee); PTRACE_SEIZE and memory or register writes of one's own user's processes are not seen (they are with the syscall tracepoint)"}},
 }
 
 // planned is an attachment chosen at Open, its program and its entry in Sensor.hooks.
@@ -157,6 +163,7 @@ func Open(cfg Config) (*Sensor, error) {
 	s.lost = coll.Maps["lost"]
 	s.supp = coll.Maps["suppressed"]
 	s.btf = useBTF
+	s.hostNS, s.hostNSErr = readHostNS(coll)
 
 	if err := s.attach(); err != nil {
 		s.Close()
@@ -265,13 +272,50 @@ func (s *Sensor) detach() error {
 	return errors.Join(errs...)
 }
 
+// HostNS are the mount, pid and network namespaces (inode numbers) of the
+// host's init process.
+type HostNS struct {
+	Mnt, Pid, Net uint32
+}
+
+// HostNamespaces returns the host's namespaces as the kernel says, found
+// at Open by walking up from the sensor's own process to the host's pid 1
+// (through a container's init, if the sensor runs in one); the error says
+// why they are unknown.
+func (s *Sensor) HostNamespaces() (HostNS, error) { return s.hostNS, s.hostNSErr }
+
+// hostNSProg is the program that finds the host's namespaces, run once
+// at Open.
+const hostNSProg = "find_host_ns"
+
+// readHostNS runs hostNSProg and reads what it found: the namespaces of
+// the host's init process, known from the kernel even where /proc/1/ns
+// cannot be read.
+func readHostNS(coll *ebpf.Collection) (HostNS, error) {
+	prog := coll.Programs[hostNSProg]
+	if prog == nil {
+		return HostNS{}, errors.New("sensor: no host namespace program")
+	}
+	if _, err := prog.Run(&ebpf.RunOptions{}); err != nil {
+		return HostNS{}, fmt.Errorf("sensor: running %s: %w", hostNSProg, err)
+	}
+	var v sensorHostNs
+	if err := coll.Maps["host_namespaces"].Lookup(uint32(0), &v); err != nil {
+		return HostNS{}, fmt.Errorf("sensor: reading the host's namespaces: %w", err)
+	}
+	if v.Found == 0 {
+		return HostNS{}, errors.New("sensor: the host's init process is not among the sensor's ancestors")
+	}
+	return HostNS{Mnt: v.Mnt, Pid: v.Pid, Net: v.Net}, nil
+}
+
 // load loads the collection with the planned programs only.
 func load(cfg Config, btf bool, plan []*planned) (*ebpf.Collection, error) {
 	spec, err := loadSensor()
 	if err != nil {
 		return nil, fmt.Errorf("sensor: reading the embedded object: %w", err)
 	}
-	keep := map[string]bool{}
+	keep := map[string]bool{hostNSProg: true}
 	for _, p := range plan {
 		keep[p.prog] = true
 	}

@@ -125,8 +125,8 @@ func TestNoSyscallTracepoint(t *testing.T) {
 			t.Errorf("link %d attached to %s", info.ID, name)
 		}
 	}
-	if tps != 8 {
-		t.Errorf("%d tracepoint links, want 8 (3 sched, 3 cgroup, inet_sock_set_state, cap_capable)", tps)
+	if tps != 9 {
+		t.Errorf("%d tracepoint links, want 9 (3 sched, 3 cgroup, inet_sock_set_state, cap_capable, signal_generate)", tps)
 	}
 	sys := syscallHub(t)
 	var names []string
@@ -875,7 +875,7 @@ func TestRawTP(t *testing.T) {
 					raw++
 				}
 			}
-			if want := map[bool]int{false: 8, true: 7}[sys]; raw != want {
+			if want := map[bool]int{false: 9, true: 7}[sys]; raw != want {
 				t.Errorf("%d raw_tp hooks active, want %d", raw, want)
 			}
 			cmd := exec.Command("/bin/busybox", "true", "raw")
@@ -972,4 +972,52 @@ func rawTracepointName(l link.Link) (string, error) {
 		n = len(name)
 	}
 	return string(name[:n]), nil
+}
+
+// TestPtraceOwnUser: attaching to a process of one's own user checks no
+// capability; the default hooks see it from the stop signal the attach
+// sends, once.
+func TestPtraceOwnUser(t *testing.T) {
+	modes(t, func(t *testing.T, h *hub, sys bool) {
+		target := exec.Command("/bin/busybox", "sleep", "30")
+		if err := target.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { target.Process.Kill(); target.Wait() }()
+		tpid := target.Process.Pid
+		pid := uint32(action(t, "", "ptrace", strconv.Itoa(tpid)).Process.Pid)
+		r := h.wait(t, "ptrace", func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })
+		if r.Ptrace.Request != unix.PTRACE_ATTACH || r.Ptrace.PID != int32(tpid) || r.Ret != 0 || r.Entry || r.Syscall.String() != "ptrace" {
+			t.Errorf("ptrace %+v ret %d entry %v", r.Ptrace, r.Ret, r.Entry)
+		}
+		if n := len(h.all(func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })); n != 1 {
+			t.Errorf("%d ptrace records, want 1", n)
+		}
+	})
+}
+
+// TestHostNamespaces: the kernel's answer is the host's init process's
+// namespaces: its pid namespace is the initial one (whose inode number is
+// fixed, PROC_PID_INIT_INO), and where /proc/1/ns can be read (it cannot
+// in some sandboxes, even as root) each namespace is the one it names.
+func TestHostNamespaces(t *testing.T) {
+	h := sensorHub(t)
+	got, err := h.s.HostNamespaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const initPidNS = 0xEFFFFFFC
+	if got.Pid != initPidNS || got.Mnt == 0 || got.Net == 0 {
+		t.Errorf("host namespaces %+v, want the initial pid namespace %d", got, uint32(initPidNS))
+	}
+	for name, ino := range map[string]uint32{"mnt": got.Mnt, "pid": got.Pid, "net": got.Net} {
+		var st unix.Stat_t
+		if err := unix.Stat("/proc/1/ns/"+name, &st); err != nil {
+			t.Logf("/proc/1/ns/%s: %v", name, err)
+			continue
+		}
+		if uint64(ino) != st.Ino {
+			t.Errorf("%s namespace %d, /proc/1/ns says %d", name, ino, st.Ino)
+		}
+	}
 }

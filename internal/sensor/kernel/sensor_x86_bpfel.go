@@ -177,6 +177,14 @@ type sensorForkBody struct {
 	ChildCgroupId uint64
 }
 
+type sensorHostNs struct {
+	_     structs.HostLayout
+	Mnt   uint32
+	Pid   uint32
+	Net   uint32
+	Found uint32
+}
+
 type sensorListenKey struct {
 	_     structs.HostLayout
 	Addr  [16]uint8
@@ -287,6 +295,7 @@ type sensorSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type sensorProgramSpecs struct {
+	FindHostNs      *ebpf.ProgramSpec `ebpf:"find_host_ns"`
 	RawCap          *ebpf.ProgramSpec `ebpf:"raw_cap"`
 	RawCgroupAttach *ebpf.ProgramSpec `ebpf:"raw_cgroup_attach"`
 	RawCgroupMkdir  *ebpf.ProgramSpec `ebpf:"raw_cgroup_mkdir"`
@@ -294,6 +303,7 @@ type sensorProgramSpecs struct {
 	RawExec         *ebpf.ProgramSpec `ebpf:"raw_exec"`
 	RawExit         *ebpf.ProgramSpec `ebpf:"raw_exit"`
 	RawFork         *ebpf.ProgramSpec `ebpf:"raw_fork"`
+	RawSignal       *ebpf.ProgramSpec `ebpf:"raw_signal"`
 	RawSockState    *ebpf.ProgramSpec `ebpf:"raw_sock_state"`
 	RawSysExit      *ebpf.ProgramSpec `ebpf:"raw_sys_exit"`
 	SockBind4       *ebpf.ProgramSpec `ebpf:"sock_bind4"`
@@ -308,6 +318,7 @@ type sensorProgramSpecs struct {
 	TpExec          *ebpf.ProgramSpec `ebpf:"tp_exec"`
 	TpExit          *ebpf.ProgramSpec `ebpf:"tp_exit"`
 	TpFork          *ebpf.ProgramSpec `ebpf:"tp_fork"`
+	TpSignal        *ebpf.ProgramSpec `ebpf:"tp_signal"`
 	TpSockState     *ebpf.ProgramSpec `ebpf:"tp_sock_state"`
 	TpSysExit       *ebpf.ProgramSpec `ebpf:"tp_sys_exit"`
 }
@@ -318,6 +329,7 @@ type sensorProgramSpecs struct {
 type sensorMapSpecs struct {
 	CapSeen        *ebpf.MapSpec `ebpf:"cap_seen"`
 	Events         *ebpf.MapSpec `ebpf:"events"`
+	HostNamespaces *ebpf.MapSpec `ebpf:"host_namespaces"`
 	IgnorePids     *ebpf.MapSpec `ebpf:"ignore_pids"`
 	Listeners      *ebpf.MapSpec `ebpf:"listeners"`
 	Lost           *ebpf.MapSpec `ebpf:"lost"`
@@ -364,6 +376,7 @@ func (o *sensorObjects) Close() error {
 type sensorMaps struct {
 	CapSeen        *ebpf.Map `ebpf:"cap_seen"`
 	Events         *ebpf.Map `ebpf:"events"`
+	HostNamespaces *ebpf.Map `ebpf:"host_namespaces"`
 	IgnorePids     *ebpf.Map `ebpf:"ignore_pids"`
 	Listeners      *ebpf.Map `ebpf:"listeners"`
 	Lost           *ebpf.Map `ebpf:"lost"`
@@ -378,6 +391,7 @@ func (m *sensorMaps) Close() error {
 	return _SensorClose(
 		m.CapSeen,
 		m.Events,
+		m.HostNamespaces,
 		m.IgnorePids,
 		m.Listeners,
 		m.Lost,
@@ -407,6 +421,7 @@ type sensorVariables struct {
 //
 // It can be passed to loadSensorObjects or ebpf.CollectionSpec.LoadAndAssign.
 type sensorPrograms struct {
+	FindHostNs      *ebpf.Program `ebpf:"find_host_ns"`
 	RawCap          *ebpf.Program `ebpf:"raw_cap"`
 	RawCgroupAttach *ebpf.Program `ebpf:"raw_cgroup_attach"`
 	RawCgroupMkdir  *ebpf.Program `ebpf:"raw_cgroup_mkdir"`
@@ -414,6 +429,7 @@ type sensorPrograms struct {
 	RawExec         *ebpf.Program `ebpf:"raw_exec"`
 	RawExit         *ebpf.Program `ebpf:"raw_exit"`
 	RawFork         *ebpf.Program `ebpf:"raw_fork"`
+	RawSignal       *ebpf.Program `ebpf:"raw_signal"`
 	RawSockState    *ebpf.Program `ebpf:"raw_sock_state"`
 	RawSysExit      *ebpf.Program `ebpf:"raw_sys_exit"`
 	SockBind4       *ebpf.Program `ebpf:"sock_bind4"`
@@ -428,12 +444,14 @@ type sensorPrograms struct {
 	TpExec          *ebpf.Program `ebpf:"tp_exec"`
 	TpExit          *ebpf.Program `ebpf:"tp_exit"`
 	TpFork          *ebpf.Program `ebpf:"tp_fork"`
+	TpSignal        *ebpf.Program `ebpf:"tp_signal"`
 	TpSockState     *ebpf.Program `ebpf:"tp_sock_state"`
 	TpSysExit       *ebpf.Program `ebpf:"tp_sys_exit"`
 }
 
 func (p *sensorPrograms) Close() error {
 	return _SensorClose(
+		p.FindHostNs,
 		p.RawCap,
 		p.RawCgroupAttach,
 		p.RawCgroupMkdir,
@@ -441,6 +459,7 @@ func (p *sensorPrograms) Close() error {
 		p.RawExec,
 		p.RawExit,
 		p.RawFork,
+		p.RawSignal,
 		p.RawSockState,
 		p.RawSysExit,
 		p.SockBind4,
@@ -455,6 +474,7 @@ func (p *sensorPrograms) Close() error {
 		p.TpExec,
 		p.TpExit,
 		p.TpFork,
+		p.TpSignal,
 		p.TpSockState,
 		p.TpSysExit,
 	)
