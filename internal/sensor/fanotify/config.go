@@ -172,6 +172,14 @@ type Stats struct {
 	// WriteDirs counts the directories marked for writes (Config.WriteDirs)
 	// since Open, on the host and in containers.
 	WriteDirs uint64
+	// Evictions counts cache entries dropped for their bounds before
+	// they expired (the caches hold two generations each and empty after
+	// a burst, see cache.go): a directory's path (resolved again on its
+	// next event), a repeat's report time (the repeat is reported again),
+	// a file's write or exec-open count (it is found hot later), a file's
+	// mode (an attribute change of that file is judged without its
+	// earlier mode, and reported when it has an execute bit).
+	Evictions uint64
 	// Ignored counts events not reported by design: the watcher's own and
 	// those of Config.IgnorePIDs, directory creation, attribute changes
 	// that leave no execute bit, non-regular files, overlayfs internals.

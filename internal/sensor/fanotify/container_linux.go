@@ -81,7 +81,7 @@ func (w *Watcher) AddContainer(pid uint32) error {
 	}
 	w.containers[pid] = c
 	w.byNS[ns] = c
-	clear(w.pidNS)
+	w.pidNS = make(map[uint32]pidNS)
 	for _, fs := range w.fss {
 		slices.SortStableFunc(fs.views, func(a, b *view) int { return len(b.src) - len(a.src) })
 	}
@@ -284,6 +284,6 @@ func (w *Watcher) removeContainer(c *container) {
 	if w.containers[c.pid] == c {
 		delete(w.containers, c.pid)
 	}
-	clear(w.pidNS)
+	w.pidNS = make(map[uint32]pidNS)
 	w.paths.clear()
 }

@@ -93,12 +93,143 @@ func TestDedupWindow(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		d.repeat(dedupKey{pid: uint32(i + 10)}, int64(2*time.Second))
 	}
-	if len(d.last) > 4 {
-		t.Errorf("%d entries for a bound of 4", len(d.last))
+	if d.len() > 4 {
+		t.Errorf("%d entries for a bound of 4", d.len())
 	}
 	off := newDedup(-1, 4)
 	if off.repeat(k, 0) || off.repeat(k, 1) {
 		t.Error("disabled dedup reports repeats")
+	}
+}
+
+// TestDedupBounded fills the dedup past its bound within one window, then
+// lets the burst end: the entries dropped early are counted, and the maps
+// are new and empty two windows later.
+func TestDedupBounded(t *testing.T) {
+	w := int64(time.Second)
+	d := newDedup(w, 1000)
+	for i := range 10_000 {
+		d.repeat(dedupKey{pid: uint32(i)}, int64(i)) // 10,000 within a few µs
+		if d.len() > 1000 {
+			t.Fatalf("%d entries for a bound of 1000", d.len())
+		}
+	}
+	if d.evicted < 8000 {
+		t.Errorf("%d evicted of 10,000 reports in one window with room for 1,000", d.evicted)
+	}
+	// The newest are still repeats.
+	if !d.repeat(dedupKey{pid: 9999}, 10_000) {
+		t.Error("the last report forgotten")
+	}
+	// Within the window, repeats are found in the old generation too.
+	k := dedupKey{pid: 1 << 20}
+	d2 := newDedup(w, 1000)
+	d2.repeat(k, 0)
+	d2.age(w) // turned: k is in the old generation
+	if !d2.repeat(k, w-1) {
+		t.Error("a repeat in the old generation not found")
+	}
+	if d2.repeat(k, 2*w) {
+		t.Error("a report after the window is a repeat")
+	}
+	before := d.evicted
+	d.age(2 * w)
+	d.age(4 * w)
+	if d.len() != 0 {
+		t.Errorf("%d entries two windows after the burst", d.len())
+	}
+	if d.evicted != before {
+		t.Error("expired entries counted as evicted")
+	}
+}
+
+// TestHotTrackerBounded: the counts of a burst of files are bounded, and
+// gone a second or two after it.
+func TestHotTrackerBounded(t *testing.T) {
+	h := newHotTracker(3, 100)
+	for i := range 1000 {
+		h.count(fileKey{1, uint64(i)}, int64(i))
+		if h.len() > 100 {
+			t.Fatalf("%d counts for a bound of 100", h.len())
+		}
+	}
+	if h.evicted == 0 {
+		t.Error("nothing evicted")
+	}
+	// A count survives a turn: four writes across it make the file hot.
+	k := fileKey{2, 2}
+	h2 := newHotTracker(3, 100)
+	h2.count(k, 0)
+	h2.count(k, 1)
+	h2.age(hotWindow) // turns
+	h2.count(k, hotWindow-1+1)
+	if hot, _ := h2.count(k, hotWindow-1+2); hot {
+		t.Error("hot across more than a second")
+	}
+	h3 := newHotTracker(3, 100)
+	for i := range 3 {
+		h3.count(k, int64(i))
+	}
+	h3.age(hotWindow / 2) // not yet
+	if hot, _ := h3.count(k, hotWindow/2); !hot {
+		t.Error("four writes in half a second not hot")
+	}
+	h.age(2 * hotWindow)
+	h.age(4 * hotWindow)
+	if h.len() != 0 {
+		t.Errorf("%d counts after the burst", h.len())
+	}
+}
+
+func TestPathCacheAge(t *testing.T) {
+	c := newPathCache(4)
+	k := func(s string) []byte { return []byte(s) }
+	for i := range 10 {
+		c.put(k(string(rune('a'+i))), "/p")
+	}
+	if c.evicted == 0 || c.len() > 8 {
+		t.Errorf("evicted %d, %d entries for a size of 4", c.evicted, c.len())
+	}
+	c.age(pathAge)
+	if _, ok := c.get(k("j")); !ok {
+		t.Error("j forgotten after one turn")
+	}
+	c.age(2 * pathAge)
+	if _, ok := c.get(k("j")); !ok {
+		t.Error("j, used in the last turn, forgotten")
+	}
+	if _, ok := c.get(k("i")); ok {
+		t.Error("i, unused for two turns, kept")
+	}
+	c.age(3 * pathAge)
+	c.age(4 * pathAge)
+	if c.len() != 0 {
+		t.Errorf("%d entries after the burst", c.len())
+	}
+}
+
+func TestModeCache(t *testing.T) {
+	c := newModeCache(4)
+	for i := range 10 {
+		c.put(fileKey{1, uint64(i)}, 0o644)
+		if c.len() > 4 {
+			t.Fatalf("%d modes for a bound of 4", c.len())
+		}
+	}
+	if c.evicted == 0 {
+		t.Error("nothing evicted")
+	}
+	if m, ok := c.get(fileKey{1, 8}); !ok || m != 0o644 {
+		t.Errorf("mode of 8: %o %v", m, ok)
+	}
+	c.del(fileKey{1, 8})
+	if _, ok := c.get(fileKey{1, 8}); ok {
+		t.Error("deleted mode found")
+	}
+	c.age(modeAge)
+	c.age(2 * modeAge)
+	if c.len() != 0 {
+		t.Errorf("%d modes after two turns", c.len())
 	}
 }
 

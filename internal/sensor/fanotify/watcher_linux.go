@@ -52,6 +52,14 @@ const (
 	// maxWriteDirs bounds the directories marked for writes (each mark
 	// pins its inode in memory).
 	maxWriteDirs = 8192
+
+	// Bounds of the per-event caches, each in two generations (cache.go):
+	// what is dropped for them early is counted in Stats.Evictions.
+	maxDedup   = 1 << 16 // (process, class, file) report times, within Config.Dedup
+	maxHot     = 1 << 14 // files' write counts, within a second
+	maxHotExec = 1 << 12 // programs' exec-open counts, within a second
+	maxModes   = 1 << 16 // files' modes, for attribute changes
+	maxPidNS   = 1 << 12 // processes' mount namespaces, for a second
 )
 
 // Filesystem magic numbers (statfs f_type) whose file handles hold the
@@ -112,7 +120,7 @@ type Watcher struct {
 	hotExec    *hotTracker // programs opened for exec
 	ignores    []hotIgnore
 	hotPast    map[fileKey]hotPast
-	modes      map[fileKey]uint32
+	modes      *modeCache
 	pidNS      map[uint32]pidNS
 	paused     bool // Pause removed the filesystem and ignore marks
 
@@ -233,10 +241,10 @@ func Open(cfg Config) (*Watcher, error) {
 		sensDirs:   make(map[fileKey][]scopedDir),
 		writePats:  compilePatterns(cfg.WriteDirs),
 		writeDirs:  make(map[fileKey][]writeDir),
-		dd:         newDedup(int64(cfg.Dedup), 1<<16),
-		hot:        newHotTracker(cfg.HotThreshold, 1<<14),
-		hotExec:    newHotTracker(cfg.HotThreshold, 1<<12),
-		modes:      make(map[fileKey]uint32),
+		dd:         newDedup(int64(cfg.Dedup), maxDedup),
+		hot:        newHotTracker(cfg.HotThreshold, maxHot),
+		hotExec:    newHotTracker(cfg.HotThreshold, maxHotExec),
+		modes:      newModeCache(maxModes),
 		hotPast:    make(map[fileKey]hotPast),
 		pidNS:      make(map[uint32]pidNS),
 	}
@@ -266,7 +274,11 @@ func Open(cfg Config) (*Watcher, error) {
 
 // Stats returns the counters so far.
 func (w *Watcher) Stats() Stats {
+	w.mu.Lock()
+	evicted := w.paths.evicted + w.dd.evicted + w.hot.evicted + w.hotExec.evicted + w.modes.evicted
+	w.mu.Unlock()
 	return Stats{
+		Evictions:        evicted,
 		Events:           w.st.events.Load(),
 		Records:          w.st.records.Load(),
 		Errors:           w.st.errors.Load(),
@@ -383,10 +395,17 @@ func (w *Watcher) housekeep() {
 	now := int64(time.Since(w.epoch))
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// The caches of a burst empty when it is over.
+	w.dd.age(now)
+	w.hot.age(now)
+	w.hotExec.age(now)
+	w.paths.age(now)
+	w.modes.age(now)
 	if now < w.nextHouse {
 		return
 	}
 	next := now + int64(pruneEvery)
+	w.pidNS = make(map[uint32]pidNS) // a second's answers: asked again
 	kept := w.ignores[:0]
 	for _, ig := range w.ignores {
 		if ig.until > now {
@@ -681,7 +700,7 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 	}
 	k := ev.file.key()
 	mode := st.Mode & 0o7777
-	prev, known := w.modes[k]
+	prev, known := w.modes.get(k)
 	w.noteMode(k, st.Mode, true)
 	switch {
 	case mode&execBits == 0:
@@ -777,7 +796,7 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 	if ev.file.valid() {
 		k := ev.file.key()
 		delete(w.sensitive, k)
-		delete(w.modes, k)
+		w.modes.del(k)
 		if isDir {
 			w.keyBuf = appendHandleKey(w.keyBuf[:0], &ev.file)
 			w.paths.forget(w.keyBuf, w.resolvedEntry(fs, &ev.dir, ev.name))
@@ -899,10 +918,7 @@ func (w *Watcher) noteMode(k fileKey, mode uint32, fromAttrib bool) {
 	if !fromAttrib && mode&execBits != 0 {
 		return
 	}
-	if len(w.modes) >= 1<<16 {
-		clear(w.modes)
-	}
-	w.modes[k] = mode & 0o7777
+	w.modes.put(k, mode&0o7777)
 }
 
 // objectKey is the dedup key of an event's object: its own handle, or its
@@ -1101,8 +1117,8 @@ func (w *Watcher) pidContainer(pid uint32) (*container, bool) {
 				return nil, false
 			}
 		}
-		if len(w.pidNS) >= 1<<12 {
-			clear(w.pidNS)
+		if len(w.pidNS) >= maxPidNS {
+			w.pidNS = make(map[uint32]pidNS)
 		}
 		e = pidNS{ns: ns, at: w.now}
 		w.pidNS[pid] = e
@@ -1154,7 +1170,7 @@ func (w *Watcher) ignoreHot(fs *fsys, f *fid, k fileKey, rate float64, mask uint
 func (w *Watcher) unignore(ig hotIgnore, now int64) {
 	w.st.kernelSuppressed.Add(uint64(ig.rate * float64(now-ig.placed) / 1e9))
 	if len(w.hotPast) >= maxIgnores {
-		clear(w.hotPast)
+		w.hotPast = make(map[fileKey]hotPast)
 	}
 	w.hotPast[ig.key] = hotPast{dur: ig.until - ig.placed, end: now}
 	if w.fss[ig.fs.fsid] != ig.fs {

@@ -35,7 +35,11 @@ import (
 const loopEnv = "VIGIL_OVERHEAD_LOOP"
 
 // Loops are the operations a child can repeat.
-var Loops = []string{"exec", "open-read", "open-write", "create-unlink", "connect", "mmap"}
+var Loops = []string{"exec", "open-read", "open-write", "create-unlink", "create-files", "connect", "mmap"}
+
+// FilesPerDir is how many files the create-files loop makes in one
+// directory before it moves on to the next.
+const FilesPerDir = 1000
 
 // Main serves loop batches and exits when the test binary was started as
 // a loop child; otherwise it returns at once. Call it first in TestMain.
@@ -128,6 +132,38 @@ func loopOp(kind, dir string) (op func() error, cleanup func(), err error) {
 	case "create-unlink":
 		name := filepath.Join(dir, "created.txt")
 		return func() error {
+			fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+			if err != nil {
+				return err
+			}
+			unix.Close(fd)
+			return unix.Unlink(name)
+		}, cleanup, nil
+	case "create-files":
+		// A new name every time, as an unpacked archive or a build makes
+		// them: each file is created, closed and removed, FilesPerDir in
+		// one new directory, removed when the next one is made.
+		i := 0
+		var cur string
+		cleanup = func() {
+			if cur != "" {
+				os.Remove(cur)
+			}
+		}
+		return func() error {
+			if i%FilesPerDir == 0 {
+				if cur != "" {
+					if err := os.Remove(cur); err != nil {
+						return err
+					}
+				}
+				cur = filepath.Join(dir, "d"+strconv.Itoa(i/FilesPerDir))
+				if err := os.Mkdir(cur, 0o755); err != nil {
+					return err
+				}
+			}
+			name := filepath.Join(cur, "f"+strconv.Itoa(i%FilesPerDir))
+			i++
 			fd, err := unix.Open(name, unix.O_WRONLY|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
 			if err != nil {
 				return err
@@ -332,13 +368,27 @@ func Compare(b *testing.B, c *Child, n int, settle time.Duration, states ...Stat
 
 // PeakRSS returns this process's peak resident set size (VmHWM) in bytes,
 // 0 when /proc does not say.
-func PeakRSS() int64 {
+func PeakRSS() int64 { return status("VmHWM:") }
+
+// RSS returns this process's resident set size (VmRSS) in bytes, 0 when
+// /proc does not say.
+func RSS() int64 { return status("VmRSS:") }
+
+// ResetPeakRSS sets this process's peak resident set size (VmHWM) to its
+// current one, so that PeakRSS measures from now on (start-up's peaks
+// left out).
+func ResetPeakRSS() error {
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// status reads one size field of /proc/self/status, in bytes.
+func status(field string) int64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == field {
 			kb, _ := strconv.ParseInt(f[1], 10, 64)
 			return kb << 10
 		}

@@ -7,7 +7,10 @@
 // parent they were forked by (not the process they were reparented to). An
 // exited process stays for Config.Grace, and longer while children it has
 // are still in the tree; the whole tree is bounded by Config.MaxProcs, the
-// oldest exited processes (then the oldest live ones) evicted first.
+// oldest exited processes (then the oldest live ones) evicted first. Its
+// memory follows what it holds: after a burst of short-lived processes is
+// reaped, at most a few hundred nodes are kept for reuse and the pid map
+// is made again (Reap).
 //
 // A Tree is safe for one writer (Fork, Exec, Exit, Seed, Reap) and any
 // number of concurrent readers (Lookup, AppendLineage, Stats).
@@ -134,7 +137,14 @@ type Tree struct {
 	exited list // exited, no children: reaped after Grace, in exit order
 	held   list // exited, with children in the tree
 	serial uint64
-	free   *node
+	// free holds up to maxFree dropped nodes for reuse; the rest go to
+	// the garbage collector, so that a burst's nodes do not stay.
+	free  *node
+	nfree int
+	// peak is the most processes pids has held since it was made: a map
+	// keeps the memory of its largest size, so when the tree shrinks to
+	// a quarter of it the map is made again (compact).
+	peak int
 
 	evictions, reaped, reuse, unknownExits, procErrors atomic.Uint64
 }
@@ -216,6 +226,12 @@ func (t *Tree) move(n *node, to listID) {
 
 func (t *Tree) size() int { return t.live.n + t.exited.n + t.held.n }
 
+// maxFree bounds the dropped nodes kept for reuse.
+const maxFree = 256
+
+// compactMin is the size of pids below which it is never made again.
+const compactMin = 1024
+
 // newNode takes a node from the free list or allocates one, evicting the
 // oldest process first when the tree is full.
 func (t *Tree) newNode() *node {
@@ -233,6 +249,7 @@ func (t *Tree) newNode() *node {
 	n := t.free
 	if n != nil {
 		t.free = n.next
+		t.nfree--
 		*n = node{}
 	} else {
 		n = new(node)
@@ -263,8 +280,31 @@ func (t *Tree) drop(n *node) {
 			t.move(p, inExited)
 		}
 	}
-	*n = node{next: t.free}
-	t.free = n
+	if t.nfree < maxFree {
+		*n = node{next: t.free}
+		t.free = n
+		t.nfree++
+	} else {
+		*n = node{}
+	}
+}
+
+// noteSize follows the size of pids after a process is added.
+func (t *Tree) noteSize() {
+	t.peak = max(t.peak, len(t.pids))
+}
+
+// compact makes pids again when it holds a quarter of its peak or less.
+func (t *Tree) compact() {
+	if t.peak < compactMin || len(t.pids)*4 > t.peak {
+		return
+	}
+	pids := make(map[int32]*node, len(t.pids))
+	for pid, n := range t.pids {
+		pids[pid] = n
+	}
+	t.pids = pids
+	t.peak = len(pids)
 }
 
 func (t *Tree) linkChild(p, c *node) {
@@ -330,6 +370,7 @@ func (t *Tree) addSeeded(proc Process) *node {
 	n.p.Serial = serial
 	n.p.Seeded = true
 	t.pids[proc.PID] = n
+	t.noteSize()
 	t.live.push(n, inLive)
 	return n
 }
@@ -380,6 +421,7 @@ func (t *Tree) Fork(f Fork) {
 	}
 	n.p.PID, n.p.PPID, n.p.Start = f.PID, f.PPID, f.Time
 	t.pids[f.PID] = n
+	t.noteSize()
 	t.live.push(n, inLive)
 }
 
@@ -399,6 +441,7 @@ func (t *Tree) Exec(e Exec) {
 		n = t.newNode()
 		n.p.PID, n.p.PPID = e.PID, e.PPID
 		t.pids[e.PID] = n
+		t.noteSize()
 		t.live.push(n, inLive)
 		t.setParent(n, t.parentFor(e.PPID, e.Time))
 	} else if n.parent == nil {
@@ -440,6 +483,7 @@ func (t *Tree) Exit(x Exit) {
 func (t *Tree) Reap(now time.Time) {
 	t.mu.Lock()
 	t.reap(now)
+	t.compact()
 	t.mu.Unlock()
 }
 

@@ -509,3 +509,44 @@ func BenchmarkForkExecExitLookupFullGrace(b *testing.B) {
 		tr.Exit(Exit{PID: pid, Time: now})
 	}
 }
+
+// TestBurstShrinks: after a burst of short-lived processes is reaped, the
+// tree keeps at most maxFree nodes for reuse and a pids map sized for what
+// is left, and works on.
+func TestBurstShrinks(t *testing.T) {
+	tr := New(Config{Grace: time.Second})
+	tr.Fork(Fork{PID: 2, PPID: 1, Time: at(0)})
+	for i := range 20_000 {
+		pid := int32(100 + i)
+		tr.Fork(Fork{PID: pid, PPID: 2, Time: at(1)})
+		tr.Exec(Exec{PID: pid, PPID: 2, Time: at(2), Exe: "/bin/true"})
+		tr.Exit(Exit{PID: pid, Time: at(3)})
+	}
+	if tr.peak < 20_000 {
+		t.Fatalf("peak %d after 20,000 processes", tr.peak)
+	}
+	tr.Reap(at(5000))
+	if n := tr.Len(); n != 1 {
+		t.Fatalf("%d processes after the grace period", n)
+	}
+	if tr.nfree > maxFree {
+		t.Errorf("%d free nodes kept, bound %d", tr.nfree, maxFree)
+	}
+	n := 0
+	for f := tr.free; f != nil; f = f.next {
+		n++
+	}
+	if n != tr.nfree {
+		t.Errorf("free list of %d, counted %d", n, tr.nfree)
+	}
+	if tr.peak != 1 {
+		t.Errorf("pids not made again: peak %d", tr.peak)
+	}
+	tr.Fork(Fork{PID: 7, PPID: 2, Time: at(6000)})
+	if lin := tr.Lookup(7); len(lin) != 2 || lin[1].PID != 2 {
+		t.Errorf("lineage after compaction: %+v", lin)
+	}
+	if st := tr.Stats(); st.Reaped != 20_000 {
+		t.Errorf("reaped %d", st.Reaped)
+	}
+}
