@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -109,7 +110,17 @@ func netDedup(d time.Duration) time.Duration {
 	return d
 }
 
+// sensorMemoryLimit is the Go runtime's soft memory limit for the
+// sensor, unless GOMEMLIMIT says otherwise: with GOGC 400 (main) the
+// garbage of a burst of events would otherwise grow to several times the
+// live heap, and the sensor must stay near 150 MB resident
+// (docs/PERFORMANCE.md, "Runtime sensor: memory").
+const sensorMemoryLimit = 100 << 20
+
 func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(sensorMemoryLimit)
+	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if f.duration < 0 {
 		return exitError{code: 2, msg: fmt.Sprintf("--duration %v: must not be negative", f.duration)}
