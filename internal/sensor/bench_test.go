@@ -4,6 +4,7 @@ package sensor
 
 import (
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"net/netip"
 	"testing"
 	"time"
@@ -13,7 +14,6 @@ import (
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ruleset"
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 )
 
 // BenchmarkHandle maps a mix of records as a busy container host sends
@@ -38,22 +38,22 @@ func BenchmarkHandleDetect(b *testing.B) {
 func benchHandle(b *testing.B, then func(*event.Event)) {
 	m := newTestMapper(b)
 	web(nil, m)
-	open := rec(kernel.KindOpen, 102, cgWeb, "sh")
+	open := rec(record.KindOpen, 102, cgWeb, "sh")
 	open.Ret = 3
-	open.File = kernel.File{Op: kernel.OpOpen, Path: "/var/www/html/uploads/report.csv", Flags: unix.O_WRONLY | unix.O_CREAT, Mode: 0o644}
-	read := rec(kernel.KindOpen, 102, cgWeb, "sh")
-	read.File = kernel.File{Op: kernel.OpOpen, Path: "/etc/shadow"}
-	conn := rec(kernel.KindConnect, 101, cgWeb, "nginx")
-	conn.Net = kernel.Net{FD: 5, NewFD: -1, Family: unix.AF_INET, SockType: unix.SOCK_STREAM,
+	open.File = record.File{Op: record.OpOpen, Path: "/var/www/html/uploads/report.csv", Flags: unix.O_WRONLY | unix.O_CREAT, Mode: 0o644}
+	read := rec(record.KindOpen, 102, cgWeb, "sh")
+	read.File = record.File{Op: record.OpOpen, Path: "/etc/shadow"}
+	conn := rec(record.KindConnect, 101, cgWeb, "nginx")
+	conn.Net = record.Net{FD: 5, NewFD: -1, Family: unix.AF_INET, SockType: unix.SOCK_STREAM,
 		Local: netip.MustParseAddrPort("10.40.3.17:40112"), Remote: netip.MustParseAddrPort("10.40.0.9:5432")}
-	forkR := rec(kernel.KindFork, 102, cgWeb, "sh")
+	forkR := rec(record.KindFork, 102, cgWeb, "sh")
 	forkR.Fork.ChildTGID = 300
 	exec := execRec(300, 102, cgWeb, "/bin/cat", "/bin/busybox", "cat", "/var/www/html/index.html")
-	exit := rec(kernel.KindExit, 300, cgWeb, "cat")
-	write := rec(kernel.KindOpen, 101, cgWeb, "nginx")
+	exit := rec(record.KindExit, 300, cgWeb, "cat")
+	write := rec(record.KindOpen, 101, cgWeb, "nginx")
 	write.Ret = 4
-	write.File = kernel.File{Op: kernel.OpOpen, Path: "/var/log/nginx/access.log", Flags: unix.O_WRONLY | unix.O_APPEND}
-	recs := []*kernel.Record{&write, &open, &read, &conn, &forkR, &exec, &exit, &write, &conn}
+	write.File = record.File{Op: record.OpOpen, Path: "/var/log/nginx/access.log", Flags: unix.O_WRONLY | unix.O_APPEND}
+	recs := []*record.Record{&write, &open, &read, &conn, &forkR, &exec, &exit, &write, &conn}
 	paths := make([]string, 4096)
 	for i := range paths {
 		paths[i] = fmt.Sprintf("/var/www/html/uploads/report-%d.csv", i)
@@ -67,7 +67,7 @@ func benchHandle(b *testing.B, then func(*event.Event)) {
 		if r == &open {
 			open.File.Path = paths[i%len(paths)]
 		}
-		if r.Kind == kernel.KindFork {
+		if r.Kind == record.KindFork {
 			r.Fork.ChildTGID = uint32(300 + i%20000)
 			exec.TGID, exit.TGID = r.Fork.ChildTGID, r.Fork.ChildTGID
 		}

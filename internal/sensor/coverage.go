@@ -3,6 +3,7 @@
 package sensor
 
 import (
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"sort"
 	"strings"
 
@@ -11,24 +12,24 @@ import (
 )
 
 // eventKinds are the record kinds each event is made from.
-var eventKinds = [vocab.Count][]kernel.Kind{
-	vocab.Execve: {kernel.KindExec}, vocab.Fork: {kernel.KindFork}, vocab.Exit: {kernel.KindExit},
-	vocab.Create: {kernel.KindOpen}, vocab.Write: {kernel.KindOpen}, vocab.Read: {kernel.KindOpen},
-	vocab.Rename: {kernel.KindRename}, vocab.Unlink: {kernel.KindUnlink}, vocab.Rmdir: {kernel.KindUnlink},
-	vocab.Chmod:   {kernel.KindChmod},
-	vocab.Connect: {kernel.KindConnect}, vocab.Accept: {kernel.KindAccept}, vocab.Bind: {kernel.KindBind},
-	vocab.Listen: {kernel.KindListen}, vocab.Dup: {kernel.KindDup},
-	vocab.Ptrace: {kernel.KindPtrace}, vocab.Memfd: {kernel.KindMemfd},
-	vocab.Setuid: {kernel.KindSetID}, vocab.Setgid: {kernel.KindSetID}, vocab.Setreuid: {kernel.KindSetID},
-	vocab.Setregid: {kernel.KindSetID}, vocab.Setresuid: {kernel.KindSetID}, vocab.Setresgid: {kernel.KindSetID},
-	vocab.Setfsuid: {kernel.KindSetID}, vocab.Setfsgid: {kernel.KindSetID},
-	vocab.Mount: {kernel.KindMount}, vocab.Unshare: {kernel.KindUnshare}, vocab.Setns: {kernel.KindSetns},
-	vocab.InitModule: {kernel.KindModule}, vocab.FinitModule: {kernel.KindModule}, vocab.BPF: {kernel.KindBPF},
-	vocab.Umount: {kernel.KindUmount}, vocab.Chroot: {kernel.KindChroot},
+var eventKinds = [vocab.Count][]record.Kind{
+	vocab.Execve: {record.KindExec}, vocab.Fork: {record.KindFork}, vocab.Exit: {record.KindExit},
+	vocab.Create: {record.KindOpen}, vocab.Write: {record.KindOpen}, vocab.Read: {record.KindOpen},
+	vocab.Rename: {record.KindRename}, vocab.Unlink: {record.KindUnlink}, vocab.Rmdir: {record.KindUnlink},
+	vocab.Chmod:   {record.KindChmod},
+	vocab.Connect: {record.KindConnect}, vocab.Accept: {record.KindAccept}, vocab.Bind: {record.KindBind},
+	vocab.Listen: {record.KindListen}, vocab.Dup: {record.KindDup},
+	vocab.Ptrace: {record.KindPtrace}, vocab.Memfd: {record.KindMemfd},
+	vocab.Setuid: {record.KindSetID}, vocab.Setgid: {record.KindSetID}, vocab.Setreuid: {record.KindSetID},
+	vocab.Setregid: {record.KindSetID}, vocab.Setresuid: {record.KindSetID}, vocab.Setresgid: {record.KindSetID},
+	vocab.Setfsuid: {record.KindSetID}, vocab.Setfsgid: {record.KindSetID},
+	vocab.Mount: {record.KindMount}, vocab.Unshare: {record.KindUnshare}, vocab.Setns: {record.KindSetns},
+	vocab.InitModule: {record.KindModule}, vocab.FinitModule: {record.KindModule}, vocab.BPF: {record.KindBPF},
+	vocab.Umount: {record.KindUmount}, vocab.Chroot: {record.KindChroot},
 }
 
 // fileKinds are the kinds the fanotify watcher reports.
-var fileKinds = []kernel.Kind{kernel.KindOpen, kernel.KindRename, kernel.KindUnlink, kernel.KindChmod}
+var fileKinds = []record.Kind{record.KindOpen, record.KindRename, record.KindUnlink, record.KindChmod}
 
 // Coverage says whether the active hooks can produce an event.
 type Coverage struct {
@@ -52,8 +53,8 @@ func eventCoverage(hooks []kernel.Hook, fanotify bool) map[string]Coverage {
 		partial []string
 		off     []string
 	}
-	kinds := map[kernel.Kind]*kindCov{}
-	get := func(k kernel.Kind) *kindCov {
+	kinds := map[record.Kind]*kindCov{}
+	get := func(k record.Kind) *kindCov {
 		c := kinds[k]
 		if c == nil {
 			c = &kindCov{}

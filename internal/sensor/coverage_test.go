@@ -4,6 +4,7 @@ package sensor
 
 import (
 	"errors"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"strings"
 	"testing"
 
@@ -12,14 +13,14 @@ import (
 )
 
 func TestEventCoverage(t *testing.T) {
-	sysKinds := []kernel.Kind{kernel.KindOpen, kernel.KindDup, kernel.KindMemfd, kernel.KindPtrace, kernel.KindSetID}
-	capHook := kernel.Hook{Name: "cap_capable", Active: true, Kinds: []kernel.Kind{kernel.KindPtrace, kernel.KindSetID, kernel.KindMount},
-		Partial: map[kernel.Kind]string{kernel.KindPtrace: "only privileged ptrace"}}
-	sched := kernel.Hook{Name: "sched_process_exec", Active: true, Kinds: []kernel.Kind{kernel.KindExec}}
+	sysKinds := []record.Kind{record.KindOpen, record.KindDup, record.KindMemfd, record.KindPtrace, record.KindSetID}
+	capHook := kernel.Hook{Name: "cap_capable", Active: true, Kinds: []record.Kind{record.KindPtrace, record.KindSetID, record.KindMount},
+		Partial: map[record.Kind]string{record.KindPtrace: "only privileged ptrace"}}
+	sched := kernel.Hook{Name: "sched_process_exec", Active: true, Kinds: []record.Kind{record.KindExec}}
 	def := eventCoverage([]kernel.Hook{
 		sched, capHook,
 		{Name: "sys_exit", Kinds: sysKinds},
-		{Name: "connect4", Kinds: []kernel.Kind{kernel.KindConnect}, Err: errors.New("refused")},
+		{Name: "connect4", Kinds: []record.Kind{record.KindConnect}, Err: errors.New("refused")},
 	}, true)
 	for name, want := range map[string]Coverage{
 		"execve":       {Produced: true},

@@ -3,6 +3,7 @@
 package sensor
 
 import (
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sensor/container"
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/mounts"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 )
@@ -226,7 +226,7 @@ func hostNamespaces(procRoot string) map[uint64]string {
 // for a record that is no event of its own. A partial record carries only
 // its kind, time, process id and own fields (a file watcher's): the rest
 // of its header comes from the tree.
-func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
+func (m *mapper) handle(r *record.Record, partial bool) *event.Event {
 	m.stats.record(r.Kind)
 	m.expire(r.Time)
 	m.last = container.Info{}
@@ -256,7 +256,7 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 	pid := int32(r.TGID)
 	var self *prog
 	var id eventID
-	if r.Kind == kernel.KindExec {
+	if r.Kind == record.KindExec {
 		a := &r.Exec.Attr
 		if r.CgroupID != 0 && a.CgroupPath != "" {
 			m.attr.CgroupNamed(r.CgroupID, a.CgroupPath)
@@ -276,7 +276,7 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		}
 	}
 	switch r.Kind {
-	case kernel.KindExec:
+	case record.KindExec:
 		m.noteBefore(pid, r.Time)
 		self = m.execProg(r, info)
 		m.tree.Exec(proctree.Exec{
@@ -291,12 +291,12 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		e.Dataset, e.Action = event.Process, "exec"
 		p.Stdin, p.Stdout = stdio(r.Exec.Stdio[0]), stdio(r.Exec.Stdio[1])
 		for _, fd := range r.Exec.Stdio[:2] {
-			if fd.Type == kernel.FDSocket {
+			if fd.Type == record.FDSocket {
 				m.setSocket(b, fd.Family, fd.SockType, fd.Local, fd.Remote)
 				break
 			}
 		}
-	case kernel.KindFork:
+	case record.KindFork:
 		child := int32(r.Fork.ChildTGID)
 		m.tree.Fork(proctree.Fork{PID: child, PPID: pid, Time: r.Time})
 		if cg := r.Fork.ChildCgroupID; cg != 0 {
@@ -314,7 +314,7 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		pid = child // the event is the new process's
 		id = evFork
 		e.Dataset, e.Action = event.Process, "start"
-	case kernel.KindExit:
+	case record.KindExit:
 		id = evExit
 		e.Dataset, e.Action = event.Process, "stop"
 		if r.Exit.Signal != 0 {
@@ -340,10 +340,10 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 		p.HostNamespaces = m.hostNamespaces(pid)
 	}
 	if info.ID != "" && m.files != nil {
-		m.watch(info, r.TGID, r.Kind == kernel.KindExec)
+		m.watch(info, r.TGID, r.Kind == record.KindExec)
 	}
 	switch r.Kind {
-	case kernel.KindExit:
+	case record.KindExit:
 		m.tree.Exit(proctree.Exit{PID: pid, Time: r.Time, Code: int32(r.Exit.Code)})
 		if tp, ok := m.tree.Get(pid); ok {
 			m.gone = append(m.gone, gone{serial: tp.Serial, pid: pid, at: r.Time})
@@ -358,13 +358,13 @@ func (m *mapper) handle(r *kernel.Record, partial bool) *event.Event {
 // cgroupRecord tells the attributor what the kernel reported of a cgroup
 // v2: made, removed, or joined by a process (and by which runtime). It is
 // no event of its own.
-func (m *mapper) cgroupRecord(r *kernel.Record) {
+func (m *mapper) cgroupRecord(r *record.Record) {
 	m.stats.record(r.Kind)
 	c := &r.Cgroup
 	if c.Hierarchy != 0 {
 		// The v1 hierarchy of the pids controller (the one exec records
 		// name): for runtimes that use only v1.
-		if c.Op == kernel.CgroupAttach && (m.v1Hierarchy == 0 || c.Hierarchy == m.v1Hierarchy) {
+		if c.Op == record.CgroupAttach && (m.v1Hierarchy == 0 || c.Hierarchy == m.v1Hierarchy) {
 			if by := m.joinedBy(r); by != container.RuntimeUnknown && m.v1Hierarchy != 0 {
 				m.attr.V1Joined(c.Path, by)
 			}
@@ -375,11 +375,11 @@ func (m *mapper) cgroupRecord(r *kernel.Record) {
 		return
 	}
 	switch c.Op {
-	case kernel.CgroupMkdir:
+	case record.CgroupMkdir:
 		m.attr.CgroupMade(c.ID, c.Path, r.Time)
-	case kernel.CgroupRmdir:
+	case record.CgroupRmdir:
 		m.attr.CgroupRemoved(c.ID, r.Time)
-	case kernel.CgroupAttach:
+	case record.CgroupAttach:
 		m.attr.CgroupJoined(c.ID, c.Path, m.joinedBy(r))
 		if c.PID != 0 {
 			m.pidCgroup[int32(c.PID)] = c.ID
@@ -436,7 +436,7 @@ var ociRuntimes = map[string]bool{"runc": true, "crun": true, "youki": true}
 // attach record's process (the writer of cgroup.procs): an OCI runtime
 // makes the cgroup a container's, and the program that ran it names the
 // runtime (a containerd shim, conmon); RuntimeUnknown when no runtime did.
-func (m *mapper) joinedBy(r *kernel.Record) container.Runtime {
+func (m *mapper) joinedBy(r *record.Record) container.Runtime {
 	if !ociRuntimes[r.Comm] {
 		return container.RuntimeUnknown
 	}
@@ -451,9 +451,9 @@ func (m *mapper) joinedBy(r *kernel.Record) container.Runtime {
 	return container.RuntimeRunc
 }
 
-func isFileKind(k kernel.Kind) bool {
+func isFileKind(k record.Kind) bool {
 	switch k {
-	case kernel.KindOpen, kernel.KindRename, kernel.KindUnlink, kernel.KindChmod:
+	case record.KindOpen, record.KindRename, record.KindUnlink, record.KindChmod:
 		return true
 	}
 	return false
@@ -466,7 +466,7 @@ func isFileKind(k kernel.Kind) bool {
 // runs; a runtime's first program in the container ran before it changed
 // its root), found in the host's mount table. It reports false for a
 // record that is no event (overlayfs copying a directory up).
-func (m *mapper) localize(r *kernel.Record, pid int32) bool {
+func (m *mapper) localize(r *record.Record, pid int32) bool {
 	if m.mounts == nil {
 		return true
 	}
@@ -486,7 +486,7 @@ func (m *mapper) localize(r *kernel.Record, pid int32) bool {
 	if !m.mounts.Known(p.rootDev) {
 		m.mounts.Refresh() // mounted since the table was last read
 	}
-	if r.Kind == kernel.KindRename && m.mounts.InWorkdir(host, p.rootDev) {
+	if r.Kind == record.KindRename && m.mounts.InWorkdir(host, p.rootDev) {
 		// overlayfs moving what it prepared into the upper directory: a
 		// whiteout is the deletion of a lower layer's file, a regular
 		// file the copy up of one about to be written (its write is not
@@ -499,9 +499,9 @@ func (m *mapper) localize(r *kernel.Record, pid int32) bool {
 		}
 		switch {
 		case st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0:
-			r.Kind, f.Op, f.Deleted = kernel.KindUnlink, kernel.OpUnlink, true
+			r.Kind, f.Op, f.Deleted = record.KindUnlink, record.OpUnlink, true
 		case st.Mode&unix.S_IFMT == unix.S_IFREG:
-			r.Kind, f.Op, f.Flags, f.Inode = kernel.KindOpen, kernel.OpOpen, unix.O_WRONLY, st.Ino
+			r.Kind, f.Op, f.Flags, f.Inode = record.KindOpen, record.OpOpen, unix.O_WRONLY, st.Ino
 		default:
 			return false // a directory copied up
 		}
@@ -523,8 +523,8 @@ func (m *mapper) localize(r *kernel.Record, pid int32) bool {
 
 // fillHeader completes a partial record from the process tree; it reports
 // whether the process is known there (else its user is unknown).
-func (m *mapper) fillHeader(r *kernel.Record) bool {
-	r.AUID = kernel.NoAUID
+func (m *mapper) fillHeader(r *record.Record) bool {
+	r.AUID = record.NoAUID
 	if r.TGID == 0 {
 		return false
 	}
@@ -598,29 +598,29 @@ func (m *mapper) watchRunning() {
 }
 
 // syscallEvent fills the fields of a syscall record and returns its event.
-func (m *mapper) syscallEvent(r *kernel.Record, b *block) eventID {
+func (m *mapper) syscallEvent(r *record.Record, b *block) eventID {
 	e, p := &b.e, &b.p
 	switch {
 	case r.Entry:
 		// Reported when the kernel checked the call: its outcome is not known.
 		e.Status = ""
-	case r.Ret < 0 && !(r.Kind == kernel.KindConnect && r.Ret == -int64(unix.EINPROGRESS)):
+	case r.Ret < 0 && !(r.Kind == record.KindConnect && r.Ret == -int64(unix.EINPROGRESS)):
 		e.Status = event.StatusFailure
 		e.Msg = syscall.Errno(-r.Ret).Error()
 	}
 	buf := m.buf[:0]
 	defer func() { m.buf = buf[:0] }()
 	switch r.Kind {
-	case kernel.KindOpen, kernel.KindRename, kernel.KindUnlink, kernel.KindChmod:
+	case record.KindOpen, record.KindRename, record.KindUnlink, record.KindChmod:
 		return m.fileEvent(r, b)
-	case kernel.KindConnect, kernel.KindAccept, kernel.KindBind, kernel.KindListen:
+	case record.KindConnect, record.KindAccept, record.KindBind, record.KindListen:
 		return m.netEvent(r, b)
-	case kernel.KindDup:
+	case record.KindDup:
 		e.Dataset, e.Action = event.Process, "modify"
 		p.SyscallArgs = "newfd=" + strconv.Itoa(int(r.Net.NewFD))
 		m.setSocket(b, r.Net.Family, r.Net.SockType, r.Net.Local, r.Net.Remote)
 		return evDup
-	case kernel.KindPtrace:
+	case record.KindPtrace:
 		e.Dataset, e.Action = event.Process, "modify"
 		buf = append(buf, "request="...)
 		if n, ok := ptraceRequests[r.Ptrace.Request]; ok {
@@ -632,21 +632,21 @@ func (m *mapper) syscallEvent(r *kernel.Record, b *block) eventID {
 		buf = strconv.AppendInt(buf, int64(r.Ptrace.PID), 10)
 		p.SyscallArgs = string(buf)
 		return evPtrace
-	case kernel.KindMemfd:
+	case record.KindMemfd:
 		e.Dataset, e.Action = event.Process, "create"
 		e.File = &b.f
 		b.f.Name = r.Memfd.Name
 		buf = appendFlags(append(buf, "flags="...), uint64(r.Memfd.Flags), memfdFlags)
 		p.SyscallArgs = string(buf)
 		return evMemfd
-	case kernel.KindSetID:
+	case record.KindSetID:
 		e.Dataset, e.Action = event.Process, "modify"
 		p.SyscallArgs = setIDArgs(buf, r.Syscall, r.SetID)
 		if id, ok := setIDEvents[uint16(r.Syscall)]; ok {
 			return id
 		}
 		return evSetuid
-	case kernel.KindMount:
+	case record.KindMount:
 		e.Dataset, e.Action = event.Process, "modify"
 		e.File = &b.f
 		b.f.Path, b.f.SourcePath = r.Mount.Target, r.Mount.Source
@@ -660,24 +660,24 @@ func (m *mapper) syscallEvent(r *kernel.Record, b *block) eventID {
 		buf = appendFlags(append(buf, "flags="...), flags, mountFlags)
 		p.SyscallArgs = string(buf)
 		return evMount
-	case kernel.KindUmount:
+	case record.KindUmount:
 		e.Dataset, e.Action = event.Process, "modify"
 		e.File = &b.f
 		b.f.Path = r.Mount.Target
 		buf = appendFlags(append(buf, "flags="...), r.Mount.Flags, umountFlags)
 		p.SyscallArgs = string(buf)
 		return evUmount
-	case kernel.KindChroot:
+	case record.KindChroot:
 		e.Dataset, e.Action = event.Process, "modify"
 		e.File = &b.f
 		b.f.Path = r.Chroot.Path
 		return evChroot
-	case kernel.KindUnshare:
+	case record.KindUnshare:
 		e.Dataset, e.Action = event.Process, "modify"
 		buf = appendFlags(append(buf, "flags="...), r.Unshare.Flags, cloneFlags)
 		p.SyscallArgs = string(buf)
 		return evUnshare
-	case kernel.KindSetns:
+	case record.KindSetns:
 		e.Dataset, e.Action = event.Process, "modify"
 		host, isHost := m.hostNS[r.Setns.NSInode]
 		buf = append(buf, "nstype="...)
@@ -697,7 +697,7 @@ func (m *mapper) syscallEvent(r *kernel.Record, b *block) eventID {
 		}
 		p.SyscallArgs = string(buf)
 		return evSetns
-	case kernel.KindModule:
+	case record.KindModule:
 		e.Dataset, e.Action = event.Process, "create"
 		if r.Syscall == 175 {
 			p.SyscallArgs = "len=" + strconv.FormatUint(r.Module.Len, 10)
@@ -708,7 +708,7 @@ func (m *mapper) syscallEvent(r *kernel.Record, b *block) eventID {
 			b.f.Path, b.f.Name = r.Module.Path, path.Base(r.Module.Path)
 		}
 		return evFinitModule
-	case kernel.KindBPF:
+	case record.KindBPF:
 		e.Dataset, e.Action = event.Process, "create"
 		buf = append(buf, "cmd=BPF_PROG_LOAD prog_type="...)
 		buf = append(buf, bpfProgType(r.BPF.ProgType)...)
@@ -722,13 +722,13 @@ func (m *mapper) syscallEvent(r *kernel.Record, b *block) eventID {
 	return evSetuid
 }
 
-func setIDArgs(buf []byte, nr kernel.Syscall, id kernel.SetID) string {
+func setIDArgs(buf []byte, nr record.Syscall, id record.SetID) string {
 	g := byte('u')
 	if id.Group {
 		g = 'g'
 	}
 	add := func(prefix string, v uint32) {
-		if v == kernel.NoChange {
+		if v == record.NoChange {
 			return
 		}
 		if len(buf) > 0 {
@@ -751,7 +751,7 @@ func setIDArgs(buf []byte, nr kernel.Syscall, id kernel.SetID) string {
 }
 
 // fileEvent fills a file record's fields.
-func (m *mapper) fileEvent(r *kernel.Record, b *block) eventID {
+func (m *mapper) fileEvent(r *record.Record, b *block) eventID {
 	e, f := &b.e, &b.f
 	e.Dataset = event.File
 	e.File = f
@@ -759,7 +759,7 @@ func (m *mapper) fileEvent(r *kernel.Record, b *block) eventID {
 	f.Path = fr.Path
 	f.Name = path.Base(fr.Path)
 	switch r.Kind {
-	case kernel.KindOpen:
+	case record.KindOpen:
 		switch {
 		case fr.Flags&unix.O_CREAT != 0:
 			e.Action = "create"
@@ -771,14 +771,14 @@ func (m *mapper) fileEvent(r *kernel.Record, b *block) eventID {
 		}
 		e.Action = "get"
 		return evRead
-	case kernel.KindRename:
+	case record.KindRename:
 		e.Action = "modify"
 		f.Path, f.SourcePath = fr.NewPath, fr.Path
 		f.Name = path.Base(fr.NewPath)
 		return evRename
-	case kernel.KindUnlink:
+	case record.KindUnlink:
 		e.Action = "delete"
-		if fr.Op == kernel.OpRmdir {
+		if fr.Op == record.OpRmdir {
 			return evRmdir
 		}
 		return evUnlink
@@ -804,7 +804,7 @@ func octal(mode uint32) string {
 }
 
 // netEvent fills a connection record's fields.
-func (m *mapper) netEvent(r *kernel.Record, b *block) eventID {
+func (m *mapper) netEvent(r *record.Record, b *block) eventID {
 	e, n := &b.e, &b.n
 	e.Dataset = event.NetworkTraffic
 	nr := &r.Net
@@ -813,18 +813,18 @@ func (m *mapper) netEvent(r *kernel.Record, b *block) eventID {
 		b.f.Path = nr.UnixPath
 	}
 	switch r.Kind {
-	case kernel.KindConnect:
+	case record.KindConnect:
 		e.Action = "connect"
 		m.setSocket(b, nr.Family, nr.SockType, nr.Local, nr.Remote)
 		n.Direction = "outbound"
 		return evConnect
-	case kernel.KindAccept:
+	case record.KindAccept:
 		e.Action = "accept"
 		// The peer opened the connection: it is the source.
 		m.setSocket(b, nr.Family, nr.SockType, nr.Remote, nr.Local)
 		n.Direction = "inbound"
 		return evAccept
-	case kernel.KindBind:
+	case record.KindBind:
 		e.Action = "bind"
 		m.setSocket(b, nr.Family, nr.SockType, nr.Local, netip.AddrPort{})
 		return evBind
@@ -872,15 +872,15 @@ func (m *mapper) ip(a netip.Addr) string {
 }
 
 // stdio names what a standard file descriptor is.
-func stdio(fd kernel.FD) string {
+func stdio(fd record.FD) string {
 	switch fd.Type {
-	case kernel.FDNone:
+	case record.FDNone:
 		return "none"
-	case kernel.FDSocket:
+	case record.FDSocket:
 		return "socket"
-	case kernel.FDPipe:
+	case record.FDPipe:
 		return "pipe"
-	case kernel.FDChar:
+	case record.FDChar:
 		if fd.TTY() {
 			return "tty"
 		}
@@ -893,7 +893,7 @@ func stdio(fd kernel.FD) string {
 
 // container attributes a record; one without a cgroup id (from a source
 // that does not know it) is attributed by its process.
-func (m *mapper) container(r *kernel.Record) container.Info {
+func (m *mapper) container(r *record.Record) container.Info {
 	cg := r.CgroupID
 	if cg == 0 && r.TGID != 0 {
 		cg = m.pidCgroup[int32(r.TGID)]
@@ -996,7 +996,7 @@ func (m *mapper) pod(md *container.Metadata) string {
 }
 
 // execProg describes the program an exec record started.
-func (m *mapper) execProg(r *kernel.Record, info container.Info) *prog {
+func (m *mapper) execProg(r *record.Record, info container.Info) *prog {
 	x := &r.Exec
 	p := &prog{execTime: r.Time, exe: x.ExePath, cwd: x.Cwd, cmdline: strings.Join(x.Args, " "),
 		rootDev: x.Attr.RootDev, rootPath: x.Attr.RootPath}
@@ -1018,7 +1018,7 @@ func (m *mapper) execProg(r *kernel.Record, info container.Info) *prog {
 }
 
 // execPath is the program an exec ran, as executed and absolute.
-func (m *mapper) execPath(r *kernel.Record) string {
+func (m *mapper) execPath(r *record.Record) string {
 	x := &r.Exec
 	fn := x.Filename
 	switch {
@@ -1060,7 +1060,7 @@ func selfExe(fn string) bool {
 // directories of the process's root that is the executable (busybox's
 // /bin/nc). Without a process to look through, the name is placed beside
 // the executable.
-func (m *mapper) selfPath(r *kernel.Record) string {
+func (m *mapper) selfPath(r *record.Record) string {
 	x := &r.Exec
 	a0 := x.Args[0]
 	if a0[0] != '/' && strings.IndexByte(a0, '/') >= 0 {
@@ -1209,7 +1209,7 @@ func (m *mapper) programBefore(pid int32, t time.Time) *prog {
 
 // fillProcess sets the process fields of pid's event; self, when set, is
 // the program the record itself started.
-func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, info container.Info, known bool) {
+func (m *mapper) fillProcess(b *block, r *record.Record, pid int32, self *prog, info container.Info, known bool) {
 	p := &b.p
 	lin := m.tree.AppendLineage(m.lin[:0], pid)
 	m.lin = lin[:0]
@@ -1219,11 +1219,11 @@ func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, 
 	}
 	if self != nil {
 		p.CommandLine, p.Path, p.Name, p.Exe, p.CurrentDirectory = self.cmdline, self.path, self.name, self.exe, self.cwd
-		if r.Kind == kernel.KindExec {
+		if r.Kind == record.KindExec {
 			p.ExeDrift, p.ExeFileless = self.drift, self.fileless
 		}
 	}
-	if r.Kind != kernel.KindExec && r.Comm != "" {
+	if r.Kind != record.KindExec && r.Comm != "" {
 		// The kernel's name of the process, as it set it itself (runc's
 		// runc:[2:INIT]).
 		p.Name = r.Comm
@@ -1231,7 +1231,7 @@ func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, 
 	if known {
 		p.UserID = m.users.number(r.EUID)
 		p.GroupID = m.users.number(r.GID)
-		if r.AUID != kernel.NoAUID {
+		if r.AUID != record.NoAUID {
 			p.LoginID = m.users.number(r.AUID)
 		}
 		b.e.SrcUser = m.user(r, info)
@@ -1241,7 +1241,7 @@ func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, 
 		pp := m.progOf(&lin[1])
 		p.ParentPID = int64(lin[1].PID)
 		p.ParentCommand, p.ParentPath, p.ParentName = pp.cmdline, pp.path, pp.name
-	case r.Kind == kernel.KindFork:
+	case r.Kind == record.KindFork:
 		p.ParentPID = int64(r.TGID)
 	default:
 		p.ParentPID = int64(r.PPID)
@@ -1253,8 +1253,8 @@ func (m *mapper) fillProcess(b *block, r *kernel.Record, pid int32, self *prog, 
 
 // user names who acted: the login user of a host process that has one,
 // else the real user.
-func (m *mapper) user(r *kernel.Record, info container.Info) string {
-	if r.AUID != kernel.NoAUID && info.Host() {
+func (m *mapper) user(r *record.Record, info container.Info) string {
+	if r.AUID != record.NoAUID && info.Host() {
 		return m.users.name(r.AUID)
 	}
 	return m.users.name(r.UID)

@@ -4,6 +4,7 @@ package sensor
 
 import (
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -21,7 +22,6 @@ import (
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ruleset"
 	"github.com/vigilsec/vigil/internal/sensor/container"
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 	"github.com/vigilsec/vigil/internal/source"
 	"github.com/vigilsec/vigil/internal/source/sensorevent"
@@ -90,25 +90,25 @@ func newTestMapper(t testing.TB) *mapper {
 }
 
 // rec returns a record of process pid in cgroup cg with the header filled.
-func rec(kind kernel.Kind, pid uint32, cg uint64, comm string) kernel.Record {
-	return kernel.Record{Kind: kind, Time: t0, TGID: pid, TID: pid, PPID: 1, UID: 33, EUID: 33, GID: 33, AUID: kernel.NoAUID, CgroupID: cg, Comm: comm}
+func rec(kind record.Kind, pid uint32, cg uint64, comm string) record.Record {
+	return record.Record{Kind: kind, Time: t0, TGID: pid, TID: pid, PPID: 1, UID: 33, EUID: 33, GID: 33, AUID: record.NoAUID, CgroupID: cg, Comm: comm}
 }
 
 // execRec is an exec record of prog with argv, with pipes on stdio and an
 // executable older than the container.
-func execRec(pid, ppid uint32, cg uint64, filename, exe string, argv ...string) kernel.Record {
-	r := rec(kernel.KindExec, pid, cg, filepath.Base(filename))
+func execRec(pid, ppid uint32, cg uint64, filename, exe string, argv ...string) record.Record {
+	r := rec(record.KindExec, pid, cg, filepath.Base(filename))
 	r.PPID = ppid
-	r.Exec = kernel.Exec{Filename: filename, ExePath: exe, Args: argv, Cwd: "/var/www/html",
+	r.Exec = record.Exec{Filename: filename, ExePath: exe, Args: argv, Cwd: "/var/www/html",
 		Inode: 4242, MTime: webStart.Add(-24 * time.Hour), CTime: webStart.Add(-24 * time.Hour)}
 	for i := range r.Exec.Stdio {
-		r.Exec.Stdio[i] = kernel.FD{Type: kernel.FDPipe}
+		r.Exec.Stdio[i] = record.FD{Type: record.FDPipe}
 	}
 	return r
 }
 
 func fork(m *mapper, parent, child uint32, cg uint64) *event.Event {
-	r := rec(kernel.KindFork, parent, cg, "x")
+	r := rec(record.KindFork, parent, cg, "x")
 	r.Fork.ChildTGID = child
 	return m.handle(&r, false)
 }
@@ -178,9 +178,9 @@ func TestMapExecReverseShell(t *testing.T) {
 	web(t, m)
 	fork(m, 102, 103, cgWeb)
 	r := execRec(103, 102, cgWeb, "/bin/bash", "/usr/bin/bash", "bash", "-i")
-	sock := kernel.FD{Type: kernel.FDSocket, Family: unix.AF_INET, SockType: unix.SOCK_STREAM,
+	sock := record.FD{Type: record.FDSocket, Family: unix.AF_INET, SockType: unix.SOCK_STREAM,
 		Local: netip.MustParseAddrPort("10.40.3.17:51234"), Remote: netip.MustParseAddrPort("185.220.101.47:4444")}
-	r.Exec.Stdio = [3]kernel.FD{sock, sock, sock}
+	r.Exec.Stdio = [3]record.FD{sock, sock, sock}
 	e := m.handle(&r, false)
 	check(t, e, map[string]string{
 		"vendor": "linux", "vendor_product": "vigil sensor", "dataset": "Process", "event_name": "execve", "action": "exec",
@@ -199,7 +199,7 @@ func TestMapExecReverseShell(t *testing.T) {
 	}
 
 	// The same shell on a Unix socket pair (sshd) is not a reverse shell.
-	r.Exec.Stdio[0] = kernel.FD{Type: kernel.FDSocket, Family: unix.AF_UNIX, SockType: unix.SOCK_STREAM}
+	r.Exec.Stdio[0] = record.FD{Type: record.FDSocket, Family: unix.AF_UNIX, SockType: unix.SOCK_STREAM}
 	r.Exec.Stdio[1] = r.Exec.Stdio[0]
 	e = m.handle(&r, false)
 	check(t, e, map[string]string{"transport": "unix", "dest_ip": "", "process_stdin": "socket"})
@@ -213,9 +213,9 @@ func TestMapExecReverseShell(t *testing.T) {
 func TestMapRoundTrip(t *testing.T) {
 	m := newTestMapper(t)
 	web(t, m)
-	r := rec(kernel.KindOpen, 102, cgWeb, "sh")
+	r := rec(record.KindOpen, 102, cgWeb, "sh")
 	r.Ret = 3
-	r.File = kernel.File{Op: kernel.OpOpen, Path: "/bin/ls", Flags: unix.O_WRONLY | unix.O_TRUNC}
+	r.File = record.File{Op: record.OpOpen, Path: "/bin/ls", Flags: unix.O_WRONLY | unix.O_TRUNC}
 	e := m.handle(&r, false)
 	line := event.AppendJSON(nil, e, false)
 	got, err := parseSensorEvent(line)
@@ -242,14 +242,14 @@ func mapsEqual(a, b map[string]string) bool {
 func TestMapRecords(t *testing.T) {
 	type tc struct {
 		name   string
-		rec    func() kernel.Record
+		rec    func() record.Record
 		want   map[string]string
 		alerts []string
 	}
-	sockFD := func(kind kernel.Kind, family, typ uint16, local, remote string) func() kernel.Record {
-		return func() kernel.Record {
+	sockFD := func(kind record.Kind, family, typ uint16, local, remote string) func() record.Record {
+		return func() record.Record {
 			r := rec(kind, 102, cgWeb, "sh")
-			r.Net = kernel.Net{FD: 3, NewFD: -1, Family: family, SockType: typ}
+			r.Net = record.Net{FD: 3, NewFD: -1, Family: family, SockType: typ}
 			if local != "" {
 				r.Net.Local = netip.MustParseAddrPort(local)
 			}
@@ -259,16 +259,16 @@ func TestMapRecords(t *testing.T) {
 			return r
 		}
 	}
-	file := func(kind kernel.Kind, op kernel.FileOp, path string, flags, mode uint32, ret int64) func() kernel.Record {
-		return func() kernel.Record {
+	file := func(kind record.Kind, op record.FileOp, path string, flags, mode uint32, ret int64) func() record.Record {
+		return func() record.Record {
 			r := rec(kind, 102, cgWeb, "sh")
 			r.Ret = ret
-			r.File = kernel.File{Op: op, Path: path, Flags: flags, Mode: mode, FD: -100}
+			r.File = record.File{Op: op, Path: path, Flags: flags, Mode: mode, FD: -100}
 			return r
 		}
 	}
-	sys := func(kind kernel.Kind, nr kernel.Syscall, comm string, set func(*kernel.Record)) func() kernel.Record {
-		return func() kernel.Record {
+	sys := func(kind record.Kind, nr record.Syscall, comm string, set func(*record.Record)) func() record.Record {
+		return func() record.Record {
 			r := rec(kind, 102, cgWeb, comm)
 			r.Syscall = nr
 			r.UID, r.EUID, r.GID = 0, 0, 0
@@ -277,107 +277,107 @@ func TestMapRecords(t *testing.T) {
 		}
 	}
 	cases := []tc{
-		{"create in /usr/local/bin", file(kernel.KindOpen, kernel.OpOpen, "/usr/local/bin/kubectl", unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC, 0o644, 3),
+		{"create in /usr/local/bin", file(record.KindOpen, record.OpOpen, "/usr/local/bin/kubectl", unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC, 0o644, 3),
 			map[string]string{"dataset": "File", "event_name": "create", "action": "create", "file_path": "/usr/local/bin/kubectl", "file_name": "kubectl", "file_mode": "0644", "status": "success", "process_name": "sh"},
 			[]string{"File Written Below a Binary or Library Directory in a Container"}},
-		{"write", file(kernel.KindOpen, kernel.OpOpen, "/etc/ld.so.preload", unix.O_WRONLY|unix.O_APPEND, 0, 3),
+		{"write", file(record.KindOpen, record.OpOpen, "/etc/ld.so.preload", unix.O_WRONLY|unix.O_APPEND, 0, 3),
 			map[string]string{"event_name": "write", "action": "modify", "file_mode": ""},
 			[]string{"Dynamic Linker Preload File Written"}},
-		{"read of /etc/shadow", file(kernel.KindOpen, kernel.OpOpen, "/etc/shadow", unix.O_RDONLY, 0, 3),
+		{"read of /etc/shadow", file(record.KindOpen, record.OpOpen, "/etc/shadow", unix.O_RDONLY, 0, 3),
 			map[string]string{"event_name": "read", "action": "get", "file_name": "shadow"},
 			[]string{"Password Hash or Sudo Policy File Read by an Unexpected Program"}},
-		{"failed create", file(kernel.KindOpen, kernel.OpOpen, "/bin/x", unix.O_WRONLY|unix.O_CREAT, 0o600, -int64(syscall.EACCES)),
+		{"failed create", file(record.KindOpen, record.OpOpen, "/bin/x", unix.O_WRONLY|unix.O_CREAT, 0o600, -int64(syscall.EACCES)),
 			// An attempt is reported as what it tried, with its failure.
 			map[string]string{"event_name": "create", "status": "failure", "msg": "permission denied", "file_mode": "0600"},
 			[]string{"File Written Below a Binary or Library Directory in a Container"}},
-		{"rename", func() kernel.Record {
-			r := file(kernel.KindRename, kernel.OpRename, "/tmp/x", 0, 0, 0)()
+		{"rename", func() record.Record {
+			r := file(record.KindRename, record.OpRename, "/tmp/x", 0, 0, 0)()
 			r.File.NewPath = "/usr/bin/ls"
 			return r
 		}, map[string]string{"dataset": "File", "event_name": "rename", "action": "modify", "file_path": "/usr/bin/ls", "file_name": "ls", "file_source_path": "/tmp/x"},
 			[]string{"File Written Below a Binary or Library Directory in a Container"}},
-		{"unlink", file(kernel.KindUnlink, kernel.OpUnlink, "/var/log/app.log", 0, 0, 0),
+		{"unlink", file(record.KindUnlink, record.OpUnlink, "/var/log/app.log", 0, 0, 0),
 			map[string]string{"event_name": "unlink", "action": "delete", "file_path": "/var/log/app.log"}, nil},
-		{"rmdir", file(kernel.KindUnlink, kernel.OpRmdir, "/tmp/d", 0x200, 0, 0),
+		{"rmdir", file(record.KindUnlink, record.OpRmdir, "/tmp/d", 0x200, 0, 0),
 			map[string]string{"event_name": "rmdir", "action": "delete"}, nil},
-		{"chmod +x in /tmp", file(kernel.KindChmod, kernel.OpChmod, "/tmp/.x/miner", 0, 0o755, 0),
+		{"chmod +x in /tmp", file(record.KindChmod, record.OpChmod, "/tmp/.x/miner", 0, 0o755, 0),
 			map[string]string{"event_name": "chmod", "action": "modify", "file_mode": "0755", "file_path": "/tmp/.x/miner"},
 			[]string{"Execute Permission Set on a File in a Temporary Directory"}},
-		{"chmod setuid", file(kernel.KindChmod, kernel.OpChmod, "/usr/local/bin/x", 0, 0o104755, 0),
+		{"chmod setuid", file(record.KindChmod, record.OpChmod, "/usr/local/bin/x", 0, 0o104755, 0),
 			map[string]string{"file_mode": "04755"}, nil},
-		{"connect to a pool", sockFD(kernel.KindConnect, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:40112", "141.94.96.144:3333"),
+		{"connect to a pool", sockFD(record.KindConnect, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:40112", "141.94.96.144:3333"),
 			map[string]string{"dataset": "Network_Traffic", "event_name": "connect", "action": "connect", "direction": "outbound",
 				"src_ip": "10.40.3.17", "src_port": "40112", "dest_ip": "141.94.96.144", "dest_port": "3333", "transport": "tcp"},
 			[]string{"Container Connected to a Crypto-Mining Pool Port"}},
-		{"connect in progress", func() kernel.Record {
-			r := sockFD(kernel.KindConnect, unix.AF_INET6, unix.SOCK_STREAM, "", "[fd00:ec2::254]:80")()
+		{"connect in progress", func() record.Record {
+			r := sockFD(record.KindConnect, unix.AF_INET6, unix.SOCK_STREAM, "", "[fd00:ec2::254]:80")()
 			r.Ret = -int64(unix.EINPROGRESS)
 			return r
 		}, map[string]string{"status": "success", "dest_ip": "fd00:ec2::254", "src_ip": ""},
 			[]string{"Cloud Instance Metadata Service Reached From a Container"}},
-		{"connect to a Unix socket", func() kernel.Record {
-			r := sockFD(kernel.KindConnect, unix.AF_UNIX, unix.SOCK_STREAM, "", "")()
+		{"connect to a Unix socket", func() record.Record {
+			r := sockFD(record.KindConnect, unix.AF_UNIX, unix.SOCK_STREAM, "", "")()
 			r.Net.UnixPath = "/run/containerd/containerd.sock"
 			return r
 		}, map[string]string{"transport": "unix", "file_path": "/run/containerd/containerd.sock", "dest_ip": ""}, nil},
-		{"accept", sockFD(kernel.KindAccept, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:8080", "10.40.0.9:50000"),
+		{"accept", sockFD(record.KindAccept, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:8080", "10.40.0.9:50000"),
 			map[string]string{"event_name": "accept", "action": "accept", "direction": "inbound", "src_ip": "10.40.0.9", "src_port": "50000", "dest_ip": "10.40.3.17", "dest_port": "8080"}, nil},
-		{"listen", sockFD(kernel.KindListen, unix.AF_INET, unix.SOCK_STREAM, "0.0.0.0:8000", ""),
+		{"listen", sockFD(record.KindListen, unix.AF_INET, unix.SOCK_STREAM, "0.0.0.0:8000", ""),
 			map[string]string{"event_name": "listen", "action": "listen", "src_ip": "0.0.0.0", "src_port": "8000", "direction": "", "dest_ip": ""}, nil},
-		{"bind udp", sockFD(kernel.KindBind, unix.AF_INET, unix.SOCK_DGRAM, "0.0.0.0:53", ""),
+		{"bind udp", sockFD(record.KindBind, unix.AF_INET, unix.SOCK_DGRAM, "0.0.0.0:53", ""),
 			map[string]string{"event_name": "bind", "transport": "udp", "src_port": "53"}, nil},
-		{"dup onto stdin", func() kernel.Record {
-			r := sockFD(kernel.KindDup, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:51234", "185.220.101.47:443")()
+		{"dup onto stdin", func() record.Record {
+			r := sockFD(record.KindDup, unix.AF_INET, unix.SOCK_STREAM, "10.40.3.17:51234", "185.220.101.47:443")()
 			r.Net.NewFD = 0
 			r.Comm = "python3"
 			return r
 		}, map[string]string{"dataset": "Process", "event_name": "dup", "action": "modify", "syscall_args": "newfd=0", "dest_ip": "185.220.101.47", "dest_port": "443", "process_name": "python3"},
 			[]string{"Socket Duplicated Onto Standard Input or Output by a Shell or Interpreter"}},
-		{"ptrace attach", sys(kernel.KindPtrace, 101, "inject", func(r *kernel.Record) { r.Ptrace = kernel.Ptrace{Request: 16, PID: 1} }),
+		{"ptrace attach", sys(record.KindPtrace, 101, "inject", func(r *record.Record) { r.Ptrace = record.Ptrace{Request: 16, PID: 1} }),
 			map[string]string{"event_name": "ptrace", "action": "modify", "syscall_args": "request=PTRACE_ATTACH target=1"},
 			[]string{"Process Attached To or Memory Written With ptrace"}},
-		{"memfd_create", sys(kernel.KindMemfd, 319, "python3", func(r *kernel.Record) { r.Memfd = kernel.Memfd{Name: "x", Flags: 1} }),
+		{"memfd_create", sys(record.KindMemfd, 319, "python3", func(r *record.Record) { r.Memfd = record.Memfd{Name: "x", Flags: 1} }),
 			map[string]string{"event_name": "memfd_create", "action": "create", "file_name": "x", "syscall_args": "flags=MFD_CLOEXEC"}, nil},
-		{"setuid", sys(kernel.KindSetID, 105, "su", func(r *kernel.Record) {
-			r.SetID = kernel.SetID{Real: kernel.NoChange, Effective: 0, Saved: kernel.NoChange, FS: kernel.NoChange}
+		{"setuid", sys(record.KindSetID, 105, "su", func(r *record.Record) {
+			r.SetID = record.SetID{Real: record.NoChange, Effective: 0, Saved: record.NoChange, FS: record.NoChange}
 		}), map[string]string{"event_name": "setuid", "syscall_args": "uid=0"}, nil},
-		{"setresgid", sys(kernel.KindSetID, 119, "x", func(r *kernel.Record) {
-			r.SetID = kernel.SetID{Group: true, Real: 1, Effective: 2, Saved: kernel.NoChange, FS: kernel.NoChange}
+		{"setresgid", sys(record.KindSetID, 119, "x", func(r *record.Record) {
+			r.SetID = record.SetID{Group: true, Real: 1, Effective: 2, Saved: record.NoChange, FS: record.NoChange}
 		}), map[string]string{"event_name": "setresgid", "syscall_args": "rgid=1 egid=2"}, nil},
-		{"mount of a host disk", sys(kernel.KindMount, 165, "mount", func(r *kernel.Record) {
-			r.Mount = kernel.Mount{Source: "/dev/nvme0n1p1", Target: "/mnt", FSType: "xfs", Flags: 0xC0ED0000 | 2 | 4}
+		{"mount of a host disk", sys(record.KindMount, 165, "mount", func(r *record.Record) {
+			r.Mount = record.Mount{Source: "/dev/nvme0n1p1", Target: "/mnt", FSType: "xfs", Flags: 0xC0ED0000 | 2 | 4}
 		}), map[string]string{"event_name": "mount", "action": "modify", "file_path": "/mnt", "file_source_path": "/dev/nvme0n1p1", "syscall_args": "fstype=xfs flags=MS_NOSUID|MS_NODEV"},
 			[]string{"Host Block Device, Cgroup or Proc Filesystem Mounted in a Container"}},
-		{"runc mounts proc", sys(kernel.KindMount, 165, "runc:[2:INIT]", func(r *kernel.Record) {
-			r.Mount = kernel.Mount{Source: "proc", Target: "/proc/self/fd/6", FSType: "proc"}
+		{"runc mounts proc", sys(record.KindMount, 165, "runc:[2:INIT]", func(r *record.Record) {
+			r.Mount = record.Mount{Source: "proc", Target: "/proc/self/fd/6", FSType: "proc"}
 		}), map[string]string{"process_name": "runc:[2:INIT]", "syscall_args": "fstype=proc flags=0"}, nil},
-		{"bind mount", sys(kernel.KindMount, 165, "mount", func(r *kernel.Record) {
-			r.Mount = kernel.Mount{Source: "/a", Target: "/b", Flags: 4096 | 16384 | 1<<40}
+		{"bind mount", sys(record.KindMount, 165, "mount", func(r *record.Record) {
+			r.Mount = record.Mount{Source: "/a", Target: "/b", Flags: 4096 | 16384 | 1<<40}
 		}), map[string]string{"syscall_args": "flags=MS_BIND|MS_REC|0x10000000000"}, nil},
-		{"umount", sys(kernel.KindUmount, 166, "umount", func(r *kernel.Record) { r.Mount = kernel.Mount{Target: "/mnt", Flags: 2} }),
+		{"umount", sys(record.KindUmount, 166, "umount", func(r *record.Record) { r.Mount = record.Mount{Target: "/mnt", Flags: 2} }),
 			map[string]string{"event_name": "umount", "file_path": "/mnt", "syscall_args": "flags=MNT_DETACH"}, nil},
-		{"chroot", sys(kernel.KindChroot, 161, "chroot", func(r *kernel.Record) { r.Chroot = kernel.Chroot{Path: "/host"} }),
+		{"chroot", sys(record.KindChroot, 161, "chroot", func(r *record.Record) { r.Chroot = record.Chroot{Path: "/host"} }),
 			map[string]string{"event_name": "chroot", "file_path": "/host"}, nil},
-		{"unshare", sys(kernel.KindUnshare, 272, "unshare", func(r *kernel.Record) { r.Unshare.Flags = 0x00020000 | 0x20000000 }),
+		{"unshare", sys(record.KindUnshare, 272, "unshare", func(r *record.Record) { r.Unshare.Flags = 0x00020000 | 0x20000000 }),
 			map[string]string{"event_name": "unshare", "syscall_args": "flags=CLONE_NEWNS|CLONE_NEWPID"}, nil},
-		{"setns into the host", sys(kernel.KindSetns, 308, "nsenter", func(r *kernel.Record) { r.Setns = kernel.Setns{FD: 3, NSInode: 4026531840} }),
+		{"setns into the host", sys(record.KindSetns, 308, "nsenter", func(r *record.Record) { r.Setns = record.Setns{FD: 3, NSInode: 4026531840} }),
 			map[string]string{"event_name": "setns", "syscall_args": "nstype=CLONE_NEWNS target=host"},
 			[]string{"Container Process Entered the Host's Namespaces"}},
-		{"setns elsewhere", sys(kernel.KindSetns, 308, "ip", func(r *kernel.Record) {
-			r.Setns = kernel.Setns{FD: 3, NSType: 0x40000000, NSInode: 4026532999}
+		{"setns elsewhere", sys(record.KindSetns, 308, "ip", func(r *record.Record) {
+			r.Setns = record.Setns{FD: 3, NSType: 0x40000000, NSInode: 4026532999}
 		}), map[string]string{"syscall_args": "nstype=CLONE_NEWNET ns=4026532999"}, nil},
-		{"finit_module", sys(kernel.KindModule, 313, "insmod", func(r *kernel.Record) { r.Module = kernel.Module{Path: "/tmp/d.ko", FD: 3} }),
+		{"finit_module", sys(record.KindModule, 313, "insmod", func(r *record.Record) { r.Module = record.Module{Path: "/tmp/d.ko", FD: 3} }),
 			map[string]string{"event_name": "finit_module", "action": "create", "file_path": "/tmp/d.ko", "file_name": "d.ko"},
 			[]string{"Kernel Module Loaded From a Container"}},
-		{"init_module", sys(kernel.KindModule, 175, "x", func(r *kernel.Record) { r.Module = kernel.Module{FD: -1, Len: 4096} }),
+		{"init_module", sys(record.KindModule, 175, "x", func(r *record.Record) { r.Module = record.Module{FD: -1, Len: 4096} }),
 			map[string]string{"event_name": "init_module", "syscall_args": "len=4096"},
 			[]string{"Kernel Module Loaded From a Container"}},
-		{"bpf kprobe", sys(kernel.KindBPF, 321, "loader", func(r *kernel.Record) { r.BPF = kernel.BPF{Cmd: 5, ProgType: 2, ProgName: "hook"} }),
+		{"bpf kprobe", sys(record.KindBPF, 321, "loader", func(r *record.Record) { r.BPF = record.BPF{Cmd: 5, ProgType: 2, ProgName: "hook"} }),
 			map[string]string{"event_name": "bpf", "syscall_args": "cmd=BPF_PROG_LOAD prog_type=kprobe prog_name=hook"},
 			[]string{"BPF Program Loaded From a Container"}},
-		{"capability check (entry)", sys(kernel.KindSetns, 308, "nsenter", func(r *kernel.Record) {
+		{"capability check (entry)", sys(record.KindSetns, 308, "nsenter", func(r *record.Record) {
 			r.Entry = true
-			r.Setns = kernel.Setns{FD: 3, NSType: 0x20000000, NSInode: 4026531836}
+			r.Setns = record.Setns{FD: 3, NSType: 0x20000000, NSInode: 4026531836}
 		}), map[string]string{"status": "", "syscall_args": "nstype=CLONE_NEWPID target=host"},
 			[]string{"Container Process Entered the Host's Namespaces"}},
 	}
@@ -451,18 +451,18 @@ func TestMapForkExitAndLineage(t *testing.T) {
 	check(t, e, map[string]string{"event_name": "fork", "action": "start", "dataset": "Process", "process_id": "120",
 		"process": "sh -c id", "process_path": "/bin/sh", "process_exe": "/bin/dash", "parent_process_id": "102", "parent_process_path": "/bin/sh",
 		"process_ancestors": "/usr/sbin/nginx /usr/sbin/nginx"})
-	r := rec(kernel.KindExit, 120, cgWeb, "sh")
-	r.Exit = kernel.Exit{Signal: 9}
+	r := rec(record.KindExit, 120, cgWeb, "sh")
+	r.Exit = record.Exit{Signal: 9}
 	e = m.handle(&r, false)
 	check(t, e, map[string]string{"event_name": "exit", "action": "stop", "syscall_args": "signal=9", "process_id": "120", "process_path": "/bin/sh"})
 	// Its events stay attributed while it is within the grace period.
-	r = rec(kernel.KindExit, 102, cgWeb, "sh")
+	r = rec(record.KindExit, 102, cgWeb, "sh")
 	m.handle(&r, false)
-	r = rec(kernel.KindOpen, 120, cgWeb, "sh")
-	r.File = kernel.File{Op: kernel.OpOpen, Path: "/etc/shadow"}
+	r = rec(record.KindOpen, 120, cgWeb, "sh")
+	r.File = record.File{Op: record.OpOpen, Path: "/etc/shadow"}
 	check(t, m.handle(&r, false), map[string]string{"process_path": "/bin/sh", "parent_process": "sh -c id"})
 	// After the grace period the exited process's program is forgotten.
-	later := rec(kernel.KindFork, 100, cgWeb, "nginx")
+	later := rec(record.KindFork, 100, cgWeb, "nginx")
 	later.Time = t0.Add(time.Minute)
 	later.Fork.ChildTGID = 130
 	m.handle(&later, false)
@@ -478,8 +478,8 @@ func TestMapForkExitAndLineage(t *testing.T) {
 
 func TestMapUnresolvedAndUnknown(t *testing.T) {
 	m := newTestMapper(t)
-	r := rec(kernel.KindOpen, 555, cgNone, "app")
-	r.File = kernel.File{Op: kernel.OpOpen, Path: "/data/x", Flags: unix.O_WRONLY}
+	r := rec(record.KindOpen, 555, cgNone, "app")
+	r.File = record.File{Op: record.OpOpen, Path: "/data/x", Flags: unix.O_WRONLY}
 	e := m.handle(&r, false)
 	if e.Container != nil {
 		t.Errorf("unresolved record has container fields: %s", event.AppendJSON(nil, e, false))
@@ -610,7 +610,7 @@ func TestMapGuessedPath(t *testing.T) {
 		{102, "/bin/x", "/bin/x.tmp"},                                   // the container's shell: its view
 		{200, "/var/lib/c/rootfs/bin/x", "/var/lib/c/rootfs/bin/x.tmp"}, // a host process: the host's
 	} {
-		r := kernel.Record{Kind: kernel.KindRename, Time: t0, TGID: tc.pid, File: kernel.File{Op: kernel.OpRename, FD: -1,
+		r := record.Record{Kind: record.KindRename, Time: t0, TGID: tc.pid, File: record.File{Op: record.OpRename, FD: -1,
 			Path: "/bin/x.tmp", NewPath: "/bin/x", HostPath: "/var/lib/c/rootfs/bin/x.tmp", HostNewPath: "/var/lib/c/rootfs/bin/x"}}
 		check(t, m.handle(&r, true), map[string]string{"file_path": tc.path, "file_source_path": tc.from})
 	}
@@ -633,8 +633,8 @@ func TestMapBeforeExec(t *testing.T) {
 		{false, 3 * time.Millisecond, "id"},      // after it
 		{true, 5 * time.Second, "id"},            // an exec too long ago to be the one
 	} {
-		w := kernel.Record{Kind: kernel.KindOpen, Time: t0.Add(tc.at), TGID: 102, BeforeExec: tc.before,
-			File: kernel.File{Op: kernel.OpOpen, FD: -1, Path: "/etc/motd", Flags: unix.O_WRONLY}}
+		w := record.Record{Kind: record.KindOpen, Time: t0.Add(tc.at), TGID: 102, BeforeExec: tc.before,
+			File: record.File{Op: record.OpOpen, FD: -1, Path: "/etc/motd", Flags: unix.O_WRONLY}}
 		check(t, m.handle(&w, true), map[string]string{"process": tc.want, "file_path": "/etc/motd"})
 	}
 }
@@ -645,7 +645,7 @@ func TestMapBeforeExec(t *testing.T) {
 func TestMapV1Attribution(t *testing.T) {
 	m := newTestMapper(t)
 	r := execRec(300, 1, cgHost, "/bin/sh", "/bin/busybox", "sh")
-	r.Exec.Attr = kernel.Attribution{CgroupPath: "/", V1Hierarchy: 8, V1CgroupPath: "/docker/" + v1ID}
+	r.Exec.Attr = record.Attribution{CgroupPath: "/", V1Hierarchy: 8, V1CgroupPath: "/docker/" + v1ID}
 	e := m.handle(&r, false)
 	if e.Container == nil || e.Container.ContainerID != v1ID || e.Container.Runtime != "docker" {
 		t.Fatalf("exec: container %+v", e.Container)
@@ -653,14 +653,14 @@ func TestMapV1Attribution(t *testing.T) {
 	if e := fork(m, 300, 301, cgHost); e.Container == nil || e.Container.ContainerID != v1ID {
 		t.Errorf("fork: container %+v", e.Container)
 	}
-	c := rec(kernel.KindConnect, 301, cgHost, "sh")
-	c.Net = kernel.Net{Family: 2, SockType: 1}
+	c := rec(record.KindConnect, 301, cgHost, "sh")
+	c.Net = record.Net{Family: 2, SockType: 1}
 	if e := m.handle(&c, false); e.Container == nil || e.Container.ContainerID != v1ID {
 		t.Errorf("child's connect: container %+v", e.Container)
 	}
 	// A host process: v1 path "/".
 	h := execRec(400, 1, cgHost, "/bin/true", "/bin/true", "true")
-	h.Exec.Attr = kernel.Attribution{CgroupPath: "/", V1Hierarchy: 8, V1CgroupPath: "/"}
+	h.Exec.Attr = record.Attribution{CgroupPath: "/", V1Hierarchy: 8, V1CgroupPath: "/"}
 	if e := m.handle(&h, false); e.Container == nil || e.Container.Runtime != "host" {
 		t.Errorf("host exec: container %+v", e.Container)
 	}

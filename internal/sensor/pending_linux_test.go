@@ -4,12 +4,11 @@ package sensor
 
 import (
 	"context"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 )
 
 // More than maxPending file records waiting: the oldest are handled at
@@ -24,8 +23,8 @@ func TestPendingBounded(t *testing.T) {
 
 	const extra = 100
 	// Not due for a minute: the kernel has not caught up with them.
-	file := kernel.Record{Kind: kernel.KindOpen, Time: time.Now().Add(time.Minute), TGID: 4000,
-		File: kernel.File{Op: kernel.OpOpen, Path: "/tmp/x", Flags: unix.O_WRONLY | unix.O_CREAT, Mode: 0o644, FD: -1}}
+	file := record.Record{Kind: record.KindOpen, Time: time.Now().Add(time.Minute), TGID: 4000,
+		File: record.File{Op: record.OpOpen, Path: "/tmp/x", Flags: unix.O_WRONLY | unix.O_CREAT, Mode: 0o644, FD: -1}}
 	for range maxPending + extra {
 		f.recs <- file
 	}

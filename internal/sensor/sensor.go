@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"maps"
 	"sync"
 	"sync/atomic"
@@ -23,9 +24,9 @@ import (
 // watcher that reports in kernel records. Read blocks until the next
 // record and fills r, reusing r's buffers; a *kernel.DecodeError is one bad
 // record (counted, and reading goes on); after Close, Read returns an
-// error that ends the source (kernel.ErrClosed for the kernel sensor).
+// error that ends the source (record.ErrClosed for the kernel sensor).
 type Source interface {
-	Read(r *kernel.Record) error
+	Read(r *record.Record) error
 	Close() error
 }
 
@@ -50,7 +51,7 @@ type input struct {
 const maxReadErrors = 100
 
 func kernelInput(k *kernel.Sensor) *input {
-	byKind := func(m map[kernel.Kind]uint64) map[string]uint64 {
+	byKind := func(m map[record.Kind]uint64) map[string]uint64 {
 		out := map[string]uint64{}
 		for kind, n := range m {
 			out[kind.String()] = n
@@ -95,7 +96,7 @@ type Sensor struct {
 	// process the tree must know as it was then) until the full sources'
 	// records up to their time are handled: kernelMark is the time of the
 	// last one handled, latency how late the kernel delivers a record.
-	pending    []kernel.Record
+	pending    []record.Record
 	pendHead   int
 	kernelMark time.Time
 	latency    time.Duration
@@ -120,7 +121,7 @@ const maxHeld = 1 << 16
 
 // counters are the Sensor's counts, read by Stats while Run goes on.
 type counters struct {
-	records    [64]atomic.Uint64 // by kernel.Kind
+	records    [64]atomic.Uint64 // by record.Kind
 	events     [numEvents]atomic.Uint64
 	unresolved atomic.Uint64
 	// heldEvents counts events that waited for their container's
@@ -131,7 +132,7 @@ type counters struct {
 	pendingEarly atomic.Uint64
 }
 
-func (c *counters) record(k kernel.Kind) {
+func (c *counters) record(k record.Kind) {
 	if int(k) < len(c.records) {
 		c.records[k].Add(1)
 	}
@@ -325,14 +326,14 @@ func (s *Sensor) Run(ctx context.Context, emit func(*event.Event) error) error {
 
 // read handles one source's records until it ends.
 func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) error) error {
-	var r kernel.Record
+	var r record.Record
 	failed := 0
 	for {
 		in.waiting.Store(time.Now().UnixNano())
 		err := in.src.Read(&r)
 		in.waiting.Store(0)
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, kernel.ErrClosed) {
+			if ctx.Err() != nil || errors.Is(err, record.ErrClosed) {
 				return nil
 			}
 			var de *kernel.DecodeError
@@ -364,7 +365,7 @@ func (s *Sensor) read(ctx context.Context, in *input, emit func(*event.Event) er
 				err = s.drain(time.Now(), emit, false)
 			}
 			if err == nil {
-				if r.Kind == kernel.KindCgroup {
+				if r.Kind == record.KindCgroup {
 					s.m.cgroupRecord(&r)
 				} else {
 					err = s.emit(s.m.handle(&r, false), emit)
@@ -494,7 +495,7 @@ func (s *Sensor) drain(now time.Time, emit func(*event.Event) error, all bool) e
 		if err := s.emit(s.m.handle(r, true), emit); err != nil {
 			return err
 		}
-		*r = kernel.Record{}
+		*r = record.Record{}
 	}
 	if s.pendHead == len(s.pending) {
 		s.pending, s.pendHead = s.pending[:0], 0
@@ -640,7 +641,7 @@ func (s *Sensor) Stats() Stats {
 	}
 	for k := range s.stats.records {
 		if n := s.stats.records[k].Load(); n > 0 {
-			st.Records[kernel.Kind(k).String()] = n
+			st.Records[record.Kind(k).String()] = n
 		}
 	}
 	for _, in := range s.inputs {

@@ -5,6 +5,7 @@ package sensor
 import (
 	"context"
 	"errors"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,17 +21,17 @@ import (
 
 // script is a Source that returns what the test sends it.
 type script struct {
-	recs   chan kernel.Record
+	recs   chan record.Record
 	errs   chan error
 	closed chan struct{}
 	once   sync.Once
 }
 
 func newScript() *script {
-	return &script{recs: make(chan kernel.Record), errs: make(chan error), closed: make(chan struct{})}
+	return &script{recs: make(chan record.Record), errs: make(chan error), closed: make(chan struct{})}
 }
 
-func (s *script) Read(r *kernel.Record) error {
+func (s *script) Read(r *record.Record) error {
 	select {
 	case rec := <-s.recs:
 		*r = rec
@@ -38,7 +39,7 @@ func (s *script) Read(r *kernel.Record) error {
 	case err := <-s.errs:
 		return err
 	case <-s.closed:
-		return kernel.ErrClosed
+		return record.ErrClosed
 	}
 }
 
@@ -115,8 +116,8 @@ func TestRunOrdersSources(t *testing.T) {
 	now := time.Now()
 	exec := execRec(4000, 1, cgHost, "/usr/bin/touch", "/usr/bin/touch", "touch", "/tmp/x")
 	exec.Time = now.Add(-time.Millisecond)
-	file := kernel.Record{Kind: kernel.KindOpen, Time: now, TGID: 4000,
-		File: kernel.File{Op: kernel.OpOpen, Path: "/tmp/x", Flags: unix.O_WRONLY | unix.O_CREAT, Mode: 0o644, FD: -1}}
+	file := record.Record{Kind: record.KindOpen, Time: now, TGID: 4000,
+		File: record.File{Op: record.OpOpen, Path: "/tmp/x", Flags: unix.O_WRONLY | unix.O_CREAT, Mode: 0o644, FD: -1}}
 	f.recs <- file
 	time.Sleep(5 * time.Millisecond)
 	k.recs <- exec
@@ -130,8 +131,8 @@ func TestRunOrdersSources(t *testing.T) {
 	}
 
 	// A decode error is counted and reading goes on.
-	k.errs <- &kernel.DecodeError{Kind: kernel.KindOpen, Len: 3, Reason: "short"}
-	exit := rec(kernel.KindExit, 4000, cgHost, "touch")
+	k.errs <- &kernel.DecodeError{Kind: record.KindOpen, Len: 3, Reason: "short"}
+	exit := rec(record.KindExit, 4000, cgHost, "touch")
 	k.recs <- exit
 	c.wait(t, 3)
 	// A file record still waiting when the run ends is handed out.
@@ -171,7 +172,7 @@ func TestRunErrors(t *testing.T) {
 	s, k, _ = newScripted(t, 0)
 	stop := errors.New("output closed")
 	go func() { done <- s.Run(context.Background(), func(*event.Event) error { return stop }) }()
-	k.recs <- rec(kernel.KindExit, 4001, cgHost, "x")
+	k.recs <- rec(record.KindExit, 4001, cgHost, "x")
 	if err := <-done; !errors.Is(err, stop) {
 		t.Errorf("Run: %v, want the emit error", err)
 	}

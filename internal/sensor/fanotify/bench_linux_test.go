@@ -19,6 +19,7 @@ package fanotify
 
 import (
 	"errors"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"os/exec"
 	"strconv"
@@ -27,14 +28,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // drain reads records until the watcher is closed, counting them.
 func drain(w *Watcher, n *atomic.Uint64) {
-	var r kernel.Record
+	var r record.Record
 	for {
 		err := w.Read(&r)
 		if errors.Is(err, ErrClosed) {
@@ -127,13 +127,13 @@ func BenchmarkThroughput(b *testing.B) {
 	var pid, got atomic.Uint32
 	var last atomic.Int64
 	go func() {
-		var r kernel.Record
+		var r record.Record
 		for {
 			err := w.Read(&r)
 			if errors.Is(err, ErrClosed) {
 				return
 			}
-			if err == nil && r.Kind == kernel.KindOpen && r.TGID == pid.Load() {
+			if err == nil && r.Kind == record.KindOpen && r.TGID == pid.Load() {
 				got.Add(1)
 				last.Store(time.Now().UnixNano())
 			}

@@ -5,13 +5,13 @@ package fanotify
 import (
 	"errors"
 	"flag"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
@@ -69,7 +69,7 @@ func TestCapture(t *testing.T) {
 		bufs = nil
 		mu.Unlock()
 		pid := run(t, s.action, s.args...)
-		c.wait(t, s.name, func(r *kernel.Record) bool { return r.TGID == pid })
+		c.wait(t, s.name, func(r *record.Record) bool { return r.TGID == pid })
 		mu.Lock()
 		var raw []byte
 		for _, buf := range bufs {

@@ -2,11 +2,10 @@ package fanotify
 
 import (
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"path"
 	"strings"
 	"time"
-
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 )
 
 // Config says what a Watcher watches.
@@ -146,9 +145,9 @@ var DefaultWriteDirs = []string{
 	"/boot", "/boot/grub",
 }
 
-// ErrClosed is returned by Read after Close. It is the kernel sensor's
-// sentinel, so that one consumer loop serves both sources.
-var ErrClosed = kernel.ErrClosed
+// ErrClosed is returned by Read after Close: record.ErrClosed, every
+// record source's, so that one consumer loop serves them all.
+var ErrClosed = record.ErrClosed
 
 // Stats counts what a Watcher has seen since Open.
 type Stats struct {

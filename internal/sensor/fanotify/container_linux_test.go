@@ -5,6 +5,7 @@ package fanotify
 import (
 	"bufio"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
@@ -25,7 +25,7 @@ import (
 func TestRuncContainer(t *testing.T) {
 	ctr := runctest.Start(t, runctest.Options{})
 	marker := fmt.Sprintf("vgl%d", time.Now().UnixNano()%1e9)
-	keep := func(r *kernel.Record) bool {
+	keep := func(r *record.Record) bool {
 		return strings.Contains(r.File.Path, marker) || strings.Contains(r.File.NewPath, marker) ||
 			strings.HasSuffix(r.File.Path, "/etc/shadow")
 	}
@@ -50,46 +50,46 @@ func TestRuncContainer(t *testing.T) {
 
 	t.Run("create", func(t *testing.T) {
 		pid := exec(t, "sh", "-c", "echo hi > "+f)
-		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: f, pid: pid})
 		if r.File.Flags&unix.O_CREAT == 0 {
 			t.Errorf("flags %#o, want O_CREAT", r.File.Flags)
 		}
 	})
 	t.Run("write", func(t *testing.T) {
 		pid := exec(t, "sh", "-c", "echo more >> "+f)
-		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: f, pid: pid})
 		if r.File.Flags != unix.O_WRONLY {
 			t.Errorf("flags %#o, want O_WRONLY", r.File.Flags)
 		}
 	})
 	t.Run("write in /etc", func(t *testing.T) {
 		pid := exec(t, "sh", "-c", "echo b=2 >> "+conf)
-		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: conf, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: conf, pid: pid})
 	})
 	t.Run("chmod", func(t *testing.T) {
 		pid := exec(t, "chmod", "755", f)
-		r := c.expect(t, fileRecord{kind: kernel.KindChmod, op: kernel.OpChmod, path: f, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindChmod, op: record.OpChmod, path: f, pid: pid})
 		if r.File.Mode != 0o755 {
 			t.Errorf("mode %#o, want 0755", r.File.Mode)
 		}
 	})
 	t.Run("rename", func(t *testing.T) {
 		pid := exec(t, "mv", f, g)
-		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: f, newPath: g, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindRename, op: record.OpRename, path: f, newPath: g, pid: pid})
 	})
 	t.Run("unlink", func(t *testing.T) {
 		pid := exec(t, "rm", g)
-		c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpUnlink, path: g, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindUnlink, op: record.OpUnlink, path: g, pid: pid})
 	})
 	t.Run("rmdir", func(t *testing.T) {
 		d := "/tmp/" + marker + "-d"
 		exec(t, "mkdir", d)
 		pid := exec(t, "rmdir", d)
-		c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpRmdir, path: d, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindUnlink, op: record.OpRmdir, path: d, pid: pid})
 	})
 	t.Run("sensitive read", func(t *testing.T) {
 		pid := exec(t, "cat", "/etc/shadow")
-		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: "/etc/shadow", pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: "/etc/shadow", pid: pid})
 		if r.File.Flags != unix.O_RDONLY {
 			t.Errorf("flags %#o, want O_RDONLY", r.File.Flags)
 		}
@@ -101,15 +101,15 @@ func TestRuncContainer(t *testing.T) {
 		p := filepath.Join(ctr.Rootfs, "tmp", marker+"-h")
 		pid, stop := start(t, "create-wait", p)
 		defer stop()
-		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: p, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: p, pid: pid})
 	})
 	t.Run("host process reads the rootfs's sensitive file", func(t *testing.T) {
 		p := filepath.Join(ctr.Rootfs, "etc", "shadow")
 		pid := run(t, "read", p)
 		// The host's path; or, when the process was gone before its
 		// event was read, the container's with the host's in HostPath.
-		c.wait(t, "read "+p, func(r *kernel.Record) bool {
-			return r.TGID == pid && r.Kind == kernel.KindOpen && (r.File.Path == p || r.File.Path == "/etc/shadow" && r.File.HostPath == p)
+		c.wait(t, "read "+p, func(r *record.Record) bool {
+			return r.TGID == pid && r.Kind == record.KindOpen && (r.File.Path == p || r.File.Path == "/etc/shadow" && r.File.HostPath == p)
 		})
 	})
 	t.Run("remove", func(t *testing.T) {
@@ -151,7 +151,7 @@ func TestMountNS(t *testing.T) {
 	cfg := Config{SensitivePaths: []string{}, Batch: 300 * time.Millisecond, MountNS: func(pid uint32) (uint64, bool) {
 		return hostNS, pid == hostPID.Load()
 	}}
-	c := watch(t, cfg, func(r *kernel.Record) bool { return strings.Contains(r.File.Path, marker) })
+	c := watch(t, cfg, func(r *record.Record) bool { return strings.Contains(r.File.Path, marker) })
 	if err := c.w.AddContainer(uint32(ctr.PID())); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestMountNS(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: p, pid: uint32(cmd.Process.Pid)})
+	r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: p, pid: uint32(cmd.Process.Pid)})
 	if r.File.HostPath != "" {
 		t.Errorf("HostPath %q for a process MountNS placed", r.File.HostPath)
 	}
@@ -180,7 +180,7 @@ func TestMountNS(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	r = c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: "/tmp/" + marker + "-u", pid: uint32(cmd.Process.Pid)})
+	r = c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: "/tmp/" + marker + "-u", pid: uint32(cmd.Process.Pid)})
 	if r.File.HostPath != p {
 		t.Errorf("HostPath %q, want %q", r.File.HostPath, p)
 	}
@@ -292,7 +292,7 @@ func TestOverlayContainer(t *testing.T) {
 			pid := o.pid()
 			// Records of the container's process only: the host's view
 			// of the same files must not be reported.
-			c := watch(t, Config{SensitivePaths: []string{"/etc/shadow"}, WriteDirs: []string{"/", "/tmp"}}, func(r *kernel.Record) bool { return r.TGID == pid })
+			c := watch(t, Config{SensitivePaths: []string{"/etc/shadow"}, WriteDirs: []string{"/", "/tmp"}}, func(r *record.Record) bool { return r.TGID == pid })
 			if err := c.w.AddContainer(pid); err != nil {
 				t.Fatal(err)
 			}
@@ -311,14 +311,14 @@ func TestOverlayContainer(t *testing.T) {
 				args []string
 				want fileRecord
 			}{
-				{[]string{"create", "/tmp/f"}, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: "/tmp/f"}},
-				{[]string{"write", "/tmp/f"}, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: "/tmp/f"}},
-				{[]string{"chmod", "/tmp/f", "755"}, fileRecord{kind: kernel.KindChmod, op: kernel.OpChmod, path: "/tmp/f"}},
-				{[]string{"rename", "/tmp/f", "/tmp/g"}, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: "/tmp/f", newPath: "/tmp/g"}},
-				{[]string{"unlink", "/tmp/g"}, fileRecord{kind: kernel.KindUnlink, op: kernel.OpUnlink, path: "/tmp/g"}},
-				{[]string{"write", "/lowfile"}, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: "/lowfile"}},
-				{[]string{"unlink", "/lowfile2"}, fileRecord{kind: kernel.KindUnlink, op: kernel.OpUnlink, path: "/lowfile2"}},
-				{[]string{"read", "/etc/shadow"}, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: "/etc/shadow"}},
+				{[]string{"create", "/tmp/f"}, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: "/tmp/f"}},
+				{[]string{"write", "/tmp/f"}, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: "/tmp/f"}},
+				{[]string{"chmod", "/tmp/f", "755"}, fileRecord{kind: record.KindChmod, op: record.OpChmod, path: "/tmp/f"}},
+				{[]string{"rename", "/tmp/f", "/tmp/g"}, fileRecord{kind: record.KindRename, op: record.OpRename, path: "/tmp/f", newPath: "/tmp/g"}},
+				{[]string{"unlink", "/tmp/g"}, fileRecord{kind: record.KindUnlink, op: record.OpUnlink, path: "/tmp/g"}},
+				{[]string{"write", "/lowfile"}, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: "/lowfile"}},
+				{[]string{"unlink", "/lowfile2"}, fileRecord{kind: record.KindUnlink, op: record.OpUnlink, path: "/lowfile2"}},
+				{[]string{"read", "/etc/shadow"}, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: "/etc/shadow"}},
 			}
 			for _, s := range steps {
 				o.do(t, s.args...)
@@ -330,12 +330,12 @@ func TestOverlayContainer(t *testing.T) {
 			}
 			o.do(t, "mkdir", "/tmp/d")
 			o.do(t, "rmdir", "/tmp/d")
-			c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpRmdir, path: "/tmp/d", pid: pid})
+			c.expect(t, fileRecord{kind: record.KindUnlink, op: record.OpRmdir, path: "/tmp/d", pid: pid})
 			if tc.nfsExport {
 				o.do(t, "rmdir", "/ldir")
-				c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpRmdir, path: "/ldir", pid: pid})
+				c.expect(t, fileRecord{kind: record.KindUnlink, op: record.OpRmdir, path: "/ldir", pid: pid})
 			}
-			for _, r := range c.all(func(*kernel.Record) bool { return true }) {
+			for _, r := range c.all(func(*record.Record) bool { return true }) {
 				if strings.HasPrefix(r.File.Path, o.upper) || strings.Contains(r.File.Path, "/work/") || strings.HasPrefix(r.File.Path, "/tmp/Test") {
 					t.Errorf("a host path or overlay internals reported: %s", describe(&r))
 				}
@@ -364,7 +364,7 @@ func TestHostMountNotPinned(t *testing.T) {
 	}()
 	ctr := runctest.Start(t, runctest.Options{Mounts: []runctest.Mount{{Destination: "/dev/shm", Type: "bind", Source: shm, Options: []string{"rbind", "rw"}}}})
 	marker := fmt.Sprintf("vgl%d", time.Now().UnixNano()%1e9)
-	c := watch(t, Config{}, func(r *kernel.Record) bool { return strings.Contains(r.File.Path, marker) })
+	c := watch(t, Config{}, func(r *record.Record) bool { return strings.Contains(r.File.Path, marker) })
 	if err := c.w.AddContainer(uint32(ctr.PID())); err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestHostMountNotPinned(t *testing.T) {
 	if code := p.Wait(); code != 0 {
 		t.Fatalf("exit %d: %s", code, p.Stderr())
 	}
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: uint32(p.PID())})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: f, pid: uint32(p.PID())})
 	ctr.Kill()
 	ctr.Wait(10 * time.Second)
 	if err := unix.Unmount(shm, 0); err != nil {
@@ -403,7 +403,7 @@ func TestImageLayerSensitive(t *testing.T) {
 	runctest.BuildRootfs(t, before)
 	template := filepath.Join(t.TempDir(), "template")
 	runctest.BuildRootfs(t, template)
-	c := watch(t, Config{ImageLayers: []string{layers + "/*/fs"}}, func(r *kernel.Record) bool {
+	c := watch(t, Config{ImageLayers: []string{layers + "/*/fs"}}, func(r *record.Record) bool {
 		return strings.HasSuffix(r.File.Path, "/etc/shadow")
 	})
 	for _, tc := range []struct {
@@ -425,8 +425,8 @@ func TestImageLayerSensitive(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, ctr.Stderr())
 			}
 			want := filepath.Join(tc.rootfs, "etc", "shadow")
-			c.wait(t, "read of "+want, func(r *kernel.Record) bool {
-				return r.Kind == kernel.KindOpen && r.File.Path == want && r.File.Flags == unix.O_RDONLY
+			c.wait(t, "read of "+want, func(r *record.Record) bool {
+				return r.Kind == record.KindOpen && r.File.Path == want && r.File.Flags == unix.O_RDONLY
 			})
 		})
 	}

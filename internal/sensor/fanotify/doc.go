@@ -1,4 +1,4 @@
-// Package fanotify is the runtime sensor's source of file events: it reads fanotify, filtered in the kernel, and turns its events into kernel.Records.
+// Package fanotify is the runtime sensor's source of file events: it reads fanotify, filtered in the kernel, and turns its events into record.Records.
 //
 // # What is reported
 //

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"io"
 	"os"
 	"os/exec"
@@ -18,7 +19,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/overheadtest"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
@@ -270,16 +270,16 @@ func start(t testing.TB, action string, args ...string) (uint32, func()) {
 // that keep accepts.
 type collector struct {
 	w      *Watcher
-	keep   func(*kernel.Record) bool
+	keep   func(*record.Record) bool
 	mu     sync.Mutex
-	recs   []kernel.Record
+	recs   []record.Record
 	notify chan struct{}
 	err    error
 	done   chan struct{}
 }
 
 // watch opens a Watcher and collects its records until the test ends.
-func watch(t testing.TB, cfg Config, keep func(*kernel.Record) bool) *collector {
+func watch(t testing.TB, cfg Config, keep func(*record.Record) bool) *collector {
 	t.Helper()
 	runctest.RequireRoot(t)
 	w, err := Open(cfg)
@@ -297,7 +297,7 @@ func watch(t testing.TB, cfg Config, keep func(*kernel.Record) bool) *collector 
 
 func (c *collector) run() {
 	defer close(c.done)
-	var r kernel.Record
+	var r record.Record
 	for {
 		err := c.w.Read(&r)
 		if errors.Is(err, ErrClosed) {
@@ -317,7 +317,7 @@ func (c *collector) run() {
 
 // wait returns the first record (in arrival order) for which match is
 // true, failing the test if none arrives within a generous time.
-func (c *collector) wait(t testing.TB, what string, match func(*kernel.Record) bool) kernel.Record {
+func (c *collector) wait(t testing.TB, what string, match func(*record.Record) bool) record.Record {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	seen := 0
@@ -346,10 +346,10 @@ func (c *collector) wait(t testing.TB, what string, match func(*kernel.Record) b
 }
 
 // all returns the records so far for which match is true.
-func (c *collector) all(match func(*kernel.Record) bool) []kernel.Record {
+func (c *collector) all(match func(*record.Record) bool) []record.Record {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var out []kernel.Record
+	var out []record.Record
 	for i := range c.recs {
 		if match(&c.recs[i]) {
 			out = append(out, c.recs[i])
@@ -368,7 +368,7 @@ func (c *collector) dump() string {
 	return b.String()
 }
 
-func describe(r *kernel.Record) string {
+func describe(r *record.Record) string {
 	return fmt.Sprintf("%s %s pid=%d path=%q new=%q flags=%#o mode=%#o ino=%d deleted=%v",
 		r.Kind, r.File.Op, r.TGID, r.File.Path, r.File.NewPath, r.File.Flags, r.File.Mode, r.File.Inode, r.File.Deleted)
 }
@@ -379,7 +379,7 @@ func (c *collector) barrier(t testing.TB, dir string) {
 	t.Helper()
 	p := filepath.Join(dir, fmt.Sprintf("barrier-%d", time.Now().UnixNano()))
 	pid := run(t, "create", p)
-	c.wait(t, "barrier", func(r *kernel.Record) bool { return r.TGID == pid && r.File.Path == p })
+	c.wait(t, "barrier", func(r *record.Record) bool { return r.TGID == pid && r.File.Path == p })
 }
 
 // none creates a barrier in dir and fails the test if process pid has a
@@ -387,14 +387,14 @@ func (c *collector) barrier(t testing.TB, dir string) {
 func (c *collector) none(t testing.TB, dir string, pid uint32, what string) {
 	t.Helper()
 	c.barrier(t, dir)
-	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+	if got := c.all(func(r *record.Record) bool { return r.TGID == pid }); len(got) != 0 {
 		t.Errorf("%s reported: %s", what, describe(&got[0]))
 	}
 }
 
 // under returns a keep function for records with a path under dir.
-func underDir(dir string) func(*kernel.Record) bool {
-	return func(r *kernel.Record) bool {
+func underDir(dir string) func(*record.Record) bool {
+	return func(r *record.Record) bool {
 		return strings.HasPrefix(r.File.Path, dir+"/") || strings.HasPrefix(r.File.NewPath, dir+"/")
 	}
 }

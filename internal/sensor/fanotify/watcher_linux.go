@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/vigilsec/vigil/internal/sensor/mounts"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"path"
 	"path/filepath"
@@ -19,8 +20,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 )
 
 // What the marks ask for.
@@ -319,7 +318,7 @@ func (w *Watcher) Close() error {
 // other than Kind, Time and TGID are zeroed: the consumer fills them from
 // its process tree. After Close it returns ErrClosed; any other error is
 // about one buffer, and the next Read goes on.
-func (w *Watcher) Read(r *kernel.Record) error {
+func (w *Watcher) Read(r *record.Record) error {
 	w.readMu.Lock()
 	defer w.readMu.Unlock()
 	for {
@@ -433,7 +432,7 @@ var opOrder = [...]uint64{maskCreate, maskCloseWrite, maskAttrib, maskOpen, mask
 
 // next reports the next operation in the buffer; false when the buffer is
 // used up without one.
-func (w *Watcher) next(r *kernel.Record) (bool, error) {
+func (w *Watcher) next(r *record.Record) (bool, error) {
 	for {
 		if w.ops == 0 {
 			if w.off >= w.n {
@@ -537,7 +536,7 @@ func (w *Watcher) start(ev *event) uint64 {
 
 // report turns one operation of w.ev into r; false when there is nothing
 // to report.
-func (w *Watcher) report(op uint64, r *kernel.Record) bool {
+func (w *Watcher) report(op uint64, r *record.Record) bool {
 	ev := &w.ev
 	pid := uint32(ev.pid)
 	switch op {
@@ -557,7 +556,7 @@ func (w *Watcher) report(op uint64, r *kernel.Record) bool {
 	return false
 }
 
-func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
+func (w *Watcher) create(ev *event, pid uint32, r *record.Record) bool {
 	if ev.mask&maskOnDir != 0 && ev.dir.valid() && w.maybeWriteDir(ev.name) {
 		// Not reported, but a directory of Config.WriteDirs is marked.
 		if fs := w.fsOf(ev.dir.fsid); fs != nil {
@@ -600,8 +599,8 @@ func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
 		return false
 	}
 	w.sensitiveEntry(&ev.dir, ev.name, p, where.ctr)
-	w.fill(r, kernel.KindOpen, pid)
-	r.File.Op = kernel.OpOpen
+	w.fill(r, record.KindOpen, pid)
+	r.File.Op = record.OpOpen
 	r.File.Path = p
 	r.File.HostPath = where.host
 	r.File.Flags = unix.O_WRONLY | unix.O_CREAT
@@ -618,7 +617,7 @@ func (w *Watcher) create(ev *event, pid uint32, r *kernel.Record) bool {
 	return true
 }
 
-func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
+func (w *Watcher) closeWrite(ev *event, pid uint32, r *record.Record) bool {
 	if !ev.file.valid() {
 		w.st.ignored.Add(1)
 		return false
@@ -660,8 +659,8 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.ignored.Add(1)
 		return false
 	}
-	w.fill(r, kernel.KindOpen, pid)
-	r.File.Op = kernel.OpOpen
+	w.fill(r, record.KindOpen, pid)
+	r.File.Op = record.OpOpen
 	r.File.Path = p
 	r.File.HostPath = where.host
 	r.File.Flags = unix.O_WRONLY
@@ -681,7 +680,7 @@ func (w *Watcher) closeWrite(ev *event, pid uint32, r *kernel.Record) bool {
 // execBits are the mode bits whose setting is reported.
 const execBits = 0o6111
 
-func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
+func (w *Watcher) attrib(ev *event, pid uint32, r *record.Record) bool {
 	if ev.mask&maskOnDir != 0 || !ev.file.valid() || !ev.dir.valid() {
 		// Without a name: the link count of a file just unlinked (or a
 		// change through a descriptor of a file with no name left).
@@ -721,8 +720,8 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 	if !ok {
 		return false
 	}
-	w.fill(r, kernel.KindChmod, pid)
-	r.File.Op = kernel.OpChmod
+	w.fill(r, record.KindChmod, pid)
+	r.File.Op = record.OpChmod
 	r.File.Path = p
 	r.File.HostPath = where.host
 	r.File.Mode = mode
@@ -732,7 +731,7 @@ func (w *Watcher) attrib(ev *event, pid uint32, r *kernel.Record) bool {
 	return true
 }
 
-func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
+func (w *Watcher) open(ev *event, pid uint32, r *record.Record) bool {
 	if ev.mask&maskOnDir != 0 || !ev.file.valid() {
 		w.st.ignored.Add(1)
 		return false
@@ -761,8 +760,8 @@ func (w *Watcher) open(ev *event, pid uint32, r *kernel.Record) bool {
 		}
 		p, host = q, where.host
 	}
-	w.fill(r, kernel.KindOpen, pid)
-	r.File.Op = kernel.OpOpen
+	w.fill(r, record.KindOpen, pid)
+	r.File.Op = record.OpOpen
 	r.File.Path = p
 	r.File.HostPath = host
 	r.File.Flags = unix.O_RDONLY
@@ -783,7 +782,7 @@ func (w *Watcher) markedFS(id uint64) *fsys {
 	return fs
 }
 
-func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
+func (w *Watcher) delete(ev *event, pid uint32, r *record.Record) bool {
 	if !ev.dir.valid() {
 		w.st.ignored.Add(1)
 		return false
@@ -811,10 +810,10 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 	if !ok {
 		return false
 	}
-	w.fill(r, kernel.KindUnlink, pid)
-	r.File.Op = kernel.OpUnlink
+	w.fill(r, record.KindUnlink, pid)
+	r.File.Op = record.OpUnlink
 	if isDir {
-		r.File.Op = kernel.OpRmdir
+		r.File.Op = record.OpRmdir
 	}
 	r.File.Path = p
 	r.File.HostPath = where.host
@@ -824,7 +823,7 @@ func (w *Watcher) delete(ev *event, pid uint32, r *kernel.Record) bool {
 	return true
 }
 
-func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
+func (w *Watcher) rename(ev *event, pid uint32, r *record.Record) bool {
 	if !ev.oldDir.valid() || !ev.newDir.valid() {
 		w.st.ignored.Add(1)
 		return false
@@ -862,8 +861,8 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 		// there is a copy-up.
 		var st unix.Stat_t
 		if ev.file.valid() && w.statFID(fs, &ev.file, &st) && st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0 {
-			w.fill(r, kernel.KindUnlink, pid)
-			r.File.Op = kernel.OpUnlink
+			w.fill(r, record.KindUnlink, pid)
+			r.File.Op = record.OpUnlink
 			r.File.Path = newP
 			r.File.HostPath = newWhere.host
 			r.File.Dev = fs.dev
@@ -882,8 +881,8 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 		w.st.suppressed.Add(1)
 		return false
 	}
-	w.fill(r, kernel.KindRename, pid)
-	r.File.Op = kernel.OpRename
+	w.fill(r, record.KindRename, pid)
+	r.File.Op = record.OpRename
 	r.File.Path = oldP
 	r.File.NewPath = newP
 	r.File.HostPath, r.File.HostNewPath = oldWhere.host, newWhere.host
@@ -893,7 +892,7 @@ func (w *Watcher) rename(ev *event, pid uint32, r *kernel.Record) bool {
 }
 
 // fill resets r's header for a record of this watcher.
-func (w *Watcher) fill(r *kernel.Record, kind kernel.Kind, pid uint32) {
+func (w *Watcher) fill(r *record.Record, kind record.Kind, pid uint32) {
 	r.Kind = kind
 	r.BeforeExec = false
 	r.Syscall = 0
@@ -908,7 +907,7 @@ func (w *Watcher) fill(r *kernel.Record, kind kernel.Kind, pid uint32) {
 	r.CgroupID = 0
 	r.MntNS, r.PidNS, r.NetNS = 0, 0, 0
 	r.Comm = ""
-	r.File = kernel.File{FD: -1}
+	r.File = record.File{FD: -1}
 }
 
 // noteMode remembers a file's mode for attrib; modes with an execute bit

@@ -4,6 +4,7 @@ package fanotify
 
 import (
 	"errors"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,25 +14,24 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
 	"github.com/vigilsec/vigil/internal/sensor/runctest"
 )
 
 // fileRecord is what a test expects of one record.
 type fileRecord struct {
-	kind    kernel.Kind
-	op      kernel.FileOp
+	kind    record.Kind
+	op      record.FileOp
 	path    string
 	newPath string
 	pid     uint32
 }
 
-func (e fileRecord) match(r *kernel.Record) bool {
+func (e fileRecord) match(r *record.Record) bool {
 	return r.Kind == e.kind && r.File.Op == e.op && r.File.Path == e.path && r.TGID == e.pid &&
 		(e.newPath == "" || r.File.NewPath == e.newPath)
 }
 
-func (c *collector) expect(t *testing.T, e fileRecord) kernel.Record {
+func (c *collector) expect(t *testing.T, e fileRecord) record.Record {
 	t.Helper()
 	return c.wait(t, e.kind.String()+" "+e.op.String()+" "+e.path, e.match)
 }
@@ -60,12 +60,12 @@ func TestHost(t *testing.T) {
 	keep := underDir(dir)
 	// Writes are reported in dir and in its directories named d*, made
 	// before or after the watcher started.
-	c := watch(t, Config{SensitivePaths: []string{shadow}, WriteDirs: []string{dir, dir + "/d*"}}, func(r *kernel.Record) bool { return keep(r) || r.TGID == self })
+	c := watch(t, Config{SensitivePaths: []string{shadow}, WriteDirs: []string{dir, dir + "/d*"}}, func(r *record.Record) bool { return keep(r) || r.TGID == self })
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 
 	t.Run("create", func(t *testing.T) {
 		pid := run(t, "create", a)
-		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: a, pid: pid})
 		if r.File.Flags&unix.O_CREAT == 0 || !r.File.Write() {
 			t.Errorf("create: flags %#o, want O_CREAT and write", r.File.Flags)
 		}
@@ -80,13 +80,13 @@ func TestHost(t *testing.T) {
 			t.Errorf("create: inode %d dev %#x, want %d %#x", r.File.Inode, r.File.Dev, st.Ino, st.Dev)
 		}
 		c.barrier(t, dir)
-		if n := len(c.all(func(r *kernel.Record) bool { return r.TGID == pid })); n != 1 {
+		if n := len(c.all(func(r *record.Record) bool { return r.TGID == pid })); n != 1 {
 			t.Errorf("create and write by one open: %d records, want 1", n)
 		}
 	})
 	t.Run("write", func(t *testing.T) {
 		pid := run(t, "write", a)
-		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: a, pid: pid})
 		if r.File.Flags&unix.O_CREAT != 0 || r.File.Flags&3 != unix.O_WRONLY {
 			t.Errorf("write: flags %#o, want O_WRONLY", r.File.Flags)
 		}
@@ -96,18 +96,18 @@ func TestHost(t *testing.T) {
 		// 2 ms after the first event): the record says the write came
 		// before it.
 		pid := run(t, "write-exec", a)
-		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: a, pid: pid})
 		if !r.BeforeExec {
 			t.Error("a write followed by an exec: BeforeExec not set")
 		}
 		pid = run(t, "write", a)
-		if r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: a, pid: pid}); r.BeforeExec {
+		if r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: a, pid: pid}); r.BeforeExec {
 			t.Error("a write after the process's exec: BeforeExec set")
 		}
 	})
 	t.Run("chmod", func(t *testing.T) {
 		pid := run(t, "chmod", a, "755")
-		r := c.expect(t, fileRecord{kind: kernel.KindChmod, op: kernel.OpChmod, path: a, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindChmod, op: record.OpChmod, path: a, pid: pid})
 		if r.File.Mode != 0o755 {
 			t.Errorf("chmod: mode %#o, want 0755", r.File.Mode)
 		}
@@ -118,11 +118,11 @@ func TestHost(t *testing.T) {
 	})
 	t.Run("rename", func(t *testing.T) {
 		pid := run(t, "rename", a, b)
-		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: a, newPath: b, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindRename, op: record.OpRename, path: a, newPath: b, pid: pid})
 	})
 	t.Run("unlink", func(t *testing.T) {
 		pid := run(t, "unlink", b)
-		r := c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpUnlink, path: b, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindUnlink, op: record.OpUnlink, path: b, pid: pid})
 		if !r.File.Deleted || r.File.Inode == 0 {
 			t.Errorf("unlink: deleted %v inode %d", r.File.Deleted, r.File.Inode)
 		}
@@ -131,18 +131,18 @@ func TestHost(t *testing.T) {
 		d := filepath.Join(dir, "d")
 		run(t, "mkdir", d)
 		pid := run(t, "rmdir", d)
-		c.expect(t, fileRecord{kind: kernel.KindUnlink, op: kernel.OpRmdir, path: d, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindUnlink, op: record.OpRmdir, path: d, pid: pid})
 	})
 	t.Run("renamed directory", func(t *testing.T) {
 		// The path cache must follow a directory's rename.
 		d1, d2 := filepath.Join(dir, "d1"), filepath.Join(dir, "d2")
 		run(t, "mkdir", d1)
 		pid := run(t, "create", filepath.Join(d1, "f"))
-		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(d1, "f"), pid: pid})
+		c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: filepath.Join(d1, "f"), pid: pid})
 		pid = run(t, "rename", d1, d2)
-		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: d1, newPath: d2, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindRename, op: record.OpRename, path: d1, newPath: d2, pid: pid})
 		pid = run(t, "write", filepath.Join(d2, "f"))
-		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(d2, "f"), pid: pid})
+		c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: filepath.Join(d2, "f"), pid: pid})
 	})
 	t.Run("write outside WriteDirs", func(t *testing.T) {
 		// Made after the watcher started, not named d*: its files'
@@ -150,28 +150,28 @@ func TestHost(t *testing.T) {
 		x := filepath.Join(dir, "x")
 		run(t, "mkdir", x)
 		pid := run(t, "create", filepath.Join(x, "f"))
-		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(x, "f"), pid: pid})
+		c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: filepath.Join(x, "f"), pid: pid})
 		pid = run(t, "write", filepath.Join(x, "f"))
 		c.none(t, dir, pid, "a write outside WriteDirs")
 		// A directory of WriteDirs moved to a name outside them loses
 		// its mark.
 		d2, y := filepath.Join(dir, "d2"), filepath.Join(dir, "y")
 		pid = run(t, "rename", d2, y)
-		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: d2, newPath: y, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindRename, op: record.OpRename, path: d2, newPath: y, pid: pid})
 		pid = run(t, "write", filepath.Join(y, "f"))
 		c.none(t, dir, pid, "a write in a directory moved out of WriteDirs")
 		// And one moved in gains it.
 		pid = run(t, "rename", x, filepath.Join(dir, "dx"))
-		c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: x, newPath: filepath.Join(dir, "dx"), pid: pid})
+		c.expect(t, fileRecord{kind: record.KindRename, op: record.OpRename, path: x, newPath: filepath.Join(dir, "dx"), pid: pid})
 		pid = run(t, "write", filepath.Join(dir, "dx", "f"))
-		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: filepath.Join(dir, "dx", "f"), pid: pid})
+		c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: filepath.Join(dir, "dx", "f"), pid: pid})
 		if n := c.w.Stats().WriteDirs; n != 2 { // dir and dx: d was removed, d2 moved away
 			t.Errorf("Stats.WriteDirs %d, want 2", n)
 		}
 	})
 	t.Run("sensitive read", func(t *testing.T) {
 		pid := run(t, "read", shadow)
-		r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: shadow, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: shadow, pid: pid})
 		if r.File.Flags != unix.O_RDONLY || r.File.Write() {
 			t.Errorf("read: flags %#o, want O_RDONLY", r.File.Flags)
 		}
@@ -184,8 +184,8 @@ func TestHost(t *testing.T) {
 		// A file not seen before, written and made executable at once
 		// (its times change in the same tick).
 		pid := run(t, "write-chmod", script, "755")
-		c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: script, pid: pid})
-		r := c.expect(t, fileRecord{kind: kernel.KindChmod, op: kernel.OpChmod, path: script, pid: pid})
+		c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: script, pid: pid})
+		r := c.expect(t, fileRecord{kind: record.KindChmod, op: record.OpChmod, path: script, pid: pid})
 		if r.File.Mode != 0o755 {
 			t.Errorf("mode %#o, want 0755", r.File.Mode)
 		}
@@ -212,7 +212,7 @@ func TestHost(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.barrier(t, dir)
-		if got := c.all(func(r *kernel.Record) bool { return r.TGID == self }); len(got) != 0 {
+		if got := c.all(func(r *record.Record) bool { return r.TGID == self }); len(got) != 0 {
 			t.Errorf("the watcher's own process reported: %s", describe(&got[0]))
 		}
 		if c.w.Stats().Ignored == 0 {
@@ -236,11 +236,11 @@ func TestDedup(t *testing.T) {
 	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, WriteDirs: []string{dir}, Dedup: time.Hour, HotThreshold: -1, Batch: -1}, underDir(dir))
 	// 1 ms apart, so that the kernel does not merge them all in its queue.
 	pid := run(t, "writes", f, "50", "1")
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: f, pid: pid})
 	pid2 := run(t, "writes", f, "3")
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid2})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: f, pid: pid2})
 	c.barrier(t, dir)
-	if n := len(c.all(func(r *kernel.Record) bool { return r.TGID == pid })); n != 1 {
+	if n := len(c.all(func(r *record.Record) bool { return r.TGID == pid })); n != 1 {
 		t.Errorf("50 writes by one process: %d records, want 1", n)
 	}
 	if st := c.w.Stats(); st.Suppressed == 0 {
@@ -251,8 +251,8 @@ func TestDedup(t *testing.T) {
 	pid = run(t, "create-unlink", dir, "100")
 	name := filepath.Join(dir, "c.txt")
 	c.barrier(t, dir)
-	got := c.all(func(r *kernel.Record) bool { return r.TGID == pid && r.File.Path == name })
-	if len(got) != 2 || got[0].Kind != kernel.KindOpen || got[1].Kind != kernel.KindUnlink {
+	got := c.all(func(r *record.Record) bool { return r.TGID == pid && r.File.Path == name })
+	if len(got) != 2 || got[0].Kind != record.KindOpen || got[1].Kind != record.KindUnlink {
 		t.Errorf("100 creates and unlinks of one name: %d records, want a create and an unlink", len(got))
 		for i := range got {
 			t.Log(describe(&got[i]))
@@ -275,7 +275,7 @@ func TestPause(t *testing.T) {
 	// dir is one of WriteDirs: its mark is paused with the filesystem's.
 	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, WriteDirs: []string{dir}, HotThreshold: 20, HotIgnore: time.Hour, Batch: -1}, underDir(dir))
 	pid := run(t, "write", wf)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: wf, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: wf, pid: pid})
 	run(t, "writes", f, "100", "1")
 	c.barrier(t, dir)
 	if st := c.w.Stats(); st.IgnoreMarks != 1 {
@@ -292,19 +292,19 @@ func TestPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.barrier(t, dir)
-	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid || r.TGID == wpid }); len(got) != 0 {
+	if got := c.all(func(r *record.Record) bool { return r.TGID == pid || r.TGID == wpid }); len(got) != 0 {
 		t.Errorf("a create or write while paused was reported: %s", describe(&got[0]))
 	}
 	pid = run(t, "write", wf)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: wf, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: wf, pid: pid})
 	// Resumed: the filesystem mark reports, the hot file's ignore mark
 	// still holds (its writes are not queued).
 	pid = run(t, "write", other)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: other, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: other, pid: pid})
 	before := c.w.Stats().Events
 	pid = run(t, "writes", f, "5", "1")
 	c.barrier(t, dir)
-	if got := c.all(func(r *kernel.Record) bool { return r.TGID == pid }); len(got) != 0 {
+	if got := c.all(func(r *record.Record) bool { return r.TGID == pid }); len(got) != 0 {
 		t.Errorf("a write under the ignore mark was reported after Resume: %s", describe(&got[0]))
 	}
 	// Two barrier events (create, delete) are what the queue had.
@@ -329,7 +329,7 @@ func TestHotExec(t *testing.T) {
 		t.Fatalf("no ignore mark after 100 execs: %+v", st)
 	}
 	pid := run(t, "write-exec", f)
-	if r := c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid}); r.BeforeExec {
+	if r := c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: f, pid: pid}); r.BeforeExec {
 		t.Error("BeforeExec set for a write before the exec of a program under an ignore mark")
 	}
 }
@@ -344,7 +344,7 @@ func TestHot(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := watch(t, Config{Paths: []string{dir}, SensitivePaths: []string{}, WriteDirs: []string{dir}, HotThreshold: 20, HotIgnore: time.Minute, Batch: -1},
-		func(r *kernel.Record) bool { return r.File.Path == f || strings.HasPrefix(r.File.Path, dir+"/barrier") })
+		func(r *record.Record) bool { return r.File.Path == f || strings.HasPrefix(r.File.Path, dir+"/barrier") })
 	// Writes 1 ms apart, each read before the next: 20 events a second
 	// are reached within the loop.
 	run(t, "writes", f, "100", "1")
@@ -370,7 +370,7 @@ func TestHot(t *testing.T) {
 	c.barrier(t, dir)
 	c.barrier(t, dir)
 	pid = run(t, "write", f)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: f, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: f, pid: pid})
 	if st := c.w.Stats(); st.KernelSuppressed == 0 {
 		t.Errorf("no estimate of suppressed events: %+v", st)
 	}
@@ -395,26 +395,26 @@ func TestSensitiveReplaced(t *testing.T) {
 	tmp := filepath.Join(dir, "shadow.new")
 	run(t, "create", tmp)
 	pid := run(t, "rename", tmp, shadow)
-	c.expect(t, fileRecord{kind: kernel.KindRename, op: kernel.OpRename, path: tmp, newPath: shadow, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindRename, op: record.OpRename, path: tmp, newPath: shadow, pid: pid})
 	pid = run(t, "read", shadow)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: shadow, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: shadow, pid: pid})
 
 	key := filepath.Join(creds, "key")
 	pid = run(t, "create", key)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: key, pid: pid})
 	pid = run(t, "read", key)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: key, pid: pid})
 
 	// Made again by one process within the dedup window: the second
 	// creation is not reported, but the new file is marked.
 	key2 := filepath.Join(creds, "key2")
 	pid = run(t, "recreate", key2)
 	c.barrier(t, dir)
-	if n := len(c.all(func(r *kernel.Record) bool { return r.TGID == pid && r.Kind == kernel.KindOpen })); n != 1 {
+	if n := len(c.all(func(r *record.Record) bool { return r.TGID == pid && r.Kind == record.KindOpen })); n != 1 {
 		t.Errorf("two creations of one name by one process: %d records, want 1", n)
 	}
 	pid = run(t, "read", key2)
-	c.expect(t, fileRecord{kind: kernel.KindOpen, op: kernel.OpOpen, path: key2, pid: pid})
+	c.expect(t, fileRecord{kind: record.KindOpen, op: record.OpOpen, path: key2, pid: pid})
 }
 
 // TestOverflow fills the queue while nothing reads it and checks that the
@@ -439,7 +439,7 @@ func TestOverflow(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		var r kernel.Record
+		var r record.Record
 		for w.Read(&r) == nil {
 		}
 	}()
@@ -469,7 +469,7 @@ func TestClose(t *testing.T) {
 	}
 	errc := make(chan error, 1)
 	go func() {
-		var r kernel.Record
+		var r record.Record
 		for {
 			if err := w.Read(&r); err != nil {
 				errc <- err
@@ -492,7 +492,7 @@ func TestClose(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
-	var r kernel.Record
+	var r record.Record
 	if err := w.Read(&r); !errors.Is(err, ErrClosed) {
 		t.Errorf("Read after Close: %v", err)
 	}

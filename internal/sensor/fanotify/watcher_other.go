@@ -4,8 +4,7 @@ package fanotify
 
 import (
 	"errors"
-
-	"github.com/vigilsec/vigil/internal/sensor/kernel"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 )
 
 var errUnsupported = errors.New("fanotify: needs linux")
@@ -17,7 +16,7 @@ type Watcher struct{}
 func Open(cfg Config) (*Watcher, error) { return nil, errUnsupported }
 
 // Read returns ErrClosed.
-func (w *Watcher) Read(r *kernel.Record) error { return ErrClosed }
+func (w *Watcher) Read(r *record.Record) error { return ErrClosed }
 
 // Stats returns zero counters.
 func (w *Watcher) Stats() Stats { return Stats{} }

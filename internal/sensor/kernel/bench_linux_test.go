@@ -19,6 +19,7 @@ package kernel
 
 import (
 	"errors"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"os/exec"
 	"strconv"
@@ -36,10 +37,10 @@ import (
 
 // drain reads and decodes every record until the sensor is closed, counting them.
 func drain(s *Sensor, n *atomic.Uint64) {
-	var r Record
+	var r record.Record
 	for {
 		err := s.Read(&r)
-		if errors.Is(err, ErrClosed) {
+		if errors.Is(err, record.ErrClosed) {
 			return
 		}
 		n.Add(1)
@@ -169,26 +170,26 @@ func BenchmarkOverheadSyscallTracepointConnect(b *testing.B) {
 // records per second that reach user space, the records lost, and the
 // sensor process's peak RSS.
 func BenchmarkThroughput(b *testing.B) {
-	benchThroughput(b, Config{NetDedup: -1}, "udp-connect", KindConnect)
+	benchThroughput(b, Config{NetDedup: -1}, "udp-connect", record.KindConnect)
 }
 
 // BenchmarkThroughput100k has the child connect at 100,000 a second (the
 // target rate) for 3 s a round.
 func BenchmarkThroughput100k(b *testing.B) {
-	benchThroughputN(b, Config{NetDedup: -1}, "udp-connect-100k", KindConnect, 300_000)
+	benchThroughputN(b, Config{NetDedup: -1}, "udp-connect-100k", record.KindConnect, 300_000)
 }
 
 // BenchmarkThroughputSyscallTracepoint does the same with write-opens
 // reported by sys_exit.
 func BenchmarkThroughputSyscallTracepoint(b *testing.B) {
-	benchThroughput(b, Config{SyscallTracepoint: true, OpenDedup: -1}, "open-write", KindOpen)
+	benchThroughput(b, Config{SyscallTracepoint: true, OpenDedup: -1}, "open-write", record.KindOpen)
 }
 
-func benchThroughput(b *testing.B, cfg Config, loop string, kind Kind) {
+func benchThroughput(b *testing.B, cfg Config, loop string, kind record.Kind) {
 	benchThroughputN(b, cfg, loop, kind, 1_000_000)
 }
 
-func benchThroughputN(b *testing.B, cfg Config, loop string, kind Kind, n int) {
+func benchThroughputN(b *testing.B, cfg Config, loop string, kind record.Kind, n int) {
 	runctest.RequireRoot(b)
 	s, err := Open(cfg)
 	if err != nil {
@@ -207,7 +208,7 @@ func benchThroughputN(b *testing.B, cfg Config, loop string, kind Kind, n int) {
 		}
 		start := time.Now()
 		pid := uint32(cmd.Process.Pid)
-		var r Record
+		var r record.Record
 		count := uint64(0)
 		for count < uint64(n) {
 			if err := s.Read(&r); err != nil {
@@ -216,7 +217,7 @@ func benchThroughputN(b *testing.B, cfg Config, loop string, kind Kind, n int) {
 			if r.Kind == kind && r.TGID == pid {
 				count++
 			}
-			if r.Kind == KindExit && r.TGID == pid {
+			if r.Kind == record.KindExit && r.TGID == pid {
 				break
 			}
 		}

@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,8 +72,8 @@ func TestCgroupAttribution(t *testing.T) {
 	parent, _ := testCgroup(t, root, name)
 	dir, id := testCgroup(t, parent, "leaf")
 	want := "/" + name + "/leaf"
-	mk := h.wait(t, "cgroup mkdir", func(r *Record) bool {
-		return r.Kind == KindCgroup && r.Cgroup.Op == CgroupMkdir && r.Cgroup.ID == id
+	mk := h.wait(t, "cgroup mkdir", func(r *record.Record) bool {
+		return r.Kind == record.KindCgroup && r.Cgroup.Op == record.CgroupMkdir && r.Cgroup.ID == id
 	})
 	if c := mk.Cgroup; c.Path != want || c.Hierarchy != 0 || c.Level != 2 || c.Truncated || mk.Comm != "mkdir" {
 		t.Errorf("mkdir record %+v by %s, want path %q on hierarchy 0 at level 2 by mkdir", c, mk.Comm, want)
@@ -82,8 +83,8 @@ func TestCgroupAttribution(t *testing.T) {
 	var v1id uint64
 	if v1mount != "" {
 		v1dir, v1id = testCgroup(t, v1mount, name)
-		mk := h.wait(t, "v1 cgroup mkdir", func(r *Record) bool {
-			return r.Kind == KindCgroup && r.Cgroup.Op == CgroupMkdir && r.Cgroup.ID == v1id && r.Cgroup.Hierarchy == v1hier
+		mk := h.wait(t, "v1 cgroup mkdir", func(r *record.Record) bool {
+			return r.Kind == record.KindCgroup && r.Cgroup.Op == record.CgroupMkdir && r.Cgroup.ID == v1id && r.Cgroup.Hierarchy == v1hier
 		})
 		if mk.Cgroup.Path != "/"+name {
 			t.Errorf("v1 mkdir path %q, want /%s", mk.Cgroup.Path, name)
@@ -111,14 +112,14 @@ func TestCgroupAttribution(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	at := h.wait(t, "cgroup attach", func(r *Record) bool {
-		return r.Kind == KindCgroup && r.Cgroup.Op == CgroupAttach && r.Cgroup.PID == uint32(pid) && r.Cgroup.Hierarchy == 0
+	at := h.wait(t, "cgroup attach", func(r *record.Record) bool {
+		return r.Kind == record.KindCgroup && r.Cgroup.Op == record.CgroupAttach && r.Cgroup.PID == uint32(pid) && r.Cgroup.Hierarchy == 0
 	})
 	if at.Cgroup.ID != id || at.Cgroup.Path != want {
 		t.Errorf("attach %+v, want id %d path %q", at.Cgroup, id, want)
 	}
-	x := h.wait(t, "exec in the cgroup", func(r *Record) bool {
-		return r.Kind == KindExec && r.TGID == uint32(pid) && r.Exec.Filename == "/bin/true"
+	x := h.wait(t, "exec in the cgroup", func(r *record.Record) bool {
+		return r.Kind == record.KindExec && r.TGID == uint32(pid) && r.Exec.Filename == "/bin/true"
 	})
 	a := x.Exec.Attr
 	if x.CgroupID != id || a.CgroupPath != want || a.Truncated {
@@ -140,8 +141,8 @@ func TestCgroupAttribution(t *testing.T) {
 
 	// Removed: the kernel says which id went.
 	run(t, "rmdir", dir)
-	rm := h.wait(t, "cgroup rmdir", func(r *Record) bool {
-		return r.Kind == KindCgroup && r.Cgroup.Op == CgroupRmdir && r.Cgroup.ID == id
+	rm := h.wait(t, "cgroup rmdir", func(r *record.Record) bool {
+		return r.Kind == record.KindCgroup && r.Cgroup.Op == record.CgroupRmdir && r.Cgroup.ID == id
 	})
 	if rm.Cgroup.Path != want {
 		t.Errorf("rmdir path %q, want %q", rm.Cgroup.Path, want)
@@ -164,11 +165,11 @@ func TestForkIntoCgroup(t *testing.T) {
 		t.Fatalf("clone-into-cgroup printed %q", out)
 	}
 	pid := uint32(n)
-	f := h.wait(t, "fork", func(r *Record) bool { return r.Kind == KindFork && r.Fork.ChildTGID == pid })
+	f := h.wait(t, "fork", func(r *record.Record) bool { return r.Kind == record.KindFork && r.Fork.ChildTGID == pid })
 	if f.Fork.ChildCgroupID != id || f.CgroupID == id {
 		t.Errorf("fork: child cgroup %d, parent's %d; want the child in %d", f.Fork.ChildCgroupID, f.CgroupID, id)
 	}
-	x := h.wait(t, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid })
+	x := h.wait(t, "exec", func(r *record.Record) bool { return r.Kind == record.KindExec && r.TGID == pid })
 	if x.CgroupID != id || x.Exec.Attr.CgroupPath != "/"+filepath.Base(dir) {
 		t.Errorf("exec cgroup %d %q, want %d /%s", x.CgroupID, x.Exec.Attr.CgroupPath, id, filepath.Base(dir))
 	}
@@ -187,7 +188,7 @@ func TestExecRoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(cmd.Process.Pid)
-	x := h.wait(t, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid })
+	x := h.wait(t, "exec", func(r *record.Record) bool { return r.Kind == record.KindExec && r.TGID == pid })
 	var st unix.Stat_t
 	if err := unix.Stat(dir, &st); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,8 @@
 package kernel
 
 import (
-	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"time"
 )
 
@@ -60,14 +60,15 @@ var DefaultSensitiveNames = []string{
 	".git-credentials", ".netrc", ".pgpass", ".vault-token",
 }
 
-// ErrClosed is returned by Read after Close.
-var ErrClosed = errors.New("sensor: closed")
+// ErrClosed is returned by Read after Close (record.ErrClosed, the
+// sentinel of every record source).
+var ErrClosed = record.ErrClosed
 
 // Stats counts what the sensor has seen since Open.
 type Stats struct {
-	Records      uint64          // records read from the ring buffer
-	DecodeErrors uint64          // records that could not be decoded
-	Lost         map[Kind]uint64 // records dropped in the kernel because the ring buffer was full
+	Records      uint64                 // records read from the ring buffer
+	DecodeErrors uint64                 // records that could not be decoded
+	Lost         map[record.Kind]uint64 // records dropped in the kernel because the ring buffer was full
 	LostTotal    uint64
 	// Suppressed counts records not sent because they repeated a recent
 	// one: write-opens (Config.OpenDedup), connects and accepts
@@ -75,7 +76,7 @@ type Stats struct {
 	// further capability checks of a privileged call already reported
 	// (a call checks one or several; an identical call by the same thread
 	// within a second counts here too).
-	Suppressed map[Kind]uint64
+	Suppressed map[record.Kind]uint64
 }
 
 func (c *Config) fill() error {

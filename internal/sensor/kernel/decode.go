@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"net/netip"
 	"path"
 	"time"
@@ -110,8 +111,8 @@ const (
 
 // A DecodeError says why a record from the kernel could not be decoded.
 type DecodeError struct {
-	Kind   Kind // the kind the record claimed, 0 if unknown
-	Len    int  // the record's length
+	Kind   record.Kind // the kind the record claimed, 0 if unknown
+	Len    int         // the record's length
 	Reason string
 }
 
@@ -125,13 +126,13 @@ func (e *DecodeError) Error() string {
 var le = binary.LittleEndian
 
 // bodySizes is the fixed body size of each kind.
-var bodySizes = [kindEnd]int{
-	KindExec: execBodySize, KindFork: forkBodySize, KindExit: exitBodySize,
-	KindOpen: fileBodySize, KindRename: fileBodySize, KindUnlink: fileBodySize, KindChmod: fileBodySize,
-	KindConnect: netBodySize, KindAccept: netBodySize, KindBind: netBodySize, KindListen: netBodySize, KindDup: netBodySize,
-	KindPtrace: sysBodySize, KindMemfd: sysBodySize, KindSetID: sysBodySize, KindMount: sysBodySize,
-	KindUnshare: sysBodySize, KindSetns: sysBodySize, KindModule: sysBodySize, KindBPF: sysBodySize,
-	KindUmount: sysBodySize, KindChroot: sysBodySize, KindCgroup: cgroupBodySize,
+var bodySizes = [record.KindCount]int{
+	record.KindExec: execBodySize, record.KindFork: forkBodySize, record.KindExit: exitBodySize,
+	record.KindOpen: fileBodySize, record.KindRename: fileBodySize, record.KindUnlink: fileBodySize, record.KindChmod: fileBodySize,
+	record.KindConnect: netBodySize, record.KindAccept: netBodySize, record.KindBind: netBodySize, record.KindListen: netBodySize, record.KindDup: netBodySize,
+	record.KindPtrace: sysBodySize, record.KindMemfd: sysBodySize, record.KindSetID: sysBodySize, record.KindMount: sysBodySize,
+	record.KindUnshare: sysBodySize, record.KindSetns: sysBodySize, record.KindModule: sysBodySize, record.KindBPF: sysBodySize,
+	record.KindUmount: sysBodySize, record.KindChroot: sysBodySize, record.KindCgroup: cgroupBodySize,
 }
 
 // span is where a string lies in Record.text.
@@ -140,12 +141,25 @@ type span struct{ start, end int }
 // Decode fills r from one raw record. bootWall is the wall-clock time of
 // boot (CLOCK_BOOTTIME zero) in Unix ns. Strings in r never share memory
 // with b.
-func Decode(b []byte, r *Record, bootWall int64) error {
+func Decode(b []byte, r *record.Record, bootWall int64) error {
+	d := decoder{Record: r}
+	return d.decode(b, bootWall)
+}
+
+// decoder fills a record from raw records; it keeps its buffers from one
+// record to the next.
+type decoder struct {
+	*record.Record
+	text  []byte // the record's strings before they become one string
+	spans []span // where each string lies in text
+}
+
+func (r *decoder) decode(b []byte, bootWall int64) error {
 	if len(b) < hdrSize {
 		return &DecodeError{Len: len(b), Reason: fmt.Sprintf("shorter than the %d-byte header", hdrSize)}
 	}
-	kind := Kind(le.Uint16(b[offKind:]))
-	if kind == 0 || kind >= kindEnd {
+	kind := record.Kind(le.Uint16(b[offKind:]))
+	if kind == 0 || kind >= record.KindCount {
 		return &DecodeError{Len: len(b), Reason: fmt.Sprintf("unknown kind %d", kind)}
 	}
 	if size := le.Uint32(b[offSize:]); int(size) != len(b) {
@@ -156,7 +170,7 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 		return &DecodeError{Kind: kind, Len: len(b), Reason: fmt.Sprintf("shorter than header and body (%d bytes)", need)}
 	}
 	r.Kind = kind
-	r.Syscall = Syscall(le.Uint16(b[offNr:]))
+	r.Syscall = record.Syscall(le.Uint16(b[offNr:]))
 	r.BootNS = le.Uint64(b[offKtime:])
 	r.Time = time.Unix(0, bootWall+int64(r.BootNS))
 	r.Ret = int64(le.Uint64(b[offRet:]))
@@ -188,17 +202,17 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 	s := strReader{b: b, off: need, kind: kind}
 	var err error
 	switch kind {
-	case KindExec:
+	case record.KindExec:
 		err = r.decodeExec(body, &s)
-	case KindFork:
-		r.Fork = Fork{ChildTGID: le.Uint32(body), ChildCgroupID: le.Uint64(body[offForkChildCgID:])}
-	case KindCgroup:
+	case record.KindFork:
+		r.Fork = record.Fork{ChildTGID: le.Uint32(body), ChildCgroupID: le.Uint64(body[offForkChildCgID:])}
+	case record.KindCgroup:
 		err = r.decodeCgroup(body, &s)
-	case KindExit:
+	case record.KindExit:
 		r.Exit = exitStatus(le.Uint32(body))
-	case KindOpen, KindRename, KindUnlink, KindChmod:
+	case record.KindOpen, record.KindRename, record.KindUnlink, record.KindChmod:
 		err = r.decodeFile(body, &s)
-	case KindConnect, KindAccept, KindBind, KindListen, KindDup:
+	case record.KindConnect, record.KindAccept, record.KindBind, record.KindListen, record.KindDup:
 		err = r.decodeNet(body, &s)
 	default:
 		err = r.decodeSys(body, &s)
@@ -212,7 +226,7 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 	all := string(r.text)
 	r.Comm = r.str(all, 0)
 	switch kind {
-	case KindExec:
+	case record.KindExec:
 		e := &r.Exec
 		e.Filename, e.ExePath, e.Cwd = r.str(all, 1), r.str(all, 2), r.str(all, 3)
 		e.Attr.CgroupPath, e.Attr.V1CgroupPath, e.Attr.RootPath = r.str(all, 4), r.str(all, 5), r.str(all, 6)
@@ -220,45 +234,45 @@ func Decode(b []byte, r *Record, bootWall int64) error {
 			e.Args = append(e.Args, r.str(all, i))
 		}
 		e.Memfd = e.Tmpfs && e.Deleted && len(e.ExePath) > 7 && e.ExePath[:7] == "/memfd:"
-	case KindOpen, KindRename, KindUnlink, KindChmod:
+	case record.KindOpen, record.KindRename, record.KindUnlink, record.KindChmod:
 		r.File.Path = r.str(all, 1)
-		if kind == KindRename {
+		if kind == record.KindRename {
 			r.File.NewPath = r.str(all, 2)
 		}
-	case KindConnect, KindAccept, KindBind, KindListen, KindDup:
+	case record.KindConnect, record.KindAccept, record.KindBind, record.KindListen, record.KindDup:
 		r.Net.UnixPath = r.str(all, 1)
-	case KindMemfd:
+	case record.KindMemfd:
 		r.Memfd.Name = r.str(all, 1)
-	case KindMount:
+	case record.KindMount:
 		r.Mount.Source, r.Mount.Target, r.Mount.FSType = r.str(all, 1), r.str(all, 2), r.str(all, 3)
-	case KindUmount:
+	case record.KindUmount:
 		r.Mount.Target = r.str(all, 1)
-	case KindChroot:
+	case record.KindChroot:
 		r.Chroot.Path = r.str(all, 1)
-	case KindModule:
+	case record.KindModule:
 		r.Module.Path = r.str(all, 1)
-	case KindBPF:
+	case record.KindBPF:
 		r.BPF.ProgName = r.str(all, 1)
-	case KindCgroup:
+	case record.KindCgroup:
 		r.Cgroup.Path = r.str(all, 1)
 	}
 	return nil
 }
 
 // add appends a string to the record's text.
-func (r *Record) add(s []byte) {
+func (r *decoder) add(s []byte) {
 	start := len(r.text)
 	r.text = append(r.text, s...)
 	r.spans = append(r.spans, span{start, len(r.text)})
 }
 
 // begin and end bracket a string built in place in the record's text.
-func (r *Record) begin() int { return len(r.text) }
-func (r *Record) end(start int) {
+func (r *decoder) begin() int { return len(r.text) }
+func (r *decoder) end(start int) {
 	r.spans = append(r.spans, span{start, len(r.text)})
 }
 
-func (r *Record) str(all string, i int) string {
+func (r *decoder) str(all string, i int) string {
 	sp := r.spans[i]
 	return all[sp.start:sp.end]
 }
@@ -267,7 +281,7 @@ func (r *Record) str(all string, i int) string {
 type strReader struct {
 	b    []byte
 	off  int
-	kind Kind
+	kind record.Kind
 }
 
 func (s *strReader) next() ([]byte, error) {
@@ -284,10 +298,10 @@ func (s *strReader) next() ([]byte, error) {
 	return v, nil
 }
 
-func (r *Record) decodeExec(body []byte, s *strReader) error {
+func (r *decoder) decodeExec(body []byte, s *strReader) error {
 	e := &r.Exec
 	args := e.Args[:0]
-	*e = Exec{Args: args}
+	*e = record.Exec{Args: args}
 	e.Inode = le.Uint64(body[offExecIno:])
 	// The top bits of the kernel's nanoseconds are flags (multigrain timestamps).
 	e.MTime = time.Unix(int64(le.Uint64(body[offExecMtime:])), int64(le.Uint32(body[offExecMtimeNs:])&nsecMask))
@@ -304,7 +318,7 @@ func (r *Record) decodeExec(body []byte, s *strReader) error {
 		e.Stdio[i] = fdInfo(body[offExecStdio+i*fdInfoSize:])
 	}
 	aflags := le.Uint32(body[offExecAttrFl:])
-	e.Attr = Attribution{
+	e.Attr = record.Attribution{
 		V1CgroupID:  le.Uint64(body[offExecV1ID:]),
 		V1Hierarchy: le.Uint32(body[offExecV1Hier:]),
 		RootDev:     mkdev(le.Uint32(body[offExecRootDev:])),
@@ -368,10 +382,10 @@ func (r *Record) decodeExec(body []byte, s *strReader) error {
 	return nil
 }
 
-func (r *Record) decodeFile(body []byte, s *strReader) error {
+func (r *decoder) decodeFile(body []byte, s *strReader) error {
 	f := &r.File
 	pflags := le.Uint32(body[offFilePathFlag:])
-	*f = File{
+	*f = record.File{
 		FD:            int32(le.Uint32(body[offFileFD:])),
 		Flags:         le.Uint32(body[offFileFlags:]),
 		Mode:          le.Uint32(body[offFileMode:]),
@@ -384,29 +398,29 @@ func (r *Record) decodeFile(body []byte, s *strReader) error {
 		f.Dev = mkdev(dev)
 	}
 	switch r.Kind {
-	case KindOpen:
-		f.Op = OpOpen
-	case KindRename:
-		f.Op = OpRename
-	case KindUnlink:
-		f.Op = OpUnlink
+	case record.KindOpen:
+		f.Op = record.OpOpen
+	case record.KindRename:
+		f.Op = record.OpRename
+	case record.KindUnlink:
+		f.Op = record.OpUnlink
 		if f.Flags&0x200 != 0 {
-			f.Op = OpRmdir
+			f.Op = record.OpRmdir
 		}
-	case KindChmod:
-		f.Op = OpChmod
+	case record.KindChmod:
+		f.Op = record.OpChmod
 	}
 	if err := r.atPath(s); err != nil {
 		return err
 	}
-	if r.Kind == KindRename {
+	if r.Kind == record.KindRename {
 		return r.atPath(s)
 	}
 	return nil
 }
 
 // atPath reads a name and the directory it is relative to, and adds the joined path.
-func (r *Record) atPath(s *strReader) error {
+func (r *decoder) atPath(s *strReader) error {
 	name, err := s.next()
 	if err != nil {
 		return err
@@ -435,9 +449,9 @@ func (r *Record) atPath(s *strReader) error {
 	return nil
 }
 
-func (r *Record) decodeNet(body []byte, s *strReader) error {
+func (r *decoder) decodeNet(body []byte, s *strReader) error {
 	sock := fdInfo(body[offNetSock:])
-	r.Net = Net{
+	r.Net = record.Net{
 		FD:       int32(le.Uint32(body[offNetFD:])),
 		NewFD:    int32(le.Uint32(body[offNetFD2:])),
 		Family:   sock.Family,
@@ -463,17 +477,17 @@ func (r *Record) decodeNet(body []byte, s *strReader) error {
 	return nil
 }
 
-func (r *Record) decodeCgroup(body []byte, s *strReader) error {
-	r.Cgroup = Cgroup{
-		Op:        CgroupOp(le.Uint16(body[offCgroupOp:])),
+func (r *decoder) decodeCgroup(body []byte, s *strReader) error {
+	r.Cgroup = record.Cgroup{
+		Op:        record.CgroupOp(le.Uint16(body[offCgroupOp:])),
 		ID:        le.Uint64(body[offCgroupID:]),
 		Hierarchy: le.Uint32(body[offCgroupHier:]),
 		Level:     le.Uint16(body[offCgroupLevel:]),
 		PID:       le.Uint32(body[offCgroupPID:]),
 		Truncated: le.Uint32(body[offCgroupFlags:])&pathTruncated != 0,
 	}
-	if r.Cgroup.Op < CgroupMkdir || r.Cgroup.Op > CgroupAttach {
-		return &DecodeError{Kind: KindCgroup, Len: len(s.b), Reason: fmt.Sprintf("unknown cgroup operation %d", r.Cgroup.Op)}
+	if r.Cgroup.Op < record.CgroupMkdir || r.Cgroup.Op > record.CgroupAttach {
+		return &DecodeError{Kind: record.KindCgroup, Len: len(s.b), Reason: fmt.Sprintf("unknown cgroup operation %d", r.Cgroup.Op)}
 	}
 	p, err := s.next()
 	if err != nil {
@@ -485,7 +499,7 @@ func (r *Record) decodeCgroup(body []byte, s *strReader) error {
 	return nil
 }
 
-func (r *Record) decodeSys(body []byte, s *strReader) error {
+func (r *decoder) decodeSys(body []byte, s *strReader) error {
 	var a [6]uint64
 	for i := range a {
 		a[i] = le.Uint64(body[offSysArgs+8*i:])
@@ -493,15 +507,15 @@ func (r *Record) decodeSys(body []byte, s *strReader) error {
 	aux := le.Uint64(body[offSysAux:])
 	pflags := le.Uint32(body[offSysPathFlag:])
 	switch r.Kind {
-	case KindPtrace:
-		r.Ptrace = Ptrace{Request: a[0], PID: int32(a[1]), Addr: a[2], Data: a[3]}
-	case KindMemfd:
-		r.Memfd = Memfd{Flags: uint32(a[1])}
+	case record.KindPtrace:
+		r.Ptrace = record.Ptrace{Request: a[0], PID: int32(a[1]), Addr: a[2], Data: a[3]}
+	case record.KindMemfd:
+		r.Memfd = record.Memfd{Flags: uint32(a[1])}
 		return r.addNext(s)
-	case KindSetID:
+	case record.KindSetID:
 		r.SetID = setID(r.Syscall, a)
-	case KindMount:
-		r.Mount = Mount{Flags: a[3], PathTruncated: pflags&pathTruncated != 0}
+	case record.KindMount:
+		r.Mount = record.Mount{Flags: a[3], PathTruncated: pflags&pathTruncated != 0}
 		if err := r.addNext(s); err != nil {
 			return err
 		}
@@ -509,32 +523,32 @@ func (r *Record) decodeSys(body []byte, s *strReader) error {
 			return err
 		}
 		return r.addNext(s)
-	case KindUmount:
-		r.Mount = Mount{Flags: a[1], PathTruncated: pflags&pathTruncated != 0}
+	case record.KindUmount:
+		r.Mount = record.Mount{Flags: a[1], PathTruncated: pflags&pathTruncated != 0}
 		return r.atPath(s)
-	case KindChroot:
-		r.Chroot = Chroot{PathTruncated: pflags&pathTruncated != 0}
+	case record.KindChroot:
+		r.Chroot = record.Chroot{PathTruncated: pflags&pathTruncated != 0}
 		return r.atPath(s)
-	case KindUnshare:
-		r.Unshare = Unshare{Flags: a[0]}
-	case KindSetns:
-		r.Setns = Setns{FD: int32(a[0]), NSType: a[1], NSInode: aux}
-	case KindModule:
+	case record.KindUnshare:
+		r.Unshare = record.Unshare{Flags: a[0]}
+	case record.KindSetns:
+		r.Setns = record.Setns{FD: int32(a[0]), NSType: a[1], NSInode: aux}
+	case record.KindModule:
 		if r.Syscall == 175 {
-			r.Module = Module{FD: -1, Len: a[1]}
+			r.Module = record.Module{FD: -1, Len: a[1]}
 			r.add(nil)
 			return nil
 		}
-		r.Module = Module{FD: int32(a[0]), Flags: uint32(a[2])}
+		r.Module = record.Module{FD: int32(a[0]), Flags: uint32(a[2])}
 		return r.atPath(s)
-	case KindBPF:
-		r.BPF = BPF{Cmd: uint32(a[0]), ProgType: uint32(aux), InsnCount: uint32(aux >> 32), AttachType: le.Uint32(body[offSysAux2:])}
+	case record.KindBPF:
+		r.BPF = record.BPF{Cmd: uint32(a[0]), ProgType: uint32(aux), InsnCount: uint32(aux >> 32), AttachType: le.Uint32(body[offSysAux2:])}
 		return r.addNext(s)
 	}
 	return nil
 }
 
-func (r *Record) addNext(s *strReader) error {
+func (r *decoder) addNext(s *strReader) error {
 	v, err := s.next()
 	if err != nil {
 		return err
@@ -543,8 +557,8 @@ func (r *Record) addNext(s *strReader) error {
 	return nil
 }
 
-func setID(nr Syscall, a [6]uint64) SetID {
-	id := SetID{Real: NoChange, Effective: NoChange, Saved: NoChange, FS: NoChange}
+func setID(nr record.Syscall, a [6]uint64) record.SetID {
+	id := record.SetID{Real: record.NoChange, Effective: record.NoChange, Saved: record.NoChange, FS: record.NoChange}
 	switch nr {
 	case 106, 114, 119, 123:
 		id.Group = true
@@ -562,16 +576,16 @@ func setID(nr Syscall, a [6]uint64) SetID {
 	return id
 }
 
-func exitStatus(code uint32) Exit {
+func exitStatus(code uint32) record.Exit {
 	if sig := code & 0x7f; sig != 0 {
-		return Exit{Signal: int(sig), Core: code&0x80 != 0}
+		return record.Exit{Signal: int(sig), Core: code&0x80 != 0}
 	}
-	return Exit{Code: int(code >> 8 & 0xff)}
+	return record.Exit{Code: int(code >> 8 & 0xff)}
 }
 
-func fdInfo(b []byte) FD {
-	fd := FD{
-		Type:     FDType(b[offFDType]),
+func fdInfo(b []byte) record.FD {
+	fd := record.FD{
+		Type:     record.FDType(b[offFDType]),
 		Family:   le.Uint16(b[offFDFamily:]),
 		SockType: le.Uint16(b[offFDSock:]),
 	}
@@ -584,7 +598,7 @@ func fdInfo(b []byte) FD {
 		fd.Local = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[offFDLAddr:offFDLAddr+16])), lport)
 		fd.Remote = netip.AddrPortFrom(netip.AddrFrom16([16]byte(b[offFDRAddr:offFDRAddr+16])), rport)
 	}
-	if fd.Type == FDChar || fd.Type == FDBlock {
+	if fd.Type == record.FDChar || fd.Type == record.FDBlock {
 		fd.Rdev = mkdev(le.Uint32(b[offFDRdev:]))
 	}
 	return fd

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"errors"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,7 +29,7 @@ func samples(tb testing.TB) map[string][]byte {
 
 func TestDecodeSamples(t *testing.T) {
 	for name, b := range samples(t) {
-		var r Record
+		var r record.Record
 		if err := Decode(b, &r, 0); err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue
@@ -40,7 +41,7 @@ func TestDecodeSamples(t *testing.T) {
 			t.Errorf("%s: header %+v", name, r)
 		}
 		for i := 0; i < len(b); i++ {
-			var r2 Record
+			var r2 record.Record
 			if err := Decode(b[:i], &r2, 0); err == nil {
 				t.Errorf("%s: %d-byte prefix decoded without error", name, i)
 				break
@@ -58,7 +59,7 @@ func TestDecodeFlags(t *testing.T) {
 		"setid": {true, false}, "mount": {true, false}, "umount": {true, false}, "chroot": {true, false},
 		"exec": {false, false}, "open": {false, false}, "dup": {false, false},
 	} {
-		var r Record
+		var r record.Record
 		if err := Decode(s[name], &r, 0); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -66,7 +67,7 @@ func TestDecodeFlags(t *testing.T) {
 			t.Errorf("%s: entry %v listener-owner %v, want %v", name, r.Entry, r.ListenerOwner, want)
 		}
 	}
-	var r Record
+	var r record.Record
 	if err := Decode(s["umount"], &r, 0); err != nil || !strings.HasPrefix(r.Mount.Target, "/") || r.Mount.Flags != 2 {
 		t.Errorf("umount sample: %+v %v", r.Mount, err)
 	}
@@ -76,7 +77,7 @@ func TestDecodeFlags(t *testing.T) {
 }
 
 func TestDecodeExecSample(t *testing.T) {
-	var r Record
+	var r record.Record
 	if err := Decode(samples(t)["exec"], &r, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestDecodeErrors(t *testing.T) {
 		want string
 	}{long, "60000-byte string"}
 	for name, c := range cases {
-		var r Record
+		var r record.Record
 		err := Decode(c.b, &r, 0)
 		var de *DecodeError
 		if !errors.As(err, &de) || !strings.Contains(err.Error(), c.want) {
@@ -145,10 +146,10 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b[:len(b)/2])
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var r Record
+		var r record.Record
 		err := Decode(b, &r, 0)
 		if err == nil {
-			if len(b) < hdrSize || r.Kind == 0 || r.Kind >= kindEnd {
+			if len(b) < hdrSize || r.Kind == 0 || r.Kind >= record.KindCount {
 				t.Fatalf("accepted %d bytes as kind %d", len(b), r.Kind)
 			}
 			return
@@ -166,7 +167,7 @@ func BenchmarkDecode(b *testing.B) {
 	for _, name := range []string{"exec", "open", "connect", "fork"} {
 		raw := s[name]
 		b.Run(name, func(b *testing.B) {
-			var r Record
+			var r record.Record
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)))
 			for b.Loop() {

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -49,8 +50,8 @@ func TestMain(m *testing.M) {
 type hub struct {
 	s       *Sensor
 	mu      sync.Mutex
-	recs    []*Record
-	raw     map[Kind][]byte // one raw record of each kind, for testdata
+	recs    []*record.Record
+	raw     map[record.Kind][]byte // one raw record of each kind, for testdata
 	tracked map[uint32]bool
 	notify  chan struct{}
 	err     error
@@ -84,7 +85,7 @@ func openHub(t *testing.T, syscallTP bool) *hub {
 			e.err = err
 			return
 		}
-		e.hub = &hub{s: s, raw: map[Kind][]byte{}, tracked: map[uint32]bool{uint32(os.Getpid()): true}, notify: make(chan struct{})}
+		e.hub = &hub{s: s, raw: map[record.Kind][]byte{}, tracked: map[uint32]bool{uint32(os.Getpid()): true}, notify: make(chan struct{})}
 		go e.hub.run()
 	})
 	if e.err != nil {
@@ -101,10 +102,10 @@ func modes(t *testing.T, f func(t *testing.T, h *hub, sys bool)) {
 }
 
 func (h *hub) run() {
-	var r Record
+	var r record.Record
 	for {
 		err := h.s.Read(&r)
-		if errors.Is(err, ErrClosed) {
+		if errors.Is(err, record.ErrClosed) {
 			return
 		}
 		h.mu.Lock()
@@ -112,12 +113,11 @@ func (h *hub) run() {
 			h.err = err
 		} else if h.tracked[r.PPID] || h.tracked[r.TGID] {
 			h.tracked[r.TGID] = true
-			if r.Kind == KindFork {
+			if r.Kind == record.KindFork {
 				h.tracked[r.Fork.ChildTGID] = true
 			}
 			c := r
 			c.Exec.Args = append([]string(nil), r.Exec.Args...)
-			c.text, c.spans = nil, nil
 			h.recs = append(h.recs, &c)
 			if h.raw[r.Kind] == nil {
 				h.raw[r.Kind] = append([]byte(nil), h.s.rec.RawSample...)
@@ -131,7 +131,7 @@ func (h *hub) run() {
 
 // wait returns the first record (in arrival order) for which match is
 // true, failing the test if none arrives within a generous time.
-func (h *hub) wait(t *testing.T, what string, match func(*Record) bool) *Record {
+func (h *hub) wait(t *testing.T, what string, match func(*record.Record) bool) *record.Record {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	seen := 0
@@ -160,10 +160,10 @@ func (h *hub) wait(t *testing.T, what string, match func(*Record) bool) *Record 
 }
 
 // all returns the records so far for which match is true.
-func (h *hub) all(match func(*Record) bool) []*Record {
+func (h *hub) all(match func(*record.Record) bool) []*record.Record {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []*Record
+	var out []*record.Record
 	for _, r := range h.recs {
 		if match(r) {
 			out = append(out, r)

@@ -3,6 +3,7 @@
 package kernel
 
 import (
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"testing"
 	"unsafe"
 )
@@ -105,27 +106,27 @@ func TestLayout(t *testing.T) {
 
 // TestEnums checks the Go constants against the C enums.
 func TestEnums(t *testing.T) {
-	kinds := map[Kind]sensorEventKind{
-		KindExec: sensorEventKindEV_EXEC, KindFork: sensorEventKindEV_FORK, KindExit: sensorEventKindEV_EXIT,
-		KindOpen: sensorEventKindEV_OPEN, KindRename: sensorEventKindEV_RENAME, KindUnlink: sensorEventKindEV_UNLINK,
-		KindChmod: sensorEventKindEV_CHMOD, KindConnect: sensorEventKindEV_CONNECT, KindAccept: sensorEventKindEV_ACCEPT,
-		KindBind: sensorEventKindEV_BIND, KindListen: sensorEventKindEV_LISTEN, KindDup: sensorEventKindEV_DUP,
-		KindPtrace: sensorEventKindEV_PTRACE, KindMemfd: sensorEventKindEV_MEMFD, KindSetID: sensorEventKindEV_SETID,
-		KindMount: sensorEventKindEV_MOUNT, KindUnshare: sensorEventKindEV_UNSHARE, KindSetns: sensorEventKindEV_SETNS,
-		KindModule: sensorEventKindEV_MODULE, KindBPF: sensorEventKindEV_BPF, KindUmount: sensorEventKindEV_UMOUNT,
-		KindChroot: sensorEventKindEV_CHROOT, KindCgroup: sensorEventKindEV_CGROUP, kindEnd: sensorEventKindEV_MAX,
+	kinds := map[record.Kind]sensorEventKind{
+		record.KindExec: sensorEventKindEV_EXEC, record.KindFork: sensorEventKindEV_FORK, record.KindExit: sensorEventKindEV_EXIT,
+		record.KindOpen: sensorEventKindEV_OPEN, record.KindRename: sensorEventKindEV_RENAME, record.KindUnlink: sensorEventKindEV_UNLINK,
+		record.KindChmod: sensorEventKindEV_CHMOD, record.KindConnect: sensorEventKindEV_CONNECT, record.KindAccept: sensorEventKindEV_ACCEPT,
+		record.KindBind: sensorEventKindEV_BIND, record.KindListen: sensorEventKindEV_LISTEN, record.KindDup: sensorEventKindEV_DUP,
+		record.KindPtrace: sensorEventKindEV_PTRACE, record.KindMemfd: sensorEventKindEV_MEMFD, record.KindSetID: sensorEventKindEV_SETID,
+		record.KindMount: sensorEventKindEV_MOUNT, record.KindUnshare: sensorEventKindEV_UNSHARE, record.KindSetns: sensorEventKindEV_SETNS,
+		record.KindModule: sensorEventKindEV_MODULE, record.KindBPF: sensorEventKindEV_BPF, record.KindUmount: sensorEventKindEV_UMOUNT,
+		record.KindChroot: sensorEventKindEV_CHROOT, record.KindCgroup: sensorEventKindEV_CGROUP, record.KindCount: sensorEventKindEV_MAX,
 	}
 	for g, c := range kinds {
 		if uint32(g) != uint32(c) {
 			t.Errorf("kind %s = %d, C says %d", g, g, c)
 		}
 	}
-	fds := map[FDType]sensorFdType{
-		FDNone: sensorFdTypeFD_NONE, FDRegular: sensorFdTypeFD_REG, FDDir: sensorFdTypeFD_DIR, FDChar: sensorFdTypeFD_CHR,
-		FDBlock: sensorFdTypeFD_BLK, FDPipe: sensorFdTypeFD_FIFO, FDSocket: sensorFdTypeFD_SOCK, FDSymlink: sensorFdTypeFD_LNK,
-		FDOther: sensorFdTypeFD_OTHER,
+	fds := map[record.FDType]sensorFdType{
+		record.FDNone: sensorFdTypeFD_NONE, record.FDRegular: sensorFdTypeFD_REG, record.FDDir: sensorFdTypeFD_DIR, record.FDChar: sensorFdTypeFD_CHR,
+		record.FDBlock: sensorFdTypeFD_BLK, record.FDPipe: sensorFdTypeFD_FIFO, record.FDSocket: sensorFdTypeFD_SOCK, record.FDSymlink: sensorFdTypeFD_LNK,
+		record.FDOther: sensorFdTypeFD_OTHER,
 	}
-	ops := map[CgroupOp]sensorCgroupOp{CgroupMkdir: sensorCgroupOpCG_MKDIR, CgroupRmdir: sensorCgroupOpCG_RMDIR, CgroupAttach: sensorCgroupOpCG_ATTACH}
+	ops := map[record.CgroupOp]sensorCgroupOp{record.CgroupMkdir: sensorCgroupOpCG_MKDIR, record.CgroupRmdir: sensorCgroupOpCG_RMDIR, record.CgroupAttach: sensorCgroupOpCG_ATTACH}
 	for g, c := range ops {
 		if uint32(g) != uint32(c) {
 			t.Errorf("cgroup op %s = %d, C says %d", g, g, c)

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"strconv"
 	"strings"
@@ -28,14 +29,14 @@ const (
 
 // Hook is one kernel attachment point and whether the sensor uses it.
 type Hook struct {
-	Name   string // tracepoint, kernel function, or cgroup attach point (connect4, bind6, ...)
-	Kind   string // HookTPBTF, HookRawTP, HookCgroup, HookFentry, HookLSM, HookKprobe
-	Active bool   // attached and running
-	Err    error  // why it is not active (nil when active, or when merely not chosen)
-	Kinds  []Kind // the record kinds it reports (nil for hook kinds the sensor does not use)
+	Name   string        // tracepoint, kernel function, or cgroup attach point (connect4, bind6, ...)
+	Kind   string        // HookTPBTF, HookRawTP, HookCgroup, HookFentry, HookLSM, HookKprobe
+	Active bool          // attached and running
+	Err    error         // why it is not active (nil when active, or when merely not chosen)
+	Kinds  []record.Kind // the record kinds it reports (nil for hook kinds the sensor does not use)
 	// Partial names the kinds the hook reports only in part, and says
 	// which calls it misses.
-	Partial map[Kind]string
+	Partial map[record.Kind]string
 }
 
 // returnZero is the body of every probe program.

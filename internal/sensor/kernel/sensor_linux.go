@@ -5,6 +5,7 @@ package kernel
 import (
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type Sensor struct {
 
 	mu  sync.Mutex // serialises Read
 	rec ringbuf.Record
+	dec decoder // its buffers are kept from one Read to the next
 
 	linkMu sync.Mutex // guards links against Pause, Resume and Close
 	paused bool
@@ -69,46 +71,46 @@ type attachment struct {
 	rawTP    string
 	cgroup   string          // cgroup program
 	attach   ebpf.AttachType // cgroup attach type
-	kinds    []Kind
-	partial  map[Kind]string // see Hook.Partial
+	kinds    []record.Kind
+	partial  map[record.Kind]string // see Hook.Partial
 }
 
 // syscallKinds are the kinds the sys_exit hook reports.
-var syscallKinds = []Kind{
-	KindOpen, KindRename, KindUnlink, KindChmod, KindConnect, KindAccept, KindBind, KindListen, KindDup,
-	KindPtrace, KindMemfd, KindSetID, KindMount, KindUmount, KindChroot, KindUnshare, KindSetns, KindModule, KindBPF,
+var syscallKinds = []record.Kind{
+	record.KindOpen, record.KindRename, record.KindUnlink, record.KindChmod, record.KindConnect, record.KindAccept, record.KindBind, record.KindListen, record.KindDup,
+	record.KindPtrace, record.KindMemfd, record.KindSetID, record.KindMount, record.KindUmount, record.KindChroot, record.KindUnshare, record.KindSetns, record.KindModule, record.KindBPF,
 }
 
 // capPartial are the kinds cap_capable sees only when the call checks a
 // capability, and what that leaves out.
-var capPartial = map[Kind]string{
-	KindPtrace:  "only ptrace calls that check CAP_SYS_PTRACE (another user's process, or under Yama's ptrace_scope); tracing a process of one's own user is not seen (it is with the syscall tracepoint)",
-	KindSetID:   "only set*id calls that check CAP_SETUID or CAP_SETGID (changing to another user); dropping to one's own ids is not seen (it is with the syscall tracepoint)",
-	KindUnshare: "only unshare calls that check a capability; new user namespaces (and those made in them) are not seen (they are with the syscall tracepoint)",
+var capPartial = map[record.Kind]string{
+	record.KindPtrace:  "only ptrace calls that check CAP_SYS_PTRACE (another user's process, or under Yama's ptrace_scope); tracing a process of one's own user is not seen (it is with the syscall tracepoint)",
+	record.KindSetID:   "only set*id calls that check CAP_SETUID or CAP_SETGID (changing to another user); dropping to one's own ids is not seen (it is with the syscall tracepoint)",
+	record.KindUnshare: "only unshare calls that check a capability; new user namespaces (and those made in them) are not seen (they are with the syscall tracepoint)",
 }
 
 // capKinds are the kinds the cap_capable hook reports.
-var capKinds = []Kind{
-	KindPtrace, KindSetID, KindMount, KindUmount, KindChroot, KindUnshare, KindSetns, KindModule, KindBPF,
+var capKinds = []record.Kind{
+	record.KindPtrace, record.KindSetID, record.KindMount, record.KindUmount, record.KindChroot, record.KindUnshare, record.KindSetns, record.KindModule, record.KindBPF,
 }
 
 var attachments = []attachment{
-	{name: "sched_process_exec", tpBTF: "tp_exec", rawTP: "raw_exec", kinds: []Kind{KindExec}},
-	{name: "sched_process_fork", tpBTF: "tp_fork", rawTP: "raw_fork", kinds: []Kind{KindFork}},
-	{name: "sched_process_exit", tpBTF: "tp_exit", rawTP: "raw_exit", kinds: []Kind{KindExit}},
-	{name: "cgroup_mkdir", tpBTF: "tp_cgroup_mkdir", rawTP: "raw_cgroup_mkdir", kinds: []Kind{KindCgroup}},
-	{name: "cgroup_rmdir", tpBTF: "tp_cgroup_rmdir", rawTP: "raw_cgroup_rmdir", kinds: []Kind{KindCgroup}},
-	{name: "cgroup_attach_task", tpBTF: "tp_cgroup_attach", rawTP: "raw_cgroup_attach", kinds: []Kind{KindCgroup}},
+	{name: "sched_process_exec", tpBTF: "tp_exec", rawTP: "raw_exec", kinds: []record.Kind{record.KindExec}},
+	{name: "sched_process_fork", tpBTF: "tp_fork", rawTP: "raw_fork", kinds: []record.Kind{record.KindFork}},
+	{name: "sched_process_exit", tpBTF: "tp_exit", rawTP: "raw_exit", kinds: []record.Kind{record.KindExit}},
+	{name: "cgroup_mkdir", tpBTF: "tp_cgroup_mkdir", rawTP: "raw_cgroup_mkdir", kinds: []record.Kind{record.KindCgroup}},
+	{name: "cgroup_rmdir", tpBTF: "tp_cgroup_rmdir", rawTP: "raw_cgroup_rmdir", kinds: []record.Kind{record.KindCgroup}},
+	{name: "cgroup_attach_task", tpBTF: "tp_cgroup_attach", rawTP: "raw_cgroup_attach", kinds: []record.Kind{record.KindCgroup}},
 	{name: "sys_exit", set: setSyscall, tpBTF: "tp_sys_exit", rawTP: "raw_sys_exit", kinds: syscallKinds},
-	{name: "connect4", set: setDefault, optional: true, cgroup: "sock_connect4", attach: ebpf.AttachCGroupInet4Connect, kinds: []Kind{KindConnect}},
-	{name: "connect6", set: setDefault, optional: true, cgroup: "sock_connect6", attach: ebpf.AttachCGroupInet6Connect, kinds: []Kind{KindConnect}},
-	{name: "connect_unix", set: setDefault, optional: true, cgroup: "sock_connect_unix", attach: ebpf.AttachCgroupUnixConnect, kinds: []Kind{KindConnect}},
-	{name: "bind4", set: setDefault, optional: true, cgroup: "sock_bind4", attach: ebpf.AttachCGroupInet4Bind, kinds: []Kind{KindBind}},
-	{name: "bind6", set: setDefault, optional: true, cgroup: "sock_bind6", attach: ebpf.AttachCGroupInet6Bind, kinds: []Kind{KindBind}},
-	{name: "inet_sock_set_state", set: setDefault, optional: true, tpBTF: "tp_sock_state", rawTP: "raw_sock_state", kinds: []Kind{KindListen, KindAccept}},
+	{name: "connect4", set: setDefault, optional: true, cgroup: "sock_connect4", attach: ebpf.AttachCGroupInet4Connect, kinds: []record.Kind{record.KindConnect}},
+	{name: "connect6", set: setDefault, optional: true, cgroup: "sock_connect6", attach: ebpf.AttachCGroupInet6Connect, kinds: []record.Kind{record.KindConnect}},
+	{name: "connect_unix", set: setDefault, optional: true, cgroup: "sock_connect_unix", attach: ebpf.AttachCgroupUnixConnect, kinds: []record.Kind{record.KindConnect}},
+	{name: "bind4", set: setDefault, optional: true, cgroup: "sock_bind4", attach: ebpf.AttachCGroupInet4Bind, kinds: []record.Kind{record.KindBind}},
+	{name: "bind6", set: setDefault, optional: true, cgroup: "sock_bind6", attach: ebpf.AttachCGroupInet6Bind, kinds: []record.Kind{record.KindBind}},
+	{name: "inet_sock_set_state", set: setDefault, optional: true, tpBTF: "tp_sock_state", rawTP: "raw_sock_state", kinds: []record.Kind{record.KindListen, record.KindAccept}},
 	{name: "cap_capable", set: setDefault, optional: true, tpBTF: "tp_cap", rawTP: "raw_cap", kinds: capKinds, partial: capPartial},
-	{name: "signal_generate", set: setDefault, optional: true, tpBTF: "tp_signal", rawTP: "raw_signal", kinds: []Kind{KindPtrace},
-		partial: map[Kind]string{KindPtrace: "only PTRACE_ATTACH (by the stop signal it sends its tracee); PTRACE_SEIZE and memory or register writes of one's own user's processes are not seen (they are with the syscall tracepoint)"}},
+	{name: "signal_generate", set: setDefault, optional: true, tpBTF: "tp_signal", rawTP: "raw_signal", kinds: []record.Kind{record.KindPtrace},
+		partial: map[record.Kind]string{record.KindPtrace: "only PTRACE_ATTACH (by the stop signal it sends its tracee); PTRACE_SEIZE and memory or register writes of one's own user's processes are not seen (they are with the syscall tracepoint)"}},
 }
 
 // planned is an attachment chosen at Open, its program and its entry in Sensor.hooks.
@@ -415,7 +417,7 @@ func bootWall() int64 {
 func (s *Sensor) Hooks() []Hook {
 	out := append([]Hook(nil), s.hooks...)
 	for i := range out {
-		out[i].Kinds = append([]Kind(nil), out[i].Kinds...)
+		out[i].Kinds = append([]record.Kind(nil), out[i].Kinds...)
 	}
 	return out
 }
@@ -423,7 +425,7 @@ func (s *Sensor) Hooks() []Hook {
 // Read blocks until the next record and decodes it into r, reusing r's
 // buffers. A malformed record gives a *DecodeError (and is counted); Read
 // can be called again after it. After Close, Read returns ErrClosed.
-func (s *Sensor) Read(r *Record) error {
+func (s *Sensor) Read(r *record.Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for {
@@ -436,12 +438,13 @@ func (s *Sensor) Read(r *Record) error {
 			continue
 		}
 		if errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed) {
-			return ErrClosed
+			return record.ErrClosed
 		}
 		return fmt.Errorf("sensor: reading the ring buffer: %w", err)
 	}
 	s.records.Add(1)
-	if err := Decode(s.rec.RawSample, r, s.bootWall); err != nil {
+	s.dec.Record = r
+	if err := s.dec.decode(s.rec.RawSample, s.bootWall); err != nil {
 		s.decodeErrors.Add(1)
 		return err
 	}
@@ -457,11 +460,11 @@ func (s *Sensor) Stats() Stats {
 }
 
 // perKind sums a per-CPU array of counters indexed by kind.
-func perKind(m *ebpf.Map) (map[Kind]uint64, uint64) {
-	out := map[Kind]uint64{}
+func perKind(m *ebpf.Map) (map[record.Kind]uint64, uint64) {
+	out := map[record.Kind]uint64{}
 	var total uint64
 	var perCPU []uint64
-	for k := Kind(1); k < kindEnd; k++ {
+	for k := record.Kind(1); k < record.KindCount; k++ {
 		if err := m.Lookup(uint32(k), &perCPU); err != nil {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 	"net"
 	"net/netip"
 	"os"
@@ -28,10 +29,10 @@ import (
 )
 
 // activeKinds returns the hooks by name and the union of the kinds the active ones report.
-func activeKinds(t *testing.T, s *Sensor) (map[string]Hook, map[Kind]bool) {
+func activeKinds(t *testing.T, s *Sensor) (map[string]Hook, map[record.Kind]bool) {
 	t.Helper()
 	byName := map[string]Hook{}
-	kinds := map[Kind]bool{}
+	kinds := map[record.Kind]bool{}
 	for _, hk := range s.Hooks() {
 		t.Logf("%s %s active=%v err=%v kinds=%v", hk.Kind, hk.Name, hk.Active, hk.Err, hk.Kinds)
 		if hk.Kinds == nil {
@@ -64,13 +65,13 @@ func TestHooks(t *testing.T) {
 	if hk, ok := hooks["sys_exit"]; !ok || hk.Active || hk.Err != nil {
 		t.Errorf("sys_exit: %+v, want listed, inactive, not chosen", hk)
 	}
-	for _, k := range []Kind{KindExec, KindFork, KindExit, KindConnect, KindBind, KindListen, KindAccept, KindPtrace,
-		KindSetID, KindMount, KindUmount, KindChroot, KindUnshare, KindSetns, KindModule, KindBPF} {
+	for _, k := range []record.Kind{record.KindExec, record.KindFork, record.KindExit, record.KindConnect, record.KindBind, record.KindListen, record.KindAccept, record.KindPtrace,
+		record.KindSetID, record.KindMount, record.KindUmount, record.KindChroot, record.KindUnshare, record.KindSetns, record.KindModule, record.KindBPF} {
 		if !kinds[k] {
 			t.Errorf("no active hook reports %s", k)
 		}
 	}
-	for _, k := range []Kind{KindOpen, KindRename, KindUnlink, KindChmod, KindDup, KindMemfd} {
+	for _, k := range []record.Kind{record.KindOpen, record.KindRename, record.KindUnlink, record.KindChmod, record.KindDup, record.KindMemfd} {
 		if kinds[k] {
 			t.Errorf("an active hook claims %s, which only sys_exit reports", k)
 		}
@@ -95,7 +96,7 @@ func TestHooksSyscallTracepoint(t *testing.T) {
 			t.Errorf("%s: %+v, want listed, inactive, not chosen", n, hk)
 		}
 	}
-	for k := Kind(1); k < kindEnd; k++ {
+	for k := record.Kind(1); k < record.KindCount; k++ {
 		if !kinds[k] {
 			t.Errorf("no active hook reports %s", k)
 		}
@@ -276,7 +277,7 @@ func TestExec(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(cmd.Process.Pid)
-	r := h.wait(t, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid })
+	r := h.wait(t, "exec", func(r *record.Record) bool { return r.Kind == record.KindExec && r.TGID == pid })
 	e := r.Exec
 	if want := []string{"/bin/busybox", "echo", "hello", "two words"}; !slices.Equal(e.Args, want) {
 		t.Errorf("args %q, want %q", e.Args, want)
@@ -317,7 +318,7 @@ func TestExecRelative(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(cmd.Process.Pid)
-	r := h.wait(t, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid })
+	r := h.wait(t, "exec", func(r *record.Record) bool { return r.Kind == record.KindExec && r.TGID == pid })
 	if r.Exec.Filename != "./true" || r.Exec.ExePath != filepath.Join(dir, "true") || r.Exec.Cwd != dir {
 		t.Errorf("relative exec: %+v", r.Exec)
 	}
@@ -330,11 +331,11 @@ func TestForkExit(t *testing.T) {
 		t.Fatal("want exit status 7")
 	}
 	pid := uint32(cmd.Process.Pid)
-	f := h.wait(t, "fork", func(r *Record) bool { return r.Kind == KindFork && r.TGID == pid })
+	f := h.wait(t, "fork", func(r *record.Record) bool { return r.Kind == record.KindFork && r.TGID == pid })
 	child := f.Fork.ChildTGID
-	h.wait(t, "child exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == child })
-	h.wait(t, "child exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == child && r.Exit.Code == 0 })
-	x := h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
+	h.wait(t, "child exec", func(r *record.Record) bool { return r.Kind == record.KindExec && r.TGID == child })
+	h.wait(t, "child exit", func(r *record.Record) bool { return r.Kind == record.KindExit && r.TGID == child && r.Exit.Code == 0 })
+	x := h.wait(t, "exit", func(r *record.Record) bool { return r.Kind == record.KindExit && r.TGID == pid })
 	if x.Exit.Code != 7 || x.Exit.Signal != 0 {
 		t.Errorf("exit %+v, want code 7", x.Exit)
 	}
@@ -345,7 +346,7 @@ func TestOpenWriteRelative(t *testing.T) {
 	dir := realDir(t)
 	pid := uint32(action(t, dir, "write-rel").Process.Pid)
 	want := filepath.Join(dir, "sub", "out.txt")
-	r := h.wait(t, "open", func(r *Record) bool { return r.Kind == KindOpen && r.TGID == pid })
+	r := h.wait(t, "open", func(r *record.Record) bool { return r.Kind == record.KindOpen && r.TGID == pid })
 	f := r.File
 	if f.Path != want || !f.FromFD || !f.Write() || f.Flags&unix.O_CREAT == 0 || r.Ret < 0 || f.FD != int32(r.Ret) || f.Inode == 0 {
 		t.Errorf("open %+v ret %d, want path %s", f, r.Ret, want)
@@ -355,14 +356,14 @@ func TestOpenWriteRelative(t *testing.T) {
 func TestOpenRepeatSuppressed(t *testing.T) {
 	h := syscallHub(t)
 	dir := realDir(t)
-	before := h.s.Stats().Suppressed[KindOpen]
+	before := h.s.Stats().Suppressed[record.KindOpen]
 	pid := uint32(action(t, dir, "write-twice").Process.Pid)
-	h.wait(t, "chmod", func(r *Record) bool { return r.Kind == KindChmod && r.TGID == pid })
-	opens := h.all(func(r *Record) bool { return r.Kind == KindOpen && r.TGID == pid })
+	h.wait(t, "chmod", func(r *record.Record) bool { return r.Kind == record.KindChmod && r.TGID == pid })
+	opens := h.all(func(r *record.Record) bool { return r.Kind == record.KindOpen && r.TGID == pid })
 	if len(opens) != 1 || opens[0].File.Path != filepath.Join(dir, "w.txt") {
 		t.Errorf("%d open records, want the first of two", len(opens))
 	}
-	if after := h.s.Stats().Suppressed[KindOpen]; after < before+1 {
+	if after := h.s.Stats().Suppressed[record.KindOpen]; after < before+1 {
 		t.Errorf("suppressed opens %d -> %d, want one more", before, after)
 	}
 }
@@ -374,13 +375,15 @@ func TestOpenSensitive(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(action(t, dir, "read", "/etc/shadow").Process.Pid)
-	r := h.wait(t, "open of /etc/shadow", func(r *Record) bool {
-		return r.Kind == KindOpen && r.TGID == pid && r.File.Path == "/etc/shadow"
+	r := h.wait(t, "open of /etc/shadow", func(r *record.Record) bool {
+		return r.Kind == record.KindOpen && r.TGID == pid && r.File.Path == "/etc/shadow"
 	})
 	if r.File.Write() || r.Ret < 0 {
 		t.Errorf("shadow open %+v", r.File)
 	}
-	if rs := h.all(func(r *Record) bool { return r.Kind == KindOpen && r.TGID == pid && r.File.Path != "/etc/shadow" }); len(rs) > 0 {
+	if rs := h.all(func(r *record.Record) bool {
+		return r.Kind == record.KindOpen && r.TGID == pid && r.File.Path != "/etc/shadow"
+	}); len(rs) > 0 {
 		t.Errorf("read-only opens of ordinary files reported: %+v", rs[0].File)
 	}
 }
@@ -390,16 +393,16 @@ func TestFileOps(t *testing.T) {
 	dir := realDir(t)
 	pid := uint32(action(t, dir, "fileops").Process.Pid)
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	r := h.wait(t, "rename", func(r *Record) bool { return r.Kind == KindRename && r.TGID == pid })
+	r := h.wait(t, "rename", func(r *record.Record) bool { return r.Kind == record.KindRename && r.TGID == pid })
 	if r.File.Path != a || r.File.NewPath != b || r.Ret != 0 {
 		t.Errorf("rename %+v", r.File)
 	}
-	r = h.wait(t, "chmod", func(r *Record) bool { return r.Kind == KindChmod && r.TGID == pid })
-	if r.File.Path != b || r.File.Mode != 0o755 || r.File.Op != OpChmod {
+	r = h.wait(t, "chmod", func(r *record.Record) bool { return r.Kind == record.KindChmod && r.TGID == pid })
+	if r.File.Path != b || r.File.Mode != 0o755 || r.File.Op != record.OpChmod {
 		t.Errorf("chmod %+v (a chmod without an execute bit must not be reported)", r.File)
 	}
-	r = h.wait(t, "unlink", func(r *Record) bool { return r.Kind == KindUnlink && r.TGID == pid })
-	if r.File.Path != b || r.File.Op != OpUnlink {
+	r = h.wait(t, "unlink", func(r *record.Record) bool { return r.Kind == record.KindUnlink && r.TGID == pid })
+	if r.File.Path != b || r.File.Op != record.OpUnlink {
 		t.Errorf("unlink %+v", r.File)
 	}
 }
@@ -416,19 +419,23 @@ func TestNet(t *testing.T) {
 	f := strings.Fields(string(out))
 	lnAddr, cAddr := netip.MustParseAddrPort(f[0]), netip.MustParseAddrPort(f[1])
 	pid := uint32(cmd.Process.Pid)
-	r := h.wait(t, "bind", func(r *Record) bool { return r.Kind == KindBind && r.TGID == pid && r.Net.Family == unix.AF_INET })
+	r := h.wait(t, "bind", func(r *record.Record) bool {
+		return r.Kind == record.KindBind && r.TGID == pid && r.Net.Family == unix.AF_INET
+	})
 	if r.Net.Family != unix.AF_INET || r.Net.Local != netip.MustParseAddrPort("127.0.0.1:0") || r.Ret != 0 {
 		t.Errorf("bind %+v", r.Net)
 	}
-	r = h.wait(t, "listen", func(r *Record) bool { return r.Kind == KindListen && r.TGID == pid })
+	r = h.wait(t, "listen", func(r *record.Record) bool { return r.Kind == record.KindListen && r.TGID == pid })
 	if r.Net.Local != lnAddr || r.Net.SockType != unix.SOCK_STREAM {
 		t.Errorf("listen %+v, want local %v", r.Net, lnAddr)
 	}
-	r = h.wait(t, "connect", func(r *Record) bool { return r.Kind == KindConnect && r.TGID == pid && r.Net.Family == unix.AF_INET })
+	r = h.wait(t, "connect", func(r *record.Record) bool {
+		return r.Kind == record.KindConnect && r.TGID == pid && r.Net.Family == unix.AF_INET
+	})
 	if r.Net.Remote != lnAddr || (r.Ret != 0 && r.Ret != -int64(unix.EINPROGRESS)) {
 		t.Errorf("connect %+v ret %d, want remote %v", r.Net, r.Ret, lnAddr)
 	}
-	r = h.wait(t, "accept", func(r *Record) bool { return r.Kind == KindAccept && r.TGID == pid })
+	r = h.wait(t, "accept", func(r *record.Record) bool { return r.Kind == record.KindAccept && r.TGID == pid })
 	if r.Net.Remote != cAddr || r.Net.Local != lnAddr || r.Net.NewFD != int32(r.Ret) {
 		t.Errorf("accept %+v, want peer %v", r.Net, cAddr)
 	}
@@ -453,24 +460,24 @@ func TestNetDefault(t *testing.T) {
 			}
 			lpid, dpid := uint32(ln.Process.Pid), uint32(dial.Process.Pid)
 
-			r := h.wait(t, "bind", func(r *Record) bool {
-				return r.Kind == KindBind && r.TGID == lpid && r.Net.Family == c.family
+			r := h.wait(t, "bind", func(r *record.Record) bool {
+				return r.Kind == record.KindBind && r.TGID == lpid && r.Net.Family == c.family
 			})
 			if r.Net.Local != netip.MustParseAddrPort(c.addr) || r.Net.SockType != unix.SOCK_STREAM || r.Net.FD != -1 ||
 				!r.Entry || r.Ret != 0 || r.Syscall.String() != "bind" {
 				t.Errorf("bind %+v entry %v ret %d syscall %v", r.Net, r.Entry, r.Ret, r.Syscall)
 			}
-			listen := h.wait(t, "listen", func(r *Record) bool { return r.Kind == KindListen && r.TGID == lpid })
+			listen := h.wait(t, "listen", func(r *record.Record) bool { return r.Kind == record.KindListen && r.TGID == lpid })
 			if listen.Net.Local != lnAddr || listen.Net.Family != c.family || listen.Net.SockType != unix.SOCK_STREAM ||
 				!listen.Entry || listen.Syscall.String() != "listen" || listen.PPID != uint32(os.Getpid()) {
 				t.Errorf("listen %+v entry %v syscall %v, want local %v", listen.Net, listen.Entry, listen.Syscall, lnAddr)
 			}
-			r = h.wait(t, "connect", func(r *Record) bool { return r.Kind == KindConnect && r.TGID == dpid })
+			r = h.wait(t, "connect", func(r *record.Record) bool { return r.Kind == record.KindConnect && r.TGID == dpid })
 			if r.Net.Remote != lnAddr || r.Net.Family != c.family || r.Net.SockType != unix.SOCK_STREAM || r.Net.Local.Port() != 0 ||
 				!r.Entry || r.Ret != 0 || r.Syscall.String() != "connect" || r.PPID != uint32(os.Getpid()) || r.UID != 0 {
 				t.Errorf("connect %+v entry %v ret %d syscall %v, want remote %v", r.Net, r.Entry, r.Ret, r.Syscall, lnAddr)
 			}
-			r = h.wait(t, "accept", func(r *Record) bool { return r.Kind == KindAccept && r.Net.Local == lnAddr })
+			r = h.wait(t, "accept", func(r *record.Record) bool { return r.Kind == record.KindAccept && r.Net.Local == lnAddr })
 			if r.TGID != lpid || !r.ListenerOwner || r.Entry || r.Syscall != 0 || r.PPID != uint32(os.Getpid()) ||
 				r.Comm != listen.Comm || r.CgroupID != listen.CgroupID || r.NetNS != listen.NetNS || r.MntNS != listen.MntNS {
 				t.Errorf("accept header %+v, want the listener's (tgid %d, not the client's %d)", r, lpid, dpid)
@@ -504,20 +511,20 @@ func TestNetDedup(t *testing.T) {
 			lpid := uint32(ln.Process.Pid)
 			dpid := uint32(action(t, "", "dial-n", "tcp4", lnAddr.String(), strconv.Itoa(n)).Process.Pid)
 			var connects, accepts int
-			readUntil(t, s, "the dialer's exit", func(r *Record) bool {
+			readUntil(t, s, "the dialer's exit", func(r *record.Record) bool {
 				switch {
-				case r.Kind == KindConnect && r.TGID == dpid && r.Net.Remote == lnAddr:
+				case r.Kind == record.KindConnect && r.TGID == dpid && r.Net.Remote == lnAddr:
 					connects++
-				case r.Kind == KindAccept && r.TGID == lpid && r.Net.Local == lnAddr:
+				case r.Kind == record.KindAccept && r.TGID == lpid && r.Net.Local == lnAddr:
 					accepts++
 				}
-				return r.Kind == KindExit && r.TGID == dpid
+				return r.Kind == record.KindExit && r.TGID == dpid
 			})
 			if connects != c.want || accepts != c.want {
 				t.Errorf("%d connects and %d accepts reported, want %d of each", connects, accepts, c.want)
 			}
 			st := s.Stats()
-			if got := st.Suppressed[KindConnect] + st.Suppressed[KindAccept]; got < uint64(2*(n-c.want)) {
+			if got := st.Suppressed[record.KindConnect] + st.Suppressed[record.KindAccept]; got < uint64(2*(n-c.want)) {
 				t.Errorf("%d connects and accepts counted as suppressed, want at least %d", got, 2*(n-c.want))
 			}
 		})
@@ -536,13 +543,13 @@ func TestAcceptUnknownListener(t *testing.T) {
 	}
 	defer s.Close()
 	actionOut(t, "", "dial", "tcp4", lnAddr.String())
-	r := readUntil(t, s, "accept", func(r *Record) bool { return r.Kind == KindAccept && r.Net.Local == lnAddr })
+	r := readUntil(t, s, "accept", func(r *record.Record) bool { return r.Kind == record.KindAccept && r.Net.Local == lnAddr })
 	var ns unix.Stat_t
 	if err := unix.Stat("/proc/self/ns/net", &ns); err != nil {
 		t.Fatal(err)
 	}
 	cg := cgroupID(t, ln.Process.Pid)
-	if r.TGID != 0 || !r.ListenerOwner || r.UID != 65534 || r.EUID != 65534 || r.GID != 1<<32-1 || r.AUID != NoAUID || r.PPID != 0 ||
+	if r.TGID != 0 || !r.ListenerOwner || r.UID != 65534 || r.EUID != 65534 || r.GID != 1<<32-1 || r.AUID != record.NoAUID || r.PPID != 0 ||
 		r.NetNS != uint32(ns.Ino) || r.CgroupID != cg || r.Comm != "" {
 		t.Errorf("accept header %+v, want no process, uid 65534, cgroup %d, netns %d", r, cg, ns.Ino)
 	}
@@ -579,8 +586,8 @@ func TestUnixConnect(t *testing.T) {
 		abstract := "vigil-test-" + strconv.Itoa(os.Getpid())
 		pid := uint32(action(t, dir, "unix", abstract).Process.Pid)
 		for _, want := range []string{"sock", "@" + abstract} {
-			r := h.wait(t, "connect to "+want, func(r *Record) bool {
-				return r.Kind == KindConnect && r.TGID == pid && r.Net.UnixPath == want
+			r := h.wait(t, "connect to "+want, func(r *record.Record) bool {
+				return r.Kind == record.KindConnect && r.TGID == pid && r.Net.UnixPath == want
 			})
 			if r.Net.Family != unix.AF_UNIX || r.Entry == sys || r.Syscall.String() != "connect" {
 				t.Errorf("connect %+v entry %v", r.Net, r.Entry)
@@ -604,19 +611,21 @@ func TestReverseShell(t *testing.T) {
 	lnAddr := netip.MustParseAddrPort(ln.Addr().String())
 	pid := uint32(action(t, "", "revshell", lnAddr.String()).Process.Pid)
 	for _, fd := range []int32{0, 1} {
-		r := h.wait(t, "dup", func(r *Record) bool { return r.Kind == KindDup && r.TGID == pid && r.Net.NewFD == fd })
+		r := h.wait(t, "dup", func(r *record.Record) bool { return r.Kind == record.KindDup && r.TGID == pid && r.Net.NewFD == fd })
 		if r.Net.Remote != lnAddr {
 			t.Errorf("dup onto %d: %+v", fd, r.Net)
 		}
 	}
-	r := h.wait(t, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid && r.Exec.Args[0] == "sh" })
+	r := h.wait(t, "exec", func(r *record.Record) bool {
+		return r.Kind == record.KindExec && r.TGID == pid && r.Exec.Args[0] == "sh"
+	})
 	for _, fd := range []int{0, 1} {
 		s := r.Exec.Stdio[fd]
-		if s.Type != FDSocket || s.Family != unix.AF_INET || s.Remote != lnAddr {
+		if s.Type != record.FDSocket || s.Family != unix.AF_INET || s.Remote != lnAddr {
 			t.Errorf("stdio %d = %+v, want a socket to %v", fd, s, lnAddr)
 		}
 	}
-	if r.Exec.Stdio[2].Type == FDSocket {
+	if r.Exec.Stdio[2].Type == record.FDSocket {
 		t.Errorf("stderr %+v", r.Exec.Stdio[2])
 	}
 }
@@ -633,11 +642,11 @@ func TestPtrace(t *testing.T) {
 		defer func() { target.Process.Kill(); target.Wait() }()
 		tpid := target.Process.Pid
 		pid := uint32(action(t, "", "ptrace", strconv.Itoa(tpid)).Process.Pid)
-		r := h.wait(t, "ptrace", func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })
+		r := h.wait(t, "ptrace", func(r *record.Record) bool { return r.Kind == record.KindPtrace && r.TGID == pid })
 		if r.Ptrace.Request != unix.PTRACE_ATTACH || r.Ptrace.PID != int32(tpid) || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "ptrace" {
 			t.Errorf("ptrace %+v ret %d entry %v", r.Ptrace, r.Ret, r.Entry)
 		}
-		if n := len(h.all(func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })); n != 1 {
+		if n := len(h.all(func(r *record.Record) bool { return r.Kind == record.KindPtrace && r.TGID == pid })); n != 1 {
 			t.Errorf("%d ptrace records, want 1 (the detach is not reported)", n)
 		}
 	})
@@ -646,11 +655,13 @@ func TestPtrace(t *testing.T) {
 func TestMemfdExec(t *testing.T) {
 	h := syscallHub(t)
 	pid := uint32(action(t, "", "memfd").Process.Pid)
-	m := h.wait(t, "memfd", func(r *Record) bool { return r.Kind == KindMemfd && r.TGID == pid })
+	m := h.wait(t, "memfd", func(r *record.Record) bool { return r.Kind == record.KindMemfd && r.TGID == pid })
 	if m.Memfd.Name != "vigiltest" || m.Ret < 0 {
 		t.Errorf("memfd %+v", m.Memfd)
 	}
-	r := h.wait(t, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid && r.Exec.Args[0] == "true" })
+	r := h.wait(t, "exec", func(r *record.Record) bool {
+		return r.Kind == record.KindExec && r.TGID == pid && r.Exec.Args[0] == "true"
+	})
 	e := r.Exec
 	if !e.Memfd || !e.Deleted || e.ExePath != "/memfd:vigiltest (deleted)" || e.Nlink != 0 {
 		t.Errorf("exec from memfd: %+v", e)
@@ -663,8 +674,8 @@ func TestMemfdExec(t *testing.T) {
 func TestSetuid(t *testing.T) {
 	modes(t, func(t *testing.T, h *hub, sys bool) {
 		pid := uint32(action(t, "", "setuid").Process.Pid)
-		r := h.wait(t, "setuid", func(r *Record) bool { return r.Kind == KindSetID && r.TGID == pid })
-		if r.Syscall.String() != "setuid" || r.SetID.Effective != 65534 || r.SetID.Real != NoChange || r.SetID.Group || r.Ret != 0 || r.Entry == sys {
+		r := h.wait(t, "setuid", func(r *record.Record) bool { return r.Kind == record.KindSetID && r.TGID == pid })
+		if r.Syscall.String() != "setuid" || r.SetID.Effective != 65534 || r.SetID.Real != record.NoChange || r.SetID.Group || r.Ret != 0 || r.Entry == sys {
 			t.Errorf("setuid %+v ret %d entry %v", r.SetID, r.Ret, r.Entry)
 		}
 		// sys_exit sees the credentials after the call; the capability check, before.
@@ -680,9 +691,9 @@ func TestSetuid(t *testing.T) {
 
 func TestUnshareSetns(t *testing.T) {
 	modes(t, func(t *testing.T, h *hub, sys bool) {
-		before := h.s.Stats().Suppressed[KindSetns]
+		before := h.s.Stats().Suppressed[record.KindSetns]
 		pid := uint32(action(t, "", "unshare").Process.Pid)
-		r := h.wait(t, "unshare", func(r *Record) bool { return r.Kind == KindUnshare && r.TGID == pid })
+		r := h.wait(t, "unshare", func(r *record.Record) bool { return r.Kind == record.KindUnshare && r.TGID == pid })
 		if r.Unshare.Flags != unix.CLONE_NEWUTS || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "unshare" {
 			t.Errorf("unshare %+v", r.Unshare)
 		}
@@ -690,16 +701,16 @@ func TestUnshareSetns(t *testing.T) {
 		if err := unix.Stat("/proc/self/ns/net", &st); err != nil {
 			t.Fatal(err)
 		}
-		r = h.wait(t, "setns", func(r *Record) bool { return r.Kind == KindSetns && r.TGID == pid })
+		r = h.wait(t, "setns", func(r *record.Record) bool { return r.Kind == record.KindSetns && r.TGID == pid })
 		if r.Setns.NSType != unix.CLONE_NEWNET || r.Setns.FD < 3 || r.Setns.NSInode != st.Ino || r.NetNS != uint32(st.Ino) || r.Entry == sys {
 			t.Errorf("setns %+v, want inode %d", r.Setns, st.Ino)
 		}
-		h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
-		if n := len(h.all(func(r *Record) bool { return r.Kind == KindSetns && r.TGID == pid })); n != 1 {
+		h.wait(t, "exit", func(r *record.Record) bool { return r.Kind == record.KindExit && r.TGID == pid })
+		if n := len(h.all(func(r *record.Record) bool { return r.Kind == record.KindSetns && r.TGID == pid })); n != 1 {
 			t.Errorf("%d setns records, want 1", n)
 		}
 		// Joining a network namespace checks CAP_SYS_ADMIN twice: the second check is suppressed.
-		if after := h.s.Stats().Suppressed[KindSetns]; !sys && after < before+1 {
+		if after := h.s.Stats().Suppressed[record.KindSetns]; !sys && after < before+1 {
 			t.Errorf("suppressed setns %d -> %d, want at least one more", before, after)
 		}
 	})
@@ -711,17 +722,19 @@ func TestMount(t *testing.T) {
 		dir := realDir(t)
 		pid := uint32(action(t, dir, "mount").Process.Pid)
 		mnt := filepath.Join(dir, "mnt")
-		r := h.wait(t, "mount", func(r *Record) bool { return r.Kind == KindMount && r.TGID == pid && r.Mount.FSType == "tmpfs" })
+		r := h.wait(t, "mount", func(r *record.Record) bool {
+			return r.Kind == record.KindMount && r.TGID == pid && r.Mount.FSType == "tmpfs"
+		})
 		m := r.Mount
 		if m.Source != "vigiltest" || m.Target != mnt || m.Flags != unix.MS_NOSUID || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "mount" {
 			t.Errorf("mount %+v", m)
 		}
-		r = h.wait(t, "umount", func(r *Record) bool { return r.Kind == KindUmount && r.TGID == pid })
+		r = h.wait(t, "umount", func(r *record.Record) bool { return r.Kind == record.KindUmount && r.TGID == pid })
 		if r.Mount.Target != mnt || r.Mount.Flags != unix.MNT_DETACH || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "umount2" {
 			t.Errorf("umount %+v", r.Mount)
 		}
-		h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
-		if n := len(h.all(func(r *Record) bool { return r.Kind == KindMount && r.TGID == pid })); n != 2 {
+		h.wait(t, "exit", func(r *record.Record) bool { return r.Kind == record.KindExit && r.TGID == pid })
+		if n := len(h.all(func(r *record.Record) bool { return r.Kind == record.KindMount && r.TGID == pid })); n != 2 {
 			t.Errorf("%d mount records, want 2 (making / private, the tmpfs)", n)
 		}
 	})
@@ -731,7 +744,7 @@ func TestChroot(t *testing.T) {
 	modes(t, func(t *testing.T, h *hub, sys bool) {
 		dir := realDir(t)
 		pid := uint32(action(t, dir, "chroot").Process.Pid)
-		r := h.wait(t, "chroot", func(r *Record) bool { return r.Kind == KindChroot && r.TGID == pid })
+		r := h.wait(t, "chroot", func(r *record.Record) bool { return r.Kind == record.KindChroot && r.TGID == pid })
 		if r.Chroot.Path != filepath.Join(dir, "root") || r.Ret != 0 || r.Entry == sys || r.Syscall.String() != "chroot" {
 			t.Errorf("chroot %+v ret %d", r.Chroot, r.Ret)
 		}
@@ -747,13 +760,13 @@ func TestFinitModule(t *testing.T) {
 		cmd, out := actionOut(t, dir, "finit")
 		pid := uint32(cmd.Process.Pid)
 		if !sys && strings.TrimSpace(out) == strconv.Itoa(int(unix.ENOSYS)) {
-			h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
-			if rs := h.all(func(r *Record) bool { return r.Kind == KindModule && r.TGID == pid }); len(rs) > 0 {
+			h.wait(t, "exit", func(r *record.Record) bool { return r.Kind == record.KindExit && r.TGID == pid })
+			if rs := h.all(func(r *record.Record) bool { return r.Kind == record.KindModule && r.TGID == pid }); len(rs) > 0 {
 				t.Errorf("module record for a call the kernel does not implement: %+v", rs[0])
 			}
 			return
 		}
-		r := h.wait(t, "finit_module", func(r *Record) bool { return r.Kind == KindModule && r.TGID == pid })
+		r := h.wait(t, "finit_module", func(r *record.Record) bool { return r.Kind == record.KindModule && r.TGID == pid })
 		if r.Module.Path != filepath.Join(dir, "bad.ko") || r.Module.FD < 3 || r.Syscall.String() != "finit_module" || r.Entry == sys {
 			t.Errorf("module %+v", r.Module)
 		}
@@ -767,7 +780,9 @@ func TestFinitModule(t *testing.T) {
 func TestBPFProgLoad(t *testing.T) {
 	modes(t, func(t *testing.T, h *hub, sys bool) {
 		pid := uint32(action(t, "", "bpf").Process.Pid)
-		r := h.wait(t, "bpf", func(r *Record) bool { return r.Kind == KindBPF && r.TGID == pid && r.BPF.ProgName == "vigil_test" })
+		r := h.wait(t, "bpf", func(r *record.Record) bool {
+			return r.Kind == record.KindBPF && r.TGID == pid && r.BPF.ProgName == "vigil_test"
+		})
 		if r.BPF.ProgType != 1 || r.BPF.InsnCount != 2 || r.BPF.Cmd != 5 || r.Ret < 0 || r.Entry == sys {
 			t.Errorf("bpf %+v ret %d", r.BPF, r.Ret)
 		}
@@ -789,8 +804,8 @@ func TestSelfIgnored(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(cmd.Process.Pid)
-	h.wait(t, "exit", func(r *Record) bool { return r.Kind == KindExit && r.TGID == pid })
-	if rs := h.all(func(r *Record) bool { return r.TGID == uint32(os.Getpid()) }); len(rs) > 0 {
+	h.wait(t, "exit", func(r *record.Record) bool { return r.Kind == record.KindExit && r.TGID == pid })
+	if rs := h.all(func(r *record.Record) bool { return r.TGID == uint32(os.Getpid()) }); len(rs) > 0 {
 		t.Errorf("record of the sensor's own process: %+v", rs[0])
 	}
 }
@@ -823,12 +838,12 @@ func TestIgnorePIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid := uint32(action(t, "", "setuid").Process.Pid)
-	var ignored []Record
-	readUntil(t, s, "setuid of the other process", func(r *Record) bool {
+	var ignored []record.Record
+	readUntil(t, s, "setuid of the other process", func(r *record.Record) bool {
 		if r.TGID == qpid {
 			ignored = append(ignored, *r)
 		}
-		return r.Kind == KindSetID && r.TGID == pid
+		return r.Kind == record.KindSetID && r.TGID == pid
 	})
 	if len(ignored) > 0 {
 		t.Errorf("%d records of ignored process %d, the first %+v", len(ignored), qpid, ignored[0])
@@ -837,11 +852,11 @@ func TestIgnorePIDs(t *testing.T) {
 
 // readUntil reads records from s until match accepts one, failing the test
 // after 20 s.
-func readUntil(t *testing.T, s *Sensor, what string, match func(*Record) bool) *Record {
+func readUntil(t *testing.T, s *Sensor, what string, match func(*record.Record) bool) *record.Record {
 	t.Helper()
 	timer := time.AfterFunc(20*time.Second, func() { s.Close() })
 	defer timer.Stop()
-	r := new(Record)
+	r := new(record.Record)
 	for {
 		if err := s.Read(r); err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
@@ -883,23 +898,23 @@ func TestRawTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid := uint32(cmd.Process.Pid)
-			r := readUntil(t, s, "exec", func(r *Record) bool { return r.Kind == KindExec && r.TGID == pid })
+			r := readUntil(t, s, "exec", func(r *record.Record) bool { return r.Kind == record.KindExec && r.TGID == pid })
 			if !slices.Equal(r.Exec.Args, []string{"/bin/busybox", "true", "raw"}) {
 				t.Errorf("args %q", r.Exec.Args)
 			}
 			pid = uint32(action(t, "", "setuid").Process.Pid)
-			r = readUntil(t, s, "setuid", func(r *Record) bool { return r.Kind == KindSetID && r.TGID == pid })
+			r = readUntil(t, s, "setuid", func(r *record.Record) bool { return r.Kind == record.KindSetID && r.TGID == pid })
 			if r.SetID.Effective != 65534 || r.Entry == sys {
 				t.Errorf("setuid %+v entry %v", r.SetID, r.Entry)
 			}
 			pid = uint32(action(t, "", "net").Process.Pid)
-			readUntil(t, s, "listen", func(r *Record) bool { return r.Kind == KindListen && r.TGID == pid })
-			r = readUntil(t, s, "accept", func(r *Record) bool { return r.Kind == KindAccept && r.TGID == pid })
+			readUntil(t, s, "listen", func(r *record.Record) bool { return r.Kind == record.KindListen && r.TGID == pid })
+			r = readUntil(t, s, "accept", func(r *record.Record) bool { return r.Kind == record.KindAccept && r.TGID == pid })
 			if r.ListenerOwner == sys || r.Net.Local.Port() == 0 || r.Net.Remote.Port() == 0 {
 				t.Errorf("accept %+v", r.Net)
 			}
 			s.Close()
-			if err := s.Read(r); err != ErrClosed {
+			if err := s.Read(r); err != record.ErrClosed {
 				t.Errorf("Read after Close: %v", err)
 			}
 			if err := s.Close(); err != nil {
@@ -917,7 +932,7 @@ func TestZCapture(t *testing.T) {
 	if !*capture {
 		t.Skip("run with -capture to refresh testdata/records")
 	}
-	raw := map[Kind][]byte{}
+	raw := map[record.Kind][]byte{}
 	for _, h := range []*hub{syscallHub(t), sensorHub(t)} {
 		h.mu.Lock()
 		for k, b := range h.raw {
@@ -986,11 +1001,11 @@ func TestPtraceOwnUser(t *testing.T) {
 		defer func() { target.Process.Kill(); target.Wait() }()
 		tpid := target.Process.Pid
 		pid := uint32(action(t, "", "ptrace", strconv.Itoa(tpid)).Process.Pid)
-		r := h.wait(t, "ptrace", func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })
+		r := h.wait(t, "ptrace", func(r *record.Record) bool { return r.Kind == record.KindPtrace && r.TGID == pid })
 		if r.Ptrace.Request != unix.PTRACE_ATTACH || r.Ptrace.PID != int32(tpid) || r.Ret != 0 || r.Entry || r.Syscall.String() != "ptrace" {
 			t.Errorf("ptrace %+v ret %d entry %v", r.Ptrace, r.Ret, r.Entry)
 		}
-		if n := len(h.all(func(r *Record) bool { return r.Kind == KindPtrace && r.TGID == pid })); n != 1 {
+		if n := len(h.all(func(r *record.Record) bool { return r.Kind == record.KindPtrace && r.TGID == pid })); n != 1 {
 			t.Errorf("%d ptrace records, want 1", n)
 		}
 	})

@@ -2,7 +2,10 @@
 
 package kernel
 
-import "errors"
+import (
+	"errors"
+	"github.com/vigilsec/vigil/internal/sensor/record"
+)
 
 // Sensor is only available on linux/amd64.
 type Sensor struct{}
@@ -13,7 +16,7 @@ type Hook struct {
 	Kind   string
 	Active bool
 	Err    error
-	Kinds  []Kind
+	Kinds  []record.Kind
 }
 
 var errUnsupported = errors.New("sensor: the kernel sensor needs linux/amd64")
@@ -25,7 +28,7 @@ func Open(cfg Config) (*Sensor, error) { return nil, errUnsupported }
 func (s *Sensor) Hooks() []Hook { return nil }
 
 // Read fails.
-func (s *Sensor) Read(r *Record) error { return errUnsupported }
+func (s *Sensor) Read(r *record.Record) error { return errUnsupported }
 
 // Stats returns nothing.
 func (s *Sensor) Stats() Stats { return Stats{} }

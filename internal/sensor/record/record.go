@@ -1,6 +1,11 @@
-package kernel
+// Package record is the runtime sensor's record: one thing the kernel (or
+// another source, such as the fanotify watcher) reported, typed and
+// decoded, before the sensor maps it to an event. Every source emits it;
+// none needs another's package to do so.
+package record
 
 import (
+	"errors"
 	"net/netip"
 	"strconv"
 	"time"
@@ -34,10 +39,10 @@ const (
 	KindUmount                  // umount2
 	KindChroot                  // chroot
 	KindCgroup                  // a cgroup was made or removed, or a process moved into one
-	kindEnd
+	KindCount                   // the number of kinds (one more than the last)
 )
 
-var kindNames = [...]string{
+var kindNames = [KindCount]string{
 	KindExec: "exec", KindFork: "fork", KindExit: "exit", KindOpen: "open", KindRename: "rename",
 	KindUnlink: "unlink", KindChmod: "chmod", KindConnect: "connect", KindAccept: "accept",
 	KindBind: "bind", KindListen: "listen", KindDup: "dup", KindPtrace: "ptrace", KindMemfd: "memfd",
@@ -46,7 +51,7 @@ var kindNames = [...]string{
 }
 
 func (k Kind) String() string {
-	if k > 0 && k < kindEnd {
+	if k > 0 && k < KindCount {
 		return kindNames[k]
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
@@ -115,10 +120,10 @@ type Record struct {
 	BPF     BPF     // KindBPF
 	Chroot  Chroot  // KindChroot
 	Cgroup  Cgroup  // KindCgroup
-
-	text  []byte // the record's strings before they become one string
-	spans []span // where each string lies in text
 }
+
+// ErrClosed is what a source's Read returns once the source is closed.
+var ErrClosed = errors.New("sensor: closed")
 
 // NoAUID is the AUID of a process that never logged in.
 const NoAUID = 1<<32 - 1
