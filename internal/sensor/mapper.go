@@ -70,7 +70,7 @@ type block struct {
 
 // mapper turns records into events. It is not safe for concurrent use.
 type mapper struct {
-	tree     *proctree.Tree
+	tree     *processTree
 	attr     attributor
 	users    *users
 	node     string
@@ -82,36 +82,21 @@ type mapper struct {
 	startOf func(container.Info) time.Time
 	metaOf  func(container.Info) *container.Metadata
 
-	progs map[uint64]*prog // by the tree's serial of the process
-	// before is the program each process ran before its last exec, for a
-	// file watcher's records that came before it (Record.BeforeExec).
-	before   map[int32]beforeExec
-	gone     []gone // exited processes, in exit order
-	goneHead int
-	grace    time.Duration
-	maxProgs int
-
 	// files, when set, is told of each container by one of its
 	// processes: watched maps a container to that process, watchedPID
 	// back.
 	files      containerWatcher
 	watched    map[string]watchedBy
 	watchedPID map[uint32]string
-	// pidCgroup remembers the cgroup of processes, for records that do
-	// not carry one.
-	pidCgroup map[int32]uint64
-	// pidV1 remembers processes' cgroup v1 paths (in the pids hierarchy,
-	// v1Hierarchy), where that controller is on v1: a container of a
-	// runtime that uses only the v1 hierarchies is told by it.
-	pidV1       map[int32]string
+	// v1Hierarchy is the cgroup v1 hierarchy whose paths processes carry
+	// in the tree (the pids controller's, where it is on v1): a
+	// container of a runtime that uses only the v1 hierarchies is told
+	// by it.
 	v1Hierarchy uint32
-	// pidNS remembers processes' mount, pid and network namespaces
-	// (from the kernel's records), for records that do not carry them;
-	// nsCtr maps a container's mount namespace to the container, so
-	// that a process that entered it without joining the container's
-	// cgroup (nsenter) is the container's; hostMnt, hostPid and hostNet
-	// are the host's namespaces.
-	pidNS                     map[int32][3]uint32
+	// nsCtr maps a container's mount namespace to the container, so that
+	// a process that entered it without joining the container's cgroup
+	// (nsenter) is the container's; hostMnt, hostPid and hostNet are the
+	// host's namespaces.
 	nsCtr                     map[uint32]container.Info
 	hostMnt, hostPid, hostNet uint32
 	// mounts, when set, is the host's mount table, where a container's
@@ -123,7 +108,7 @@ type mapper struct {
 	anc       map[string]string  // ancestor lists, interned
 	ips       map[netip.Addr]string
 	pods      map[*container.Metadata]string
-	lin       []proctree.Process
+	lin       []treeProcess
 	buf       []byte
 	// last is the attribution of the record handle last mapped.
 	last container.Info
@@ -138,12 +123,14 @@ type watchedBy struct {
 	init bool
 }
 
-// gone is an exited process whose prog is forgotten after the grace period.
-type gone struct {
-	serial uint64
-	pid    int32
-	at     time.Time
-}
+// processTree is the process store: the tree keeps each process with
+// what the kernel said of it (cgroups, namespaces) and the program it runs
+// as its events report it, and forgets them together, a grace period
+// after the process exits.
+type processTree = proctree.Tree[*prog]
+
+// treeProcess is one process of the tree.
+type treeProcess = proctree.Process[*prog]
 
 type selfKey struct {
 	mntns uint32
@@ -153,23 +140,16 @@ type selfKey struct {
 
 const internMax = 4096
 
-func newMapper(tree *proctree.Tree, attr attributor, u *users, node, procRoot string, grace time.Duration, stats *counters) *mapper {
+func newMapper(tree *processTree, attr attributor, u *users, node, procRoot string, stats *counters) *mapper {
 	m := &mapper{
 		tree: tree, attr: attr, users: u, node: node, procRoot: procRoot,
 		hostNS:     hostNamespaces(procRoot),
 		startOf:    containerStart,
 		metaOf:     containerMetadata,
-		progs:      map[uint64]*prog{},
-		before:     map[int32]beforeExec{},
 		watched:    map[string]watchedBy{},
 		watchedPID: map[uint32]string{},
-		pidCgroup:  map[int32]uint64{},
-		pidV1:      map[int32]string{},
-		pidNS:      map[int32][3]uint32{},
 		nsCtr:      map[uint32]container.Info{},
 		log:        slog.New(slog.DiscardHandler),
-		grace:      grace,
-		maxProgs:   1 << 17,
 		selfPaths:  map[selfKey]string{},
 		anc:        map[string]string{},
 		ips:        map[netip.Addr]string{},
@@ -228,21 +208,13 @@ func hostNamespaces(procRoot string) map[uint64]string {
 // of its header comes from the tree.
 func (m *mapper) handle(r *record.Record, partial bool) *event.Event {
 	m.stats.record(r.Kind)
-	m.expire(r.Time)
 	m.last = container.Info{}
 	known := true
+	inTree := true
 	if partial {
 		known = m.fillHeader(r)
-	} else if r.TGID != 0 {
-		if r.CgroupID != 0 && m.pidCgroup[int32(r.TGID)] != r.CgroupID {
-			m.pidCgroup[int32(r.TGID)] = r.CgroupID
-		}
-		if ns := [3]uint32{r.MntNS, r.PidNS, r.NetNS}; ns[0] != 0 && m.pidNS[int32(r.TGID)] != ns && !r.ListenerOwner {
-			if len(m.pidNS) >= m.maxProgs {
-				m.pidNS = map[int32][3]uint32{}
-			}
-			m.pidNS[int32(r.TGID)] = ns
-		}
+	} else if r.TGID != 0 && !r.ListenerOwner {
+		inTree = m.tree.SetFacts(int32(r.TGID), r.CgroupID, r.MntNS, r.PidNS, r.NetNS)
 	}
 	b := new(block)
 	e := &b.e
@@ -263,7 +235,6 @@ func (m *mapper) handle(r *record.Record, partial bool) *event.Event {
 		}
 		if a.V1Hierarchy != 0 {
 			m.v1Hierarchy = a.V1Hierarchy
-			m.setV1(int32(r.TGID), a.V1CgroupPath)
 		}
 	}
 	info := m.container(r)
@@ -277,15 +248,17 @@ func (m *mapper) handle(r *record.Record, partial bool) *event.Event {
 	}
 	switch r.Kind {
 	case record.KindExec:
-		m.noteBefore(pid, r.Time)
 		self = m.execProg(r, info)
-		m.tree.Exec(proctree.Exec{
+		m.tree.Exec(proctree.Exec[*prog]{
 			PID: pid, PPID: int32(r.PPID), Time: r.Time, Exe: self.path,
 			Argv: append([]string(nil), r.Exec.Args...), Cwd: r.Exec.Cwd,
-			UID: r.UID, GID: r.GID, CgroupID: r.CgroupID, ContainerID: info.ID,
+			UID: r.UID, GID: r.GID, CgroupID: r.CgroupID, ContainerID: info.ID, Data: self,
 		})
-		if tp, ok := m.tree.Get(pid); ok {
-			m.keep(tp.Serial, self)
+		if !inTree {
+			m.tree.SetFacts(pid, r.CgroupID, r.MntNS, r.PidNS, r.NetNS)
+		}
+		if a := &r.Exec.Attr; a.V1Hierarchy != 0 {
+			m.tree.SetCgroupV1(pid, a.V1CgroupPath)
 		}
 		id = evExecve
 		e.Dataset, e.Action = event.Process, "exec"
@@ -298,19 +271,7 @@ func (m *mapper) handle(r *record.Record, partial bool) *event.Event {
 		}
 	case record.KindFork:
 		child := int32(r.Fork.ChildTGID)
-		m.tree.Fork(proctree.Fork{PID: child, PPID: pid, Time: r.Time})
-		if cg := r.Fork.ChildCgroupID; cg != 0 {
-			m.pidCgroup[child] = cg
-		} else if r.CgroupID != 0 {
-			m.pidCgroup[child] = r.CgroupID
-		}
-		m.inherit(child, pid)
-		if p, ok := m.pidV1[pid]; ok {
-			m.setV1(child, p)
-		}
-		if ns, ok := m.pidNS[pid]; ok {
-			m.pidNS[child] = ns
-		}
+		m.tree.Fork(proctree.Fork{PID: child, PPID: pid, Time: r.Time, CgroupID: r.Fork.ChildCgroupID})
 		pid = child // the event is the new process's
 		id = evFork
 		e.Dataset, e.Action = event.Process, "start"
@@ -337,7 +298,9 @@ func (m *mapper) handle(r *record.Record, partial bool) *event.Event {
 	m.fillProcess(b, r, pid, self, info, known)
 	m.fillContainer(b, info)
 	if info.ID != "" {
-		p.HostNamespaces = m.hostNamespaces(pid)
+		if tp, ok := m.tree.Get(pid); ok {
+			p.HostNamespaces = m.hostNamespaces(&tp)
+		}
 	}
 	if info.ID != "" && m.files != nil {
 		m.watch(info, r.TGID, r.Kind == record.KindExec)
@@ -345,9 +308,6 @@ func (m *mapper) handle(r *record.Record, partial bool) *event.Event {
 	switch r.Kind {
 	case record.KindExit:
 		m.tree.Exit(proctree.Exit{PID: pid, Time: r.Time, Code: int32(r.Exit.Code)})
-		if tp, ok := m.tree.Get(pid); ok {
-			m.gone = append(m.gone, gone{serial: tp.Serial, pid: pid, at: r.Time})
-		}
 		if id, ok := m.watchedPID[r.TGID]; ok {
 			m.unwatch(id, r.TGID)
 		}
@@ -369,7 +329,7 @@ func (m *mapper) cgroupRecord(r *record.Record) {
 				m.attr.V1Joined(c.Path, by)
 			}
 			if m.v1Hierarchy != 0 && c.PID != 0 {
-				m.setV1(int32(c.PID), c.Path)
+				m.tree.SetCgroupV1(int32(c.PID), c.Path)
 			}
 		}
 		return
@@ -382,18 +342,15 @@ func (m *mapper) cgroupRecord(r *record.Record) {
 	case record.CgroupAttach:
 		m.attr.CgroupJoined(c.ID, c.Path, m.joinedBy(r))
 		if c.PID != 0 {
-			m.pidCgroup[int32(c.PID)] = c.ID
+			m.tree.SetFacts(int32(c.PID), c.ID, 0, 0, 0)
 		}
 	}
 }
 
 // hostNamespaces says which of a container process's namespaces are the
 // host's: "mnt,pid,net", or a part, or "".
-func (m *mapper) hostNamespaces(pid int32) string {
-	ns, ok := m.pidNS[pid]
-	if !ok {
-		return ""
-	}
+func (m *mapper) hostNamespaces(tp *treeProcess) string {
+	ns := [3]uint32{tp.MntNS, tp.PidNS, tp.NetNS}
 	const (
 		mnt = 1 << iota
 		pidb
@@ -414,19 +371,6 @@ func (m *mapper) hostNamespaces(pid int32) string {
 
 // hostNSNames are hostNamespaces' answers, by bits (mnt 1, pid 2, net 4).
 var hostNSNames = [8]string{"", "mnt", "pid", "mnt,pid", "net", "mnt,net", "pid,net", "mnt,pid,net"}
-
-// setV1 remembers a process's cgroup v1 path ("/" is not kept: the
-// host's).
-func (m *mapper) setV1(pid int32, path string) {
-	if path == "" || path == "/" {
-		delete(m.pidV1, pid)
-		return
-	}
-	if len(m.pidV1) >= m.maxProgs {
-		m.pidV1 = map[int32]string{}
-	}
-	m.pidV1[pid] = path
-}
 
 // ociRuntimes are the command names of the OCI runtimes, which move a
 // container's first process into the container's cgroup.
@@ -591,7 +535,7 @@ func (m *mapper) watchRunning() {
 			continue
 		}
 		if info := m.attr.Lookup(0, uint32(pid)); info.ID != "" {
-			m.pidCgroup[int32(pid)] = info.CgroupID
+			m.tree.SetFacts(int32(pid), info.CgroupID, 0, 0, 0)
 			m.watch(info, uint32(pid), true)
 		}
 	}
@@ -894,18 +838,18 @@ func stdio(fd record.FD) string {
 // container attributes a record; one without a cgroup id (from a source
 // that does not know it) is attributed by its process.
 func (m *mapper) container(r *record.Record) container.Info {
+	var tp treeProcess
+	inTree := false
+	if r.TGID != 0 {
+		tp, inTree = m.tree.Get(int32(r.TGID))
+	}
 	cg := r.CgroupID
-	if cg == 0 && r.TGID != 0 {
-		cg = m.pidCgroup[int32(r.TGID)]
-		if cg == 0 {
-			if tp, ok := m.tree.Get(int32(r.TGID)); ok {
-				cg = tp.CgroupID
-			}
-		}
+	if cg == 0 {
+		cg = tp.CgroupID
 	}
 	info := m.attr.Lookup(cg, r.TGID)
-	if cg == 0 && info.CgroupID != 0 {
-		m.pidCgroup[int32(r.TGID)] = info.CgroupID
+	if cg == 0 && info.CgroupID != 0 && inTree {
+		m.tree.SetFacts(int32(r.TGID), info.CgroupID, 0, 0, 0)
 	}
 	if !info.Resolved() && r.TGID != 0 {
 		// The cgroup's first record may have come from a process that
@@ -917,13 +861,21 @@ func (m *mapper) container(r *record.Record) container.Info {
 	}
 	if info.Host() && r.TGID != 0 {
 		// A runtime that puts containers in the v1 hierarchies only.
-		if p, ok := m.pidV1[int32(r.TGID)]; ok {
+		p := tp.CgroupV1
+		if r.Kind == record.KindExec && r.Exec.Attr.V1Hierarchy != 0 {
+			p = r.Exec.Attr.V1CgroupPath
+		}
+		if p != "" && p != "/" {
 			if v1 := m.attr.LookupV1(p); v1.ID != "" {
 				info = v1
 			}
 		}
 	}
-	if mnt := m.pidNS[int32(r.TGID)][0]; mnt != 0 && mnt != m.hostMnt && m.hostMnt != 0 {
+	mnt := r.MntNS
+	if mnt == 0 {
+		mnt = tp.MntNS
+	}
+	if mnt != 0 && mnt != m.hostMnt && m.hostMnt != 0 {
 		switch {
 		case info.ID != "":
 			if len(m.nsCtr) >= internMax {
@@ -1115,35 +1067,13 @@ func (m *mapper) selfPath(r *record.Record) string {
 	return found
 }
 
-// keep remembers a process's program.
-func (m *mapper) keep(serial uint64, p *prog) {
-	if len(m.progs) >= m.maxProgs {
-		clear(m.progs) // rebuilt from the tree as events need them
-	}
-	m.progs[serial] = p
-}
-
-// inherit gives a forked child its parent's program.
-func (m *mapper) inherit(child, parent int32) {
-	cp, ok := m.tree.Get(child)
-	if !ok {
-		return
-	}
-	pp, ok := m.tree.Get(parent)
-	if !ok {
-		return
-	}
-	if p := m.progs[pp.Serial]; p != nil && (pp.ExecTime.IsZero() || p.execTime.Equal(pp.ExecTime)) {
-		m.keep(cp.Serial, p)
-	}
-}
-
-// progOf returns the program of a process of the tree.
-func (m *mapper) progOf(tp *proctree.Process) *prog {
-	if p := m.progs[tp.Serial]; p != nil && (tp.ExecTime.IsZero() || p.execTime.Equal(tp.ExecTime)) {
+// progOf returns the program of a process of the tree: the one its
+// exec's record made, or for a process known only from /proc (or whose
+// exec was missed), one made from what the tree has, kept there.
+func (m *mapper) progOf(tp *treeProcess) *prog {
+	if p := tp.Data; p != nil && (tp.ExecTime.IsZero() || p.execTime.Equal(tp.ExecTime)) {
 		return p
 	}
-	// Known only from the tree: read from /proc, or its exec was missed.
 	p := &prog{execTime: tp.ExecTime, path: tp.Exe, name: path.Base(tp.Exe), cmdline: strings.Join(tp.Argv, " "), cwd: tp.Cwd}
 	if tp.Exe == "" {
 		p.name = ""
@@ -1151,60 +1081,19 @@ func (m *mapper) progOf(tp *proctree.Process) *prog {
 	if tp.Seeded {
 		p.exe = tp.Exe
 	}
-	m.keep(tp.Serial, p)
+	m.tree.SetData(tp.PID, tp.Serial, p)
 	return p
-}
-
-// expire forgets the programs of processes that exited more than the
-// grace period before now.
-func (m *mapper) expire(now time.Time) {
-	for m.goneHead < len(m.gone) && now.Sub(m.gone[m.goneHead].at) > m.grace {
-		g := m.gone[m.goneHead]
-		delete(m.progs, g.serial)
-		if tp, ok := m.tree.Get(g.pid); !ok || tp.Serial == g.serial {
-			delete(m.pidCgroup, g.pid) // unless the pid is in use again
-			delete(m.pidV1, g.pid)
-			delete(m.pidNS, g.pid)
-		}
-		m.goneHead++
-	}
-	if len(m.pidCgroup) > m.maxProgs {
-		clear(m.pidCgroup)
-	}
-	if m.goneHead > 1024 && m.goneHead*2 > len(m.gone) {
-		n := copy(m.gone, m.gone[m.goneHead:])
-		m.gone = m.gone[:n]
-		m.goneHead = 0
-	}
-}
-
-// beforeExec is a process's program before an exec.
-type beforeExec struct {
-	prog *prog
-	exec time.Time
-}
-
-// noteBefore remembers the program process pid runs as it execs another.
-func (m *mapper) noteBefore(pid int32, at time.Time) {
-	tp, ok := m.tree.Get(pid)
-	if !ok {
-		return
-	}
-	if len(m.before) >= 4096 {
-		clear(m.before)
-	}
-	m.before[pid] = beforeExec{prog: m.progOf(&tp), exec: at}
 }
 
 // programBefore is the program process pid ran before its last exec, for
 // a record read at t that came before that exec; nil (the current
 // program) when the exec is not recent enough to be the one.
 func (m *mapper) programBefore(pid int32, t time.Time) *prog {
-	b, ok := m.before[pid]
-	if !ok || b.exec.After(t) || t.Sub(b.exec) > maxHold {
+	tp, ok := m.tree.Get(pid)
+	if !ok || tp.PrevData == nil || tp.ExecTime.After(t) || t.Sub(tp.ExecTime) > maxHold {
 		return nil
 	}
-	return b.prog
+	return tp.PrevData
 }
 
 // fillProcess sets the process fields of pid's event; self, when set, is
@@ -1261,7 +1150,7 @@ func (m *mapper) user(r *record.Record, info container.Info) string {
 }
 
 // ancestors joins the programs of a lineage, nearest first.
-func (m *mapper) ancestors(lin []proctree.Process) string {
+func (m *mapper) ancestors(lin []treeProcess) string {
 	buf := m.buf[:0]
 	for i := range lin {
 		if lin[i].Exe == "" {

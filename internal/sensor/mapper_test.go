@@ -71,8 +71,8 @@ func newTestMapper(t testing.TB) *mapper {
 		cgHost: {CgroupID: cgHost, CgroupPath: "/", Runtime: container.RuntimeHost},
 		cgWeb:  {CgroupID: cgWeb, CgroupPath: "/kubepods/pod1/abc", Runtime: container.RuntimeContainerd, ID: "3f5e9a1c7b2d"},
 	}
-	tree := proctree.New(proctree.Config{ProcRoot: dir})
-	m := newMapper(tree, attr, newUsers(passwd), "node-1", dir, 30*time.Second, new(counters))
+	tree := proctree.New[*prog](proctree.Config{ProcRoot: dir, Grace: 30 * time.Second})
+	m := newMapper(tree, attr, newUsers(passwd), "node-1", dir, new(counters))
 	m.setHostNS(map[uint64]string{4026531840: "CLONE_NEWNS", 4026531836: "CLONE_NEWPID", 4026531833: "CLONE_NEWNET"})
 	m.startOf = func(i container.Info) time.Time {
 		if i.ID == "3f5e9a1c7b2d" {
@@ -461,14 +461,15 @@ func TestMapForkExitAndLineage(t *testing.T) {
 	r = rec(record.KindOpen, 120, cgWeb, "sh")
 	r.File = record.File{Op: record.OpOpen, Path: "/etc/shadow"}
 	check(t, m.handle(&r, false), map[string]string{"process_path": "/bin/sh", "parent_process": "sh -c id"})
-	// After the grace period the exited process's program is forgotten.
+	// After the grace period the exited process is forgotten, with its
+	// program.
 	later := rec(record.KindFork, 100, cgWeb, "nginx")
 	later.Time = t0.Add(time.Minute)
 	later.Fork.ChildTGID = 130
 	m.handle(&later, false)
 	for _, pid := range []int32{120, 102} {
-		if tp, ok := m.tree.Get(pid); ok && m.progs[tp.Serial] != nil {
-			t.Errorf("pid %d: program kept after the grace period", pid)
+		if tp, ok := m.tree.Get(pid); ok {
+			t.Errorf("pid %d: kept after the grace period: %+v", pid, tp)
 		}
 	}
 	if n := m.stats.events[evFork].Load(); n != 4 {

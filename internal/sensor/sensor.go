@@ -84,7 +84,7 @@ type Sensor struct {
 	kern   *kernel.Sensor    // nil when the sources were given
 	files  *fanotify.Watcher // nil when file activity comes from the kernel's sys_exit hook
 	inputs []*input
-	tree   *proctree.Tree
+	tree   *processTree
 	attr   *container.Attributor
 	mnt    *mounts.Table // nil when /proc/self/mountinfo cannot be read
 	seeded int
@@ -233,7 +233,8 @@ func newSensor(cfg Config, inputs []*input) (*Sensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sensor: %w", err)
 	}
-	tree := proctree.New(cfg.Tree)
+	cfg.Tree.Grace = cfg.grace()
+	tree := proctree.New[*prog](cfg.Tree)
 	// The sources are open: processes started from now on are in their
 	// records, the others in /proc.
 	n, err := tree.Seed()
@@ -246,7 +247,7 @@ func newSensor(cfg Config, inputs []*input) (*Sensor, error) {
 	if s.latency <= 0 {
 		s.latency = 20 * time.Millisecond // the kernel sensor's default
 	}
-	s.m = newMapper(tree, attr, newUsers(cfg.Passwd), cfg.Node, cfg.ProcRoot, cfg.grace(), &s.stats)
+	s.m = newMapper(tree, attr, newUsers(cfg.Passwd), cfg.Node, cfg.ProcRoot, &s.stats)
 	s.m.log = cfg.Logger
 	// File paths are resolved in the sensor's mount namespace: its own
 	// mount table says where a container's root is.
@@ -531,7 +532,6 @@ func (s *Sensor) tick(ctx context.Context, emit func(*event.Event) error) error 
 			if now.Sub(lastReap) >= time.Second {
 				lastReap = now
 				s.tree.Reap(now)
-				s.m.expire(now)
 				s.attr.Expire(now)
 			}
 			s.mu.Unlock()

@@ -12,8 +12,16 @@
 // reaped, at most a few hundred nodes are kept for reuse and the pid map
 // is made again (Reap).
 //
-// A Tree is safe for one writer (Fork, Exec, Exit, Seed, Reap) and any
-// number of concurrent readers (Lookup, AppendLineage, Stats).
+// The tree is the sensor's one store of per-process state: besides what
+// fork, exec and exit say, a process carries what its records told of it
+// (cgroups, namespaces: SetFacts, SetCgroupV1) and its user's data for the
+// program it runs (Process.Data, of type D: set by Exec or SetData, shared
+// by forked children until they exec; PrevData, the program before the
+// last exec), all forgotten together when the process is reaped.
+//
+// A Tree is safe for one writer (Fork, Exec, Exit, Seed, Reap, the Set
+// methods) and any number of concurrent readers (Lookup, AppendLineage,
+// Get, Stats).
 package proctree
 
 import (
@@ -27,10 +35,14 @@ import (
 type Fork struct {
 	PID, PPID int32
 	Time      time.Time
+	// CgroupID is the child's cgroup v2 id when the fork says (clone3's
+	// CLONE_INTO_CGROUP puts it in another than its parent's); 0: the
+	// parent's.
+	CgroupID uint64
 }
 
 // Exec is the observation that process PID executed a program.
-type Exec struct {
+type Exec[D any] struct {
 	PID, PPID int32
 	Time      time.Time
 	Exe       string
@@ -42,6 +54,8 @@ type Exec struct {
 	// container id, when known (0 and "" keep what the tree has).
 	CgroupID    uint64
 	ContainerID string
+	// Data is what the tree's user keeps of the program now run.
+	Data D
 }
 
 // Exit is the observation that process PID exited.
@@ -54,7 +68,7 @@ type Exit struct {
 // Process is what the tree knows of one process. Its strings and Argv are
 // shared and never changed; a Process is a copy and does not change when
 // the tree does.
-type Process struct {
+type Process[D any] struct {
 	PID  int32
 	PPID int32
 	// Serial identifies the process among all the tree has known: a pid
@@ -72,9 +86,19 @@ type Process struct {
 	UID, GID    uint32
 	CgroupID    uint64
 	ContainerID string
-	Exited      bool
-	ExitTime    time.Time
-	ExitCode    int32
+	// CgroupV1 is the process's cgroup v1 path (in the hierarchy its
+	// user follows), and MntNS, PidNS and NetNS its namespaces (inode
+	// numbers), as its records last said (SetFacts); a forked child
+	// starts with its parent's.
+	CgroupV1            string
+	MntNS, PidNS, NetNS uint32
+	// Data is what the tree's user keeps of the program the process runs
+	// (set by Exec or SetData; a forked child shares its parent's until
+	// it execs), and PrevData what it ran before its last exec.
+	Data, PrevData D
+	Exited         bool
+	ExitTime       time.Time
+	ExitCode       int32
 	// Seeded is set for a process read from /proc rather than observed.
 	Seeded bool
 }
@@ -128,18 +152,18 @@ type Stats struct {
 }
 
 // Tree is a process tree.
-type Tree struct {
+type Tree[D any] struct {
 	cfg Config
 
 	mu     sync.RWMutex
-	pids   map[int32]*node
-	live   list // not exited
-	exited list // exited, no children: reaped after Grace, in exit order
-	held   list // exited, with children in the tree
+	pids   map[int32]*node[D]
+	live   list[D] // not exited
+	exited list[D] // exited, no children: reaped after Grace, in exit order
+	held   list[D] // exited, with children in the tree
 	serial uint64
 	// free holds up to maxFree dropped nodes for reuse; the rest go to
 	// the garbage collector, so that a burst's nodes do not stay.
-	free  *node
+	free  *node[D]
 	nfree int
 	// peak is the most processes pids has held since it was made: a map
 	// keeps the memory of its largest size, so when the tree shrinks to
@@ -158,22 +182,22 @@ const (
 	inHeld
 )
 
-type node struct {
-	p      Process
-	parent *node
+type node[D any] struct {
+	p      Process[D]
+	parent *node[D]
 	// children, as a list through the children's sibling links.
-	firstChild, nextSib, prevSib *node
+	firstChild, nextSib, prevSib *node[D]
 	// the list (live, exited or held) the node is in.
-	prev, next *node
+	prev, next *node[D]
 	in         listID
 }
 
-type list struct {
-	head, tail *node
+type list[D any] struct {
+	head, tail *node[D]
 	n          int
 }
 
-func (l *list) push(n *node, id listID) {
+func (l *list[D]) push(n *node[D], id listID) {
 	n.prev, n.next, n.in = l.tail, nil, id
 	if l.tail != nil {
 		l.tail.next = n
@@ -184,7 +208,7 @@ func (l *list) push(n *node, id listID) {
 	l.n++
 }
 
-func (l *list) remove(n *node) {
+func (l *list[D]) remove(n *node[D]) {
 	if n.prev != nil {
 		n.prev.next = n.next
 	} else {
@@ -200,12 +224,12 @@ func (l *list) remove(n *node) {
 }
 
 // New returns an empty Tree.
-func New(cfg Config) *Tree {
+func New[D any](cfg Config) *Tree[D] {
 	cfg.setDefaults()
-	return &Tree{cfg: cfg, pids: make(map[int32]*node)}
+	return &Tree[D]{cfg: cfg, pids: make(map[int32]*node[D])}
 }
 
-func (t *Tree) listOf(id listID) *list {
+func (t *Tree[D]) listOf(id listID) *list[D] {
 	switch id {
 	case inLive:
 		return &t.live
@@ -217,14 +241,14 @@ func (t *Tree) listOf(id listID) *list {
 	return nil
 }
 
-func (t *Tree) move(n *node, to listID) {
+func (t *Tree[D]) move(n *node[D], to listID) {
 	if l := t.listOf(n.in); l != nil {
 		l.remove(n)
 	}
 	t.listOf(to).push(n, to)
 }
 
-func (t *Tree) size() int { return t.live.n + t.exited.n + t.held.n }
+func (t *Tree[D]) size() int { return t.live.n + t.exited.n + t.held.n }
 
 // maxFree bounds the dropped nodes kept for reuse.
 const maxFree = 256
@@ -234,7 +258,7 @@ const compactMin = 1024
 
 // newNode takes a node from the free list or allocates one, evicting the
 // oldest process first when the tree is full.
-func (t *Tree) newNode() *node {
+func (t *Tree[D]) newNode() *node[D] {
 	for t.size() >= t.cfg.MaxProcs {
 		victim := t.exited.head
 		if victim == nil {
@@ -250,9 +274,9 @@ func (t *Tree) newNode() *node {
 	if n != nil {
 		t.free = n.next
 		t.nfree--
-		*n = node{}
+		*n = node[D]{}
 	} else {
-		n = new(node)
+		n = new(node[D])
 	}
 	t.serial++
 	n.p.Serial = t.serial
@@ -261,7 +285,7 @@ func (t *Tree) newNode() *node {
 
 // drop removes a node from the tree: its children lose their parent link,
 // and its parent, if exited and left without children, becomes reapable.
-func (t *Tree) drop(n *node) {
+func (t *Tree[D]) drop(n *node[D]) {
 	if cur := t.pids[n.p.PID]; cur == n {
 		delete(t.pids, n.p.PID)
 	}
@@ -281,25 +305,25 @@ func (t *Tree) drop(n *node) {
 		}
 	}
 	if t.nfree < maxFree {
-		*n = node{next: t.free}
+		*n = node[D]{next: t.free}
 		t.free = n
 		t.nfree++
 	} else {
-		*n = node{}
+		*n = node[D]{}
 	}
 }
 
 // noteSize follows the size of pids after a process is added.
-func (t *Tree) noteSize() {
+func (t *Tree[D]) noteSize() {
 	t.peak = max(t.peak, len(t.pids))
 }
 
 // compact makes pids again when it holds a quarter of its peak or less.
-func (t *Tree) compact() {
+func (t *Tree[D]) compact() {
 	if t.peak < compactMin || len(t.pids)*4 > t.peak {
 		return
 	}
-	pids := make(map[int32]*node, len(t.pids))
+	pids := make(map[int32]*node[D], len(t.pids))
 	for pid, n := range t.pids {
 		pids[pid] = n
 	}
@@ -307,7 +331,7 @@ func (t *Tree) compact() {
 	t.peak = len(pids)
 }
 
-func (t *Tree) linkChild(p, c *node) {
+func (t *Tree[D]) linkChild(p, c *node[D]) {
 	c.parent = p
 	c.prevSib, c.nextSib = nil, p.firstChild
 	if p.firstChild != nil {
@@ -316,7 +340,7 @@ func (t *Tree) linkChild(p, c *node) {
 	p.firstChild = c
 }
 
-func (t *Tree) unlinkChild(p, c *node) {
+func (t *Tree[D]) unlinkChild(p, c *node[D]) {
 	if c.prevSib != nil {
 		c.prevSib.nextSib = c.nextSib
 	} else {
@@ -329,7 +353,7 @@ func (t *Tree) unlinkChild(p, c *node) {
 }
 
 // setParent links n under p unless that would make a cycle.
-func (t *Tree) setParent(n, p *node) {
+func (t *Tree[D]) setParent(n, p *node[D]) {
 	if p == nil || p == n || n.parent != nil {
 		return
 	}
@@ -343,7 +367,7 @@ func (t *Tree) setParent(n, p *node) {
 
 // parentFor finds the node of a process that existed at time at with pid
 // ppid: the current one unless it started after at.
-func (t *Tree) parentFor(ppid int32, at time.Time) *node {
+func (t *Tree[D]) parentFor(ppid int32, at time.Time) *node[D] {
 	if ppid <= 0 {
 		return nil
 	}
@@ -352,7 +376,7 @@ func (t *Tree) parentFor(ppid int32, at time.Time) *node {
 		return p
 	}
 	if p == nil && t.cfg.ReadMissing {
-		if proc, err := readProc(t.cfg.ProcRoot, ppid, bootTime()); err == nil {
+		if proc, err := readProc[D](t.cfg.ProcRoot, ppid, bootTime()); err == nil {
 			n := t.addSeeded(proc)
 			if pp := t.pids[proc.PPID]; pp != nil && pp != n {
 				t.setParent(n, pp)
@@ -363,7 +387,7 @@ func (t *Tree) parentFor(ppid int32, at time.Time) *node {
 	return nil
 }
 
-func (t *Tree) addSeeded(proc Process) *node {
+func (t *Tree[D]) addSeeded(proc Process[D]) *node[D] {
 	n := t.newNode()
 	serial := n.p.Serial
 	n.p = proc
@@ -377,7 +401,7 @@ func (t *Tree) addSeeded(proc Process) *node {
 
 // markExited moves a node to the exited list, or the held one while it
 // has children.
-func (t *Tree) markExited(n *node, at time.Time, code int32) {
+func (t *Tree[D]) markExited(n *node[D], at time.Time, code int32) {
 	n.p.Exited, n.p.ExitTime, n.p.ExitCode = true, at, code
 	if n.firstChild != nil {
 		t.move(n, inHeld)
@@ -388,7 +412,7 @@ func (t *Tree) markExited(n *node, at time.Time, code int32) {
 
 // Fork records a new process, which runs what its parent runs until it
 // execs.
-func (t *Tree) Fork(f Fork) {
+func (t *Tree[D]) Fork(f Fork) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reap(f.Time)
@@ -415,11 +439,15 @@ func (t *Tree) Fork(f Fork) {
 	if parent != nil {
 		serial := n.p.Serial
 		pp := parent.p
-		n.p = Process{Serial: serial, Exe: pp.Exe, Argv: pp.Argv, Cwd: pp.Cwd, UID: pp.UID, GID: pp.GID,
-			CgroupID: pp.CgroupID, ContainerID: pp.ContainerID}
+		n.p = Process[D]{Serial: serial, Exe: pp.Exe, Argv: pp.Argv, Cwd: pp.Cwd, UID: pp.UID, GID: pp.GID,
+			CgroupID: pp.CgroupID, ContainerID: pp.ContainerID, CgroupV1: pp.CgroupV1,
+			MntNS: pp.MntNS, PidNS: pp.PidNS, NetNS: pp.NetNS, Data: pp.Data}
 		t.linkChild(parent, n)
 	}
 	n.p.PID, n.p.PPID, n.p.Start = f.PID, f.PPID, f.Time
+	if f.CgroupID != 0 {
+		n.p.CgroupID = f.CgroupID
+	}
 	t.pids[f.PID] = n
 	t.noteSize()
 	t.live.push(n, inLive)
@@ -428,7 +456,7 @@ func (t *Tree) Fork(f Fork) {
 // Exec records that a process executed a program. An exec of a pid the
 // tree does not know (or whose process exited before) starts a new
 // process.
-func (t *Tree) Exec(e Exec) {
+func (t *Tree[D]) Exec(e Exec[D]) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reap(e.Time)
@@ -452,6 +480,7 @@ func (t *Tree) Exec(e Exec) {
 	}
 	p := &n.p
 	p.ExecTime, p.Exe, p.Argv, p.Cwd, p.UID, p.GID = e.Time, e.Exe, e.Argv, e.Cwd, e.UID, e.GID
+	p.PrevData, p.Data = p.Data, e.Data
 	if e.CgroupID != 0 {
 		p.CgroupID = e.CgroupID
 	}
@@ -460,9 +489,47 @@ func (t *Tree) Exec(e Exec) {
 	}
 }
 
+// SetData keeps d for the program of process pid, if pid is still the
+// process with serial (it has not exited and been replaced).
+func (t *Tree[D]) SetData(pid int32, serial uint64, d D) {
+	t.mu.Lock()
+	if n := t.pids[pid]; n != nil && n.p.Serial == serial {
+		n.p.Data = d
+	}
+	t.mu.Unlock()
+}
+
+// SetFacts records what a record of process pid says of it: its cgroup v2
+// id (0 keeps what the tree has) and namespaces (a zero mnt keeps them).
+// It reports whether the process is known.
+func (t *Tree[D]) SetFacts(pid int32, cgroupID uint64, mnt, pidNS, net uint32) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.pids[pid]
+	if n == nil {
+		return false
+	}
+	if cgroupID != 0 {
+		n.p.CgroupID = cgroupID
+	}
+	if mnt != 0 {
+		n.p.MntNS, n.p.PidNS, n.p.NetNS = mnt, pidNS, net
+	}
+	return true
+}
+
+// SetCgroupV1 records process pid's cgroup v1 path.
+func (t *Tree[D]) SetCgroupV1(pid int32, path string) {
+	t.mu.Lock()
+	if n := t.pids[pid]; n != nil {
+		n.p.CgroupV1 = path
+	}
+	t.mu.Unlock()
+}
+
 // Exit records that a process exited. It stays in the tree for Grace, and
 // while it has children there.
-func (t *Tree) Exit(x Exit) {
+func (t *Tree[D]) Exit(x Exit) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.reap(x.Time)
@@ -480,14 +547,14 @@ func (t *Tree) Exit(x Exit) {
 // Reap drops the processes that exited Grace before now and have no
 // children left in the tree. Fork, Exec and Exit reap with their own time;
 // Reap is for when no observations arrive.
-func (t *Tree) Reap(now time.Time) {
+func (t *Tree[D]) Reap(now time.Time) {
 	t.mu.Lock()
 	t.reap(now)
 	t.compact()
 	t.mu.Unlock()
 }
 
-func (t *Tree) reap(now time.Time) {
+func (t *Tree[D]) reap(now time.Time) {
 	if now.IsZero() {
 		return
 	}
@@ -504,14 +571,14 @@ func (t *Tree) reap(now time.Time) {
 
 // Lookup returns the process with pid and its ancestors, the process
 // first, at most MaxDepth of them; nil when the pid is unknown.
-func (t *Tree) Lookup(pid int32) []Process {
+func (t *Tree[D]) Lookup(pid int32) []Process[D] {
 	return t.AppendLineage(nil, pid)
 }
 
 // AppendLineage appends the process with pid and its ancestors, the
 // process first, at most MaxDepth of them, to dst. With room in dst it
 // does not allocate.
-func (t *Tree) AppendLineage(dst []Process, pid int32) []Process {
+func (t *Tree[D]) AppendLineage(dst []Process[D], pid int32) []Process[D] {
 	t.mu.RLock()
 	for n, i := t.pids[pid], 0; n != nil && i < t.cfg.MaxDepth; n, i = n.parent, i+1 {
 		dst = append(dst, n.p)
@@ -521,24 +588,24 @@ func (t *Tree) AppendLineage(dst []Process, pid int32) []Process {
 }
 
 // Get returns the process with pid.
-func (t *Tree) Get(pid int32) (Process, bool) {
+func (t *Tree[D]) Get(pid int32) (Process[D], bool) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	if n := t.pids[pid]; n != nil {
 		return n.p, true
 	}
-	return Process{}, false
+	return Process[D]{}, false
 }
 
 // Len is the number of processes in the tree.
-func (t *Tree) Len() int {
+func (t *Tree[D]) Len() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return t.size()
 }
 
 // Stats returns the counters.
-func (t *Tree) Stats() Stats {
+func (t *Tree[D]) Stats() Stats {
 	t.mu.RLock()
 	s := Stats{Processes: t.size(), Live: t.live.n, Exited: t.exited.n + t.held.n}
 	t.mu.RUnlock()

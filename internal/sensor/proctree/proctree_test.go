@@ -17,7 +17,7 @@ var t0 = time.Date(2026, 11, 24, 20, 0, 0, 0, time.UTC)
 func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 
 // exes returns the exe of each process of a lineage.
-func exes(l []Process) []string {
+func exes(l []Process[string]) []string {
 	var out []string
 	for _, p := range l {
 		out = append(out, p.Exe)
@@ -25,7 +25,7 @@ func exes(l []Process) []string {
 	return out
 }
 
-func pids(l []Process) []int32 {
+func pids(l []Process[string]) []int32 {
 	var out []int32
 	for _, p := range l {
 		out = append(out, p.PID)
@@ -34,19 +34,19 @@ func pids(l []Process) []int32 {
 }
 
 // shell builds init(1) → sshd(10) → bash(20).
-func shell(tr *Tree) {
-	tr.Exec(Exec{PID: 1, Time: at(0), Exe: "/sbin/init", Argv: []string{"/sbin/init"}})
+func shell(tr *Tree[string]) {
+	tr.Exec(Exec[string]{PID: 1, Time: at(0), Exe: "/sbin/init", Argv: []string{"/sbin/init"}})
 	tr.Fork(Fork{PID: 10, PPID: 1, Time: at(1)})
-	tr.Exec(Exec{PID: 10, PPID: 1, Time: at(2), Exe: "/usr/sbin/sshd", Argv: []string{"sshd", "-D"}})
+	tr.Exec(Exec[string]{PID: 10, PPID: 1, Time: at(2), Exe: "/usr/sbin/sshd", Argv: []string{"sshd", "-D"}})
 	tr.Fork(Fork{PID: 20, PPID: 10, Time: at(3)})
-	tr.Exec(Exec{PID: 20, PPID: 10, Time: at(4), Exe: "/bin/bash", Argv: []string{"-bash"}, Cwd: "/root", UID: 1000, GID: 1000})
+	tr.Exec(Exec[string]{PID: 20, PPID: 10, Time: at(4), Exe: "/bin/bash", Argv: []string{"-bash"}, Cwd: "/root", UID: 1000, GID: 1000})
 }
 
 func TestForkExecLineage(t *testing.T) {
-	tr := New(Config{})
+	tr := New[string](Config{})
 	shell(tr)
 	tr.Fork(Fork{PID: 30, PPID: 20, Time: at(10)})
-	tr.Exec(Exec{PID: 30, PPID: 20, Time: at(11), Exe: "/usr/bin/curl", Argv: []string{"curl", "http://x"}, Cwd: "/tmp", UID: 1000, GID: 1000, CgroupID: 77, ContainerID: "c1"})
+	tr.Exec(Exec[string]{PID: 30, PPID: 20, Time: at(11), Exe: "/usr/bin/curl", Argv: []string{"curl", "http://x"}, Cwd: "/tmp", UID: 1000, GID: 1000, CgroupID: 77, ContainerID: "c1"})
 	l := tr.Lookup(30)
 	if got := exes(l); !reflect.DeepEqual(got, []string{"/usr/bin/curl", "/bin/bash", "/usr/sbin/sshd", "/sbin/init"}) {
 		t.Fatalf("lineage %v", got)
@@ -65,9 +65,9 @@ func TestForkExecLineage(t *testing.T) {
 }
 
 func TestForkWithoutExecInherits(t *testing.T) {
-	tr := New(Config{})
+	tr := New[string](Config{})
 	shell(tr)
-	tr.Exec(Exec{PID: 20, PPID: 10, Time: at(5), Exe: "/bin/bash", Argv: []string{"bash"}, Cwd: "/srv", UID: 1000, GID: 100, CgroupID: 5, ContainerID: "c9"})
+	tr.Exec(Exec[string]{PID: 20, PPID: 10, Time: at(5), Exe: "/bin/bash", Argv: []string{"bash"}, Cwd: "/srv", UID: 1000, GID: 100, CgroupID: 5, ContainerID: "c9"})
 	tr.Fork(Fork{PID: 21, PPID: 20, Time: at(6)})
 	p, ok := tr.Get(21)
 	if !ok || p.Exe != "/bin/bash" || p.Argv[0] != "bash" || p.Cwd != "/srv" || p.UID != 1000 || p.GID != 100 ||
@@ -77,13 +77,13 @@ func TestForkWithoutExecInherits(t *testing.T) {
 }
 
 func TestParentExitsBeforeChildExec(t *testing.T) {
-	tr := New(Config{Grace: time.Second})
+	tr := New[string](Config{Grace: time.Second})
 	shell(tr)
 	// bash forks a child and exits; the child, reparented to init, then
 	// execs.
 	tr.Fork(Fork{PID: 40, PPID: 20, Time: at(10)})
 	tr.Exit(Exit{PID: 20, Time: at(11)})
-	tr.Exec(Exec{PID: 40, PPID: 1, Time: at(12), Exe: "/tmp/payload", Argv: []string{"./payload"}})
+	tr.Exec(Exec[string]{PID: 40, PPID: 1, Time: at(12), Exe: "/tmp/payload", Argv: []string{"./payload"}})
 	l := tr.Lookup(40)
 	if got := exes(l); !reflect.DeepEqual(got, []string{"/tmp/payload", "/bin/bash", "/usr/sbin/sshd", "/sbin/init"}) {
 		t.Fatalf("lineage %v", got)
@@ -113,10 +113,10 @@ func TestParentExitsBeforeChildExec(t *testing.T) {
 func TestExitOfForkedChildBeforeLookup(t *testing.T) {
 	// A short-lived process: fork, exec, exit all before the event is
 	// looked at.
-	tr := New(Config{Grace: 30 * time.Second})
+	tr := New[string](Config{Grace: 30 * time.Second})
 	shell(tr)
 	tr.Fork(Fork{PID: 50, PPID: 20, Time: at(10)})
-	tr.Exec(Exec{PID: 50, PPID: 20, Time: at(11), Exe: "/bin/id", Argv: []string{"id"}})
+	tr.Exec(Exec[string]{PID: 50, PPID: 20, Time: at(11), Exe: "/bin/id", Argv: []string{"id"}})
 	tr.Exit(Exit{PID: 50, Time: at(12)})
 	tr.Exit(Exit{PID: 20, Time: at(13)})
 	l := tr.Lookup(50)
@@ -134,17 +134,17 @@ func TestExitOfForkedChildBeforeLookup(t *testing.T) {
 }
 
 func TestPIDReuse(t *testing.T) {
-	tr := New(Config{})
+	tr := New[string](Config{})
 	shell(tr)
 	tr.Fork(Fork{PID: 60, PPID: 20, Time: at(10)})
-	tr.Exec(Exec{PID: 60, PPID: 20, Time: at(11), Exe: "/bin/sh", Argv: []string{"sh"}})
+	tr.Exec(Exec[string]{PID: 60, PPID: 20, Time: at(11), Exe: "/bin/sh", Argv: []string{"sh"}})
 	tr.Fork(Fork{PID: 61, PPID: 60, Time: at(12)})
-	tr.Exec(Exec{PID: 61, PPID: 60, Time: at(13), Exe: "/bin/sleep", Argv: []string{"sleep", "100"}})
+	tr.Exec(Exec[string]{PID: 61, PPID: 60, Time: at(13), Exe: "/bin/sleep", Argv: []string{"sleep", "100"}})
 	old, _ := tr.Get(60)
 	tr.Exit(Exit{PID: 60, Time: at(14)})
 	// pid 60 comes back as an unrelated process under sshd.
 	tr.Fork(Fork{PID: 60, PPID: 10, Time: at(20)})
-	tr.Exec(Exec{PID: 60, PPID: 10, Time: at(21), Exe: "/usr/bin/scp", Argv: []string{"scp"}})
+	tr.Exec(Exec[string]{PID: 60, PPID: 10, Time: at(21), Exe: "/usr/bin/scp", Argv: []string{"scp"}})
 	cur, _ := tr.Get(60)
 	if cur.Serial == old.Serial || cur.Exe != "/usr/bin/scp" || cur.Exited {
 		t.Fatalf("reused pid: old %+v new %+v", old, cur)
@@ -160,7 +160,7 @@ func TestPIDReuse(t *testing.T) {
 	// An exec of a pid whose process exited (its fork was missed) is a
 	// new process too.
 	tr.Exit(Exit{PID: 60, Time: at(30)})
-	tr.Exec(Exec{PID: 60, PPID: 1, Time: at(31), Exe: "/usr/bin/env", Argv: []string{"env"}})
+	tr.Exec(Exec[string]{PID: 60, PPID: 1, Time: at(31), Exe: "/usr/bin/env", Argv: []string{"env"}})
 	if p, _ := tr.Get(60); p.Exited || p.Exe != "/usr/bin/env" || p.Serial == cur.Serial {
 		t.Errorf("exec after exit: %+v", p)
 	}
@@ -175,10 +175,10 @@ func TestPIDReuse(t *testing.T) {
 }
 
 func TestOutOfOrder(t *testing.T) {
-	tr := New(Config{})
+	tr := New[string](Config{})
 	shell(tr)
 	// The child's exec is seen before its fork.
-	tr.Exec(Exec{PID: 70, PPID: 20, Time: at(11), Exe: "/bin/ls", Argv: []string{"ls"}})
+	tr.Exec(Exec[string]{PID: 70, PPID: 20, Time: at(11), Exe: "/bin/ls", Argv: []string{"ls"}})
 	tr.Fork(Fork{PID: 70, PPID: 20, Time: at(10)})
 	p, _ := tr.Get(70)
 	if p.Exe != "/bin/ls" || !p.Start.Equal(at(10)) || p.PPID != 20 {
@@ -194,7 +194,7 @@ func TestOutOfOrder(t *testing.T) {
 	// that process's.
 	tr.Fork(Fork{PID: 71, PPID: 20, Time: at(20)})
 	tr.Exit(Exit{PID: 71, Time: at(23)})
-	tr.Exec(Exec{PID: 71, PPID: 20, Time: at(21), Exe: "/bin/true"})
+	tr.Exec(Exec[string]{PID: 71, PPID: 20, Time: at(21), Exe: "/bin/true"})
 	if p, _ := tr.Get(71); !p.Exited || p.Exe != "/bin/true" {
 		t.Errorf("late exec: %+v", p)
 	}
@@ -210,10 +210,10 @@ func TestOutOfOrder(t *testing.T) {
 }
 
 func TestNoCycles(t *testing.T) {
-	tr := New(Config{})
-	tr.Exec(Exec{PID: 5, PPID: 6, Time: at(1), Exe: "/a"})
-	tr.Exec(Exec{PID: 6, PPID: 5, Time: at(2), Exe: "/b"})
-	tr.Exec(Exec{PID: 7, PPID: 7, Time: at(3), Exe: "/c"})
+	tr := New[string](Config{})
+	tr.Exec(Exec[string]{PID: 5, PPID: 6, Time: at(1), Exe: "/a"})
+	tr.Exec(Exec[string]{PID: 6, PPID: 5, Time: at(2), Exe: "/b"})
+	tr.Exec(Exec[string]{PID: 7, PPID: 7, Time: at(3), Exe: "/c"})
 	if l := tr.Lookup(5); len(l) > 2 {
 		t.Errorf("cycle: %v", pids(l))
 	}
@@ -223,8 +223,8 @@ func TestNoCycles(t *testing.T) {
 }
 
 func TestMaxDepth(t *testing.T) {
-	tr := New(Config{MaxDepth: 4})
-	tr.Exec(Exec{PID: 1, Time: at(0), Exe: "/init"})
+	tr := New[string](Config{MaxDepth: 4})
+	tr.Exec(Exec[string]{PID: 1, Time: at(0), Exe: "/init"})
 	for i := int32(2); i < 12; i++ {
 		tr.Fork(Fork{PID: i, PPID: i - 1, Time: at(int(i))})
 	}
@@ -234,8 +234,8 @@ func TestMaxDepth(t *testing.T) {
 }
 
 func TestCapEvictsExitedFirst(t *testing.T) {
-	tr := New(Config{MaxProcs: 10, Grace: time.Hour})
-	tr.Exec(Exec{PID: 1, Time: at(0), Exe: "/init"})
+	tr := New[string](Config{MaxProcs: 10, Grace: time.Hour})
+	tr.Exec(Exec[string]{PID: 1, Time: at(0), Exe: "/init"})
 	for i := int32(2); i <= 10; i++ {
 		tr.Fork(Fork{PID: i, PPID: 1, Time: at(int(i))})
 	}
@@ -275,7 +275,7 @@ func TestCapEvictsExitedFirst(t *testing.T) {
 }
 
 func TestConcurrentReaders(t *testing.T) {
-	tr := New(Config{Grace: 5 * time.Millisecond, MaxProcs: 256})
+	tr := New[string](Config{Grace: 5 * time.Millisecond, MaxProcs: 256})
 	shell(tr)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -283,7 +283,7 @@ func TestConcurrentReaders(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]Process, 0, 16)
+			buf := make([]Process[string], 0, 16)
 			for {
 				select {
 				case <-stop:
@@ -306,7 +306,7 @@ func TestConcurrentReaders(t *testing.T) {
 		pid := int32(100 + i%10)
 		ms := 100 + i
 		tr.Fork(Fork{PID: pid, PPID: 20, Time: at(ms)})
-		tr.Exec(Exec{PID: pid, PPID: 20, Time: at(ms), Exe: "/bin/x", Argv: []string{"x"}})
+		tr.Exec(Exec[string]{PID: pid, PPID: 20, Time: at(ms), Exe: "/bin/x", Argv: []string{"x"}})
 		tr.Exit(Exit{PID: pid, Time: at(ms)})
 	}
 	close(stop)
@@ -331,7 +331,7 @@ func TestSeedFromProc(t *testing.T) {
 	self, _ = filepath.EvalSymlinks(self)
 	ownCwd, _ := os.Getwd()
 
-	tr := New(Config{})
+	tr := New[string](Config{})
 	n, err := tr.Seed()
 	if err != nil {
 		t.Fatal(err)
@@ -373,7 +373,7 @@ func TestSeedFromProc(t *testing.T) {
 func TestReadMissingParent(t *testing.T) {
 	self, _ := os.Executable()
 	self, _ = filepath.EvalSymlinks(self)
-	tr := New(Config{ReadMissing: true})
+	tr := New[string](Config{ReadMissing: true})
 	tr.Fork(Fork{PID: 1 << 30, PPID: int32(os.Getpid()), Time: time.Now()})
 	l := tr.Lookup(1 << 30)
 	if len(l) < 2 || l[1].Exe != self || !l[1].Seeded || l[0].Exe != self {
@@ -399,7 +399,7 @@ func TestSeedMalformed(t *testing.T) {
 	write("4", "status", "Uid:\t7\t7\t7\t7\nGid:\t8\t8\t8\t8\n")
 	write("notapid", "stat", "x")
 	var errs []string
-	tr := New(Config{ProcRoot: root, OnError: func(err error) { errs = append(errs, err.Error()) }})
+	tr := New[string](Config{ProcRoot: root, OnError: func(err error) { errs = append(errs, err.Error()) }})
 	n, err := tr.Seed()
 	if err != nil || n != 2 {
 		t.Fatalf("seeded %d: %v", n, err)
@@ -457,17 +457,17 @@ func FuzzParseStatusIDs(f *testing.F) {
 // fork, exec, a lineage lookup into a reused buffer, exit; the grace
 // period reaps processes as fast as they come.
 func BenchmarkForkExecExitLookup(b *testing.B) {
-	tr := New(Config{Grace: 10 * time.Millisecond})
+	tr := New[string](Config{Grace: 10 * time.Millisecond})
 	shell(tr)
 	argv := []string{"curl", "-s", "http://169.254.169.254/"}
-	buf := make([]Process, 0, 16)
+	buf := make([]Process[string], 0, 16)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		pid := int32(1000 + i%30000)
 		now := at(100 + i)
 		tr.Fork(Fork{PID: pid, PPID: 20, Time: now})
-		tr.Exec(Exec{PID: pid, PPID: 20, Time: now, Exe: "/usr/bin/curl", Argv: argv})
+		tr.Exec(Exec[string]{PID: pid, PPID: 20, Time: now, Exe: "/usr/bin/curl", Argv: argv})
 		buf = tr.AppendLineage(buf[:0], pid)
 		if len(buf) != 4 {
 			b.Fatalf("lineage %v", pids(buf))
@@ -477,13 +477,13 @@ func BenchmarkForkExecExitLookup(b *testing.B) {
 }
 
 func BenchmarkLookupDeep(b *testing.B) {
-	tr := New(Config{})
+	tr := New[string](Config{})
 	shell(tr)
 	for i := int32(100); i < 110; i++ {
 		tr.Fork(Fork{PID: i + 1, PPID: i, Time: at(int(i))})
 	}
 	tr.Fork(Fork{PID: 100, PPID: 20, Time: at(50)})
-	buf := make([]Process, 0, 16)
+	buf := make([]Process[string], 0, 16)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		buf = tr.AppendLineage(buf[:0], 110)
@@ -494,17 +494,17 @@ func BenchmarkLookupDeep(b *testing.B) {
 // default 30 s grace period at one process per simulated millisecond, so
 // the tree holds 30,000 exited processes in steady state.
 func BenchmarkForkExecExitLookupFullGrace(b *testing.B) {
-	tr := New(Config{})
+	tr := New[string](Config{})
 	shell(tr)
 	argv := []string{"curl", "-s", "http://169.254.169.254/"}
-	buf := make([]Process, 0, 16)
+	buf := make([]Process[string], 0, 16)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		pid := int32(1000 + i%4000000)
 		now := at(100 + i)
 		tr.Fork(Fork{PID: pid, PPID: 20, Time: now})
-		tr.Exec(Exec{PID: pid, PPID: 20, Time: now, Exe: "/usr/bin/curl", Argv: argv})
+		tr.Exec(Exec[string]{PID: pid, PPID: 20, Time: now, Exe: "/usr/bin/curl", Argv: argv})
 		buf = tr.AppendLineage(buf[:0], pid)
 		tr.Exit(Exit{PID: pid, Time: now})
 	}
@@ -514,12 +514,12 @@ func BenchmarkForkExecExitLookupFullGrace(b *testing.B) {
 // tree keeps at most maxFree nodes for reuse and a pids map sized for what
 // is left, and works on.
 func TestBurstShrinks(t *testing.T) {
-	tr := New(Config{Grace: time.Second})
+	tr := New[string](Config{Grace: time.Second})
 	tr.Fork(Fork{PID: 2, PPID: 1, Time: at(0)})
 	for i := range 20_000 {
 		pid := int32(100 + i)
 		tr.Fork(Fork{PID: pid, PPID: 2, Time: at(1)})
-		tr.Exec(Exec{PID: pid, PPID: 2, Time: at(2), Exe: "/bin/true"})
+		tr.Exec(Exec[string]{PID: pid, PPID: 2, Time: at(2), Exe: "/bin/true"})
 		tr.Exit(Exit{PID: pid, Time: at(3)})
 	}
 	if tr.peak < 20_000 {
@@ -548,5 +548,41 @@ func TestBurstShrinks(t *testing.T) {
 	}
 	if st := tr.Stats(); st.Reaped != 20_000 {
 		t.Errorf("reaped %d", st.Reaped)
+	}
+}
+
+// TestDataAndFacts: the user's data for a process's program is shared by
+// its forked children until they exec, the program before an exec is
+// kept, and what records say of a process (cgroups, namespaces) is
+// inherited at fork.
+func TestDataAndFacts(t *testing.T) {
+	tr := New[string](Config{})
+	t0 := time.Unix(1000, 0)
+	tr.Exec(Exec[string]{PID: 10, PPID: 1, Time: t0, Exe: "/bin/sh", Data: "sh"})
+	if !tr.SetFacts(10, 77, 4001, 4002, 4003) || tr.SetFacts(999, 1, 1, 1, 1) {
+		t.Fatal("SetFacts: known process not set, or unknown one set")
+	}
+	tr.SetCgroupV1(10, "/docker/x")
+	tr.Fork(Fork{PID: 11, PPID: 10, Time: t0.Add(time.Millisecond)})
+	tr.Fork(Fork{PID: 12, PPID: 10, Time: t0.Add(time.Millisecond), CgroupID: 88})
+	c, _ := tr.Get(11)
+	if c.Data != "sh" || c.CgroupID != 77 || c.CgroupV1 != "/docker/x" || c.MntNS != 4001 || c.PidNS != 4002 || c.NetNS != 4003 || !c.ExecTime.IsZero() {
+		t.Errorf("forked child %+v", c)
+	}
+	if c, _ := tr.Get(12); c.CgroupID != 88 {
+		t.Errorf("child forked into a cgroup: %d", c.CgroupID)
+	}
+	tr.Exec(Exec[string]{PID: 11, PPID: 10, Time: t0.Add(2 * time.Millisecond), Exe: "/bin/cat", Data: "cat"})
+	if c, _ := tr.Get(11); c.Data != "cat" || c.PrevData != "sh" {
+		t.Errorf("after exec: data %q before %q", c.Data, c.PrevData)
+	}
+	if p, _ := tr.Get(10); p.Data != "sh" {
+		t.Errorf("parent's data changed by its child's exec: %q", p.Data)
+	}
+	p, _ := tr.Get(10)
+	tr.SetData(10, p.Serial+1, "other") // another process's serial: ignored
+	tr.SetData(10, p.Serial, "sh2")
+	if p, _ := tr.Get(10); p.Data != "sh2" {
+		t.Errorf("SetData: %q", p.Data)
 	}
 }

@@ -18,19 +18,19 @@ import (
 // links, and returns how many it added. Processes that exit while being
 // read are skipped; malformed files are counted and reported, and skipped.
 // Call it before the first observation.
-func (t *Tree) Seed() (int, error) {
+func (t *Tree[D]) Seed() (int, error) {
 	entries, err := os.ReadDir(t.cfg.ProcRoot)
 	if err != nil {
 		return 0, fmt.Errorf("seeding the process tree: %w", err)
 	}
 	boot := bootTime()
-	var procs []Process
+	var procs []Process[D]
 	for _, e := range entries {
 		pid, err := strconv.ParseInt(e.Name(), 10, 32)
 		if err != nil || pid <= 0 {
 			continue
 		}
-		p, err := readProc(t.cfg.ProcRoot, int32(pid), boot)
+		p, err := readProc[D](t.cfg.ProcRoot, int32(pid), boot)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, unix.ESRCH) {
 				t.procErrors.Add(1)
@@ -67,28 +67,28 @@ func (t *Tree) Seed() (int, error) {
 // readProc reads one process from /proc/<pid>. The stat file must be
 // there and well formed; exe and cwd may be unreadable (kernel threads,
 // other users' processes) and are left empty.
-func readProc(procRoot string, pid int32, boot time.Time) (Process, error) {
+func readProc[D any](procRoot string, pid int32, boot time.Time) (Process[D], error) {
 	dir := filepath.Join(procRoot, strconv.Itoa(int(pid)))
 	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
 	if err != nil {
-		return Process{}, err
+		return Process[D]{}, err
 	}
 	st, err := ParseStat(stat)
 	if err != nil {
-		return Process{}, fmt.Errorf("%s/stat: %w", dir, err)
+		return Process[D]{}, fmt.Errorf("%s/stat: %w", dir, err)
 	}
 	if st.PID != pid {
-		return Process{}, fmt.Errorf("%s/stat: names pid %d", dir, st.PID)
+		return Process[D]{}, fmt.Errorf("%s/stat: names pid %d", dir, st.PID)
 	}
-	p := Process{PID: pid, PPID: st.PPID, Start: boot.Add(time.Duration(st.StartTicks) * (time.Second / clockTicks))}
+	p := Process[D]{PID: pid, PPID: st.PPID, Start: boot.Add(time.Duration(st.StartTicks) * (time.Second / clockTicks))}
 	if status, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {
 		uid, gid, err := ParseStatusIDs(status)
 		if err != nil {
-			return Process{}, fmt.Errorf("%s/status: %w", dir, err)
+			return Process[D]{}, fmt.Errorf("%s/status: %w", dir, err)
 		}
 		p.UID, p.GID = uid, gid
 	} else {
-		return Process{}, err
+		return Process[D]{}, err
 	}
 	p.Exe, _ = os.Readlink(filepath.Join(dir, "exe"))
 	p.Cwd, _ = os.Readlink(filepath.Join(dir, "cwd"))
