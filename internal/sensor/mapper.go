@@ -3,6 +3,7 @@
 package sensor
 
 import (
+	"context"
 	"github.com/vigilsec/vigil/internal/sensor/record"
 	"log/slog"
 	"net/netip"
@@ -88,6 +89,9 @@ type mapper struct {
 	files      containerWatcher
 	watched    map[string]watchedBy
 	watchedPID map[uint32]string
+	// warnedUnwatched: a container's file system that cannot be watched
+	// was logged at warning level once.
+	warnedUnwatched bool
 	// v1Hierarchy is the cgroup v1 hierarchy whose paths processes carry
 	// in the tree (the pids controller's, where it is on v1): a
 	// container of a runtime that uses only the v1 hierarchies is told
@@ -505,8 +509,14 @@ func (m *mapper) watch(info container.Info, pid uint32, exec bool) {
 		clear(m.watchedPID)
 	}
 	if err := m.files.AddContainer(by.pid); err != nil {
-		// Some mounts may not be watched; the others are.
-		m.log.Debug("watching a container's files", "container", info.ID, "pid", by.pid, "err", err)
+		// Some mounts may not be watched; the others are. Said once at
+		// warning level, then at debug level.
+		level := slog.LevelDebug
+		if !m.warnedUnwatched {
+			m.warnedUnwatched, level = true, slog.LevelWarn
+		}
+		m.log.Log(context.Background(), level, "a container's file systems not all watched: files there are reported only with the syscall tracepoint (--syscall-tracepoint)",
+			"container", info.ID, "pid", by.pid, "err", err)
 	}
 	m.watched[info.ID] = by
 	m.watchedPID[by.pid] = info.ID
