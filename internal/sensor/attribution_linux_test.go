@@ -5,6 +5,7 @@ package sensor
 import (
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,15 @@ func (h *harness) checkAttacks(t *testing.T, runs []attackRun, events []*event.E
 			}
 			if k := a.Events[len(a.Events)-1].Container; k.Runtime != r.runtime || k.ContainerImage != r.image || k.ContainerImageDigest != r.digest {
 				t.Errorf("container %s: alert %q runtime %q image %q %q, want %q %q %q", r.id, title, k.Runtime, k.ContainerImage, k.ContainerImageDigest, r.runtime, r.image, r.digest)
+			}
+		}
+	}
+	// Nothing these containers do leaves their mount namespace: the
+	// runtime's own first steps, in the host's, raise nothing.
+	for _, r := range runs {
+		for _, a := range h.alertsOf(r.id) {
+			if a.Rule.Title == "Program Run by a Container's Process in the Host's Mount Namespace" {
+				t.Errorf("container %s (slow %v): escape alert on %s", r.id, r.slow, event.AppendJSON(nil, a.Events[len(a.Events)-1], false))
 			}
 		}
 	}
@@ -344,5 +354,36 @@ func TestNsenterIntoContainer(t *testing.T) {
 			t.Errorf("nsenter'd exec: %s", event.AppendJSON(nil, e, false))
 		}
 		return nil
+	})
+}
+
+// TestEscapeToHostMountNamespace: a privileged container's process in the
+// host's pid namespace (a hostPID pod with CAP_SYS_ADMIN) joins the host's
+// mount namespace through a host process's (nsenter --mount) and runs a
+// program there: the event keeps the container, says the process is in
+// the host's namespaces, and the escape rule fires.
+func TestEscapeToHostMountNamespace(t *testing.T) {
+	h := sensorHarness(t)
+	c := h.start(t, runctest.Options{HostPID: true, Capabilities: []string{"CAP_SYS_ADMIN", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE"}})
+	h.retryOnLoss(t, func(try int) error {
+		marker := fmt.Sprintf("vgl-escape-%d", try)
+		hostNS := fmt.Sprintf("--mount=/proc/%d/ns/mnt", os.Getpid())
+		if out, err := c.Exec("/bin/busybox", "nsenter", hostNS, "--", "/bin/busybox", "echo", marker); err != nil {
+			t.Fatalf("nsenter in the container: %v: %s", err, out)
+		}
+		echo := "/bin/busybox echo " + marker
+		e, err := h.event(c.ID, waitFor, "exec of "+echo+" in the host's mount namespace", func(e *event.Event) bool {
+			return e.EventName == "execve" && e.Proc.CommandLine == echo
+		})
+		if err != nil {
+			return err
+		}
+		if e.Proc.HostNamespaces != "mnt,pid,net" || e.Container.Runtime != "runc" {
+			t.Errorf("escaped exec: %s", event.AppendJSON(nil, e, false))
+		}
+		_, err = h.alert(c.ID, "Program Run by a Container's Process in the Host's Mount Namespace", waitFor, func(x *event.Event) bool {
+			return x.Proc.CommandLine == echo
+		})
+		return err
 	})
 }

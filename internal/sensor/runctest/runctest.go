@@ -68,6 +68,12 @@ type Options struct {
 	// container runs on (BuildRootfs makes one), instead of one built in
 	// the bundle; Files are not written to it.
 	Rootfs string
+	// HostPID runs the container in the host's pid namespace (as a
+	// Kubernetes pod with hostPID).
+	HostPID bool
+	// Capabilities are added to the container process's capability sets
+	// (bounding, effective, permitted), e.g. "CAP_SYS_ADMIN".
+	Capabilities []string
 	// Mounts are added to the OCI config's mounts, each replacing a
 	// default mount at its destination.
 	Mounts []Mount
@@ -348,6 +354,20 @@ func writeConfig(runc, bundle string, o Options) error {
 	}
 	proc["cwd"] = cwd
 	proc["user"] = map[string]any{"uid": o.UID, "gid": o.GID}
+	if len(o.Capabilities) > 0 {
+		caps, _ := proc["capabilities"].(map[string]any)
+		if caps == nil {
+			caps = map[string]any{}
+		}
+		for _, set := range []string{"bounding", "effective", "permitted"} {
+			have, _ := caps[set].([]any)
+			for _, c := range o.Capabilities {
+				have = append(have, c)
+			}
+			caps[set] = have
+		}
+		proc["capabilities"] = caps
+	}
 	root["path"] = "rootfs"
 	if o.Rootfs != "" {
 		root["path"] = o.Rootfs
@@ -378,7 +398,7 @@ func writeConfig(runc, bundle string, o Options) error {
 	nss, _ := linux["namespaces"].([]any)
 	kept := nss[:0]
 	for _, ns := range nss {
-		if m, ok := ns.(map[string]any); ok && m["type"] == "network" {
+		if m, ok := ns.(map[string]any); ok && (m["type"] == "network" || o.HostPID && m["type"] == "pid") {
 			continue
 		}
 		kept = append(kept, ns)
