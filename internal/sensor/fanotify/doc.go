@@ -67,6 +67,16 @@
 // container (tmpfs, overlayfs) are marked through
 // /proc/<pid>/root, and their paths resolve in the container's view.
 //
+// A container the watcher is never told of, or told of too late (its
+// processes gone), still has its files' events reported where they
+// happen on a marked filesystem, with the host's paths, which the sensor
+// puts in the container's view from the container's root as the kernel
+// reports it at exec. Its sensitive files are marked before it runs: those
+// of the image layers under Config.ImageLayers at Open, and any file the
+// host makes whose path ends as a SensitivePaths pattern (a layer being
+// unpacked, a bundle's rootfs) when its event is read; overlayfs reports
+// a read of a lower layer's file to that file's marks.
+//
 // overlayfs accepts a filesystem mark with file handles only when it can
 // decode them (mounted with nfs_export=on, which needs index=on); then the
 // overlay itself is marked and every operation is reported as the
@@ -108,7 +118,10 @@
 //     and a new execute bit are. In an overlayfs container, the first
 //     write of an image file copies it up, which shows as its creation.
 //     A directory of WriteDirs made while the watcher runs is marked when
-//     its event is read: a write in it before then is not seen.
+//     its event is read: a write in it before then is not seen. A
+//     container whose root is a plain directory (a bare runc bundle) and
+//     that the watcher was not told of in time has its WriteDirs unmarked:
+//     its writes of files that already existed are not seen.
 //   - A write through a descriptor opened before the watcher started is
 //     seen at its close; one never closed is never seen. A write through
 //     mmap is seen when the last reference to the file (the mapping's

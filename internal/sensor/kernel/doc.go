@@ -24,7 +24,10 @@
 // path within that file system (Exec.Attr); each fork the child's cgroup
 // v2 id, which differs from the parent's after clone3's CLONE_INTO_CGROUP.
 // Every record's header carries the cgroup v2 id and the mount, pid and
-// network namespace inodes.
+// network namespace inodes. The host's own namespaces are read in the
+// kernel too, at Open (HostNamespaces: a program run once walks up from
+// the sensor's process to the host's pid 1), for hosts where /proc/1/ns
+// cannot be read.
 //
 // The default hook set attaches no syscall tracepoint. Attaching any
 // program to sys_enter or sys_exit makes every syscall of every task take
@@ -60,6 +63,10 @@
 //     listener's accepts from one address on one port, are reported
 //     once in Config.NetDedup (1 s); the others are counted in
 //     Stats.Suppressed before any record is built.
+//   - signal_generate (tp_btf, raw_tp fallback): the SIGSTOP the kernel
+//     sends a process a ptrace attach just linked to its tracer (the
+//     current task) is reported as the tracer's ptrace call, from its
+//     saved registers, unless cap_capable already reported that call.
 //   - cap_capable (tp_btf, raw_tp fallback): the capability check inside
 //     privileged syscalls. The program reads the syscall number and
 //     arguments the task saved on entry and, for mount, umount2, chroot,
@@ -82,12 +89,13 @@
 //     record still says what fds 0–2 are (Exec.Stdio) and whether the
 //     program runs from a memfd (Exec.Memfd);
 //   - AF_UNIX bind and listen, and accept on AF_UNIX sockets;
-//   - privileged calls that pass no capability check: a ptrace attach to
-//     a dumpable process with the caller's uids and gids and no
-//     capabilities the caller lacks (root attaching to an ordinary root
+//   - privileged calls that pass no capability check: PTRACE_SEIZE of a
+//     dumpable process with the caller's uids and gids and no
+//     capabilities the caller lacks (root seizing an ordinary root
 //     process among them), unless Yama's ptrace_scope makes the kernel
 //     check CAP_SYS_PTRACE; pokes and register writes on an already
-//     attached tracee; unshare(CLONE_NEWUSER) alone and unshare of
+//     attached tracee (PTRACE_ATTACH itself is seen, from the stop signal
+//     it sends: signal_generate); unshare(CLONE_NEWUSER) alone and unshare of
 //     non-namespace flags; set*id calls other than setuid and setgid
 //     that only switch among ids the process already holds; calls that
 //     fail before their check (a bad address, a missing mount point or
