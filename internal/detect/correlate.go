@@ -2,6 +2,7 @@ package detect
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -228,10 +229,14 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 	}
 	g.valBuf = vals
 	it := item{t: e.Time, input: idx, ev: e}
+	var elems []sigma.Value // value_count of a list: one value per element
 	if get := c.valueGet[idx]; get != nil {
 		v := get(&g.doc)
 		if v.Kind == sigma.Absent || v.Kind == sigma.Null {
 			return
+		}
+		if c.typ == "value_count" && v.Kind == sigma.List && len(v.L) > 1 {
+			elems = v.L
 		}
 		it.val = valueText(v)
 		if !c.owned[idx].byValue {
@@ -255,7 +260,20 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 		return
 	}
 	inOrder := !it.t.Before(gr.newest)
-	gr.insert(it)
+	if elems == nil {
+		gr.insert(it)
+	} else {
+		// A list-valued field (the names a batch call asked for) counts
+		// each of its elements as a value: one item per distinct element,
+		// all of the same event.
+		for i, x := range elems {
+			if slices.ContainsFunc(elems[:i], func(y sigma.Value) bool { return y.S == x.S }) {
+				continue
+			}
+			it.val = strings.Clone(x.S)
+			gr.insert(it)
+		}
+	}
 	c.evaluate(g, gr, it.t, inOrder, out)
 }
 
@@ -702,17 +720,24 @@ func (c *correlation) flush(g *Engine, out func(*Alert)) {
 }
 
 func (c *correlation) alert(g *Engine, gr *group, w []item, agg float64) *Alert {
-	a := &Alert{Rule: c.rule, Time: w[len(w)-1].t, Aggregate: agg, Count: len(w)}
+	a := &Alert{Rule: c.rule, Time: w[len(w)-1].t, Aggregate: agg}
 	for i, f := range c.groupBy {
 		a.GroupBy = append(a.GroupBy, KV{Key: f, Value: gr.values[i]})
 	}
+	// The items of one event (a list's elements, value_count) are next to
+	// each other: the alert counts and lists the event once.
+	evs := make([]*event.Event, 0, len(w))
+	for i, it := range w {
+		if i == 0 || it.ev != w[i-1].ev {
+			evs = append(evs, it.ev)
+		}
+	}
+	a.Count = len(evs)
 	from := 0
-	if len(w) > g.cfg.MaxAlertEvents {
-		from = len(w) - g.cfg.MaxAlertEvents
+	if len(evs) > g.cfg.MaxAlertEvents {
+		from = len(evs) - g.cfg.MaxAlertEvents
 	}
-	for _, it := range w[from:] {
-		a.Events = append(a.Events, it.ev)
-	}
+	a.Events = append(a.Events, evs[from:]...)
 	a.EventsDropped = from
 	return a
 }

@@ -668,3 +668,40 @@ func TestDedupeGenerations(t *testing.T) {
 		t.Errorf("generations hold %d and %d keys", d.cur.n, d.prev.n)
 	}
 }
+
+// TestValueCountList: a list-valued field counts each of its elements, so
+// that one batch call naming many resources counts them all; the alert
+// lists each event once.
+func TestValueCountList(t *testing.T) {
+	yml := `
+title: read
+name: read
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: [GetParameter, GetParameters]}
+  condition: sel
+---
+title: many parameters
+correlation:
+  type: value_count
+  rules: [read]
+  group-by: [userIdentity.arn]
+  timespan: 10m
+  condition: {field: requestParameters.names, gte: 4}
+`
+	one := func(sec int, names string) *event.Event {
+		return ct(sec, `{"eventName":"GetParameters","userIdentity":{"arn":"u"},"requestParameters":{"names":[`+names+`]}}`)
+	}
+	as := run(mustEngine(t, Config{}, yml), one(0, `"a","b","b"`), one(10, `"c"`))
+	if len(as) != 0 {
+		t.Fatalf("3 distinct names: %d alerts", len(as))
+	}
+	as = run(mustEngine(t, Config{}, yml), one(0, `"a","b","b"`), one(10, `"c","a","d"`))
+	if len(as) != 1 || as[0].Aggregate != 4 || as[0].Count != 2 || len(as[0].Events) != 2 {
+		t.Fatalf("alerts %+v", as)
+	}
+	as = run(mustEngine(t, Config{}, yml), one(0, `"a","b","c","d","e"`))
+	if len(as) != 1 || as[0].Aggregate != 5 || as[0].Count != 1 || len(as[0].Events) != 1 {
+		t.Fatalf("one batch: alerts %+v", as)
+	}
+}
