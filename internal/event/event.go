@@ -72,6 +72,7 @@ type Event struct {
 	Src           string
 	SrcIP         string
 	SrcUser       string
+	SrcUserName   string
 	SrcUserID     string
 	UserType      string
 	Account       string

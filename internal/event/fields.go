@@ -375,6 +375,7 @@ func init() {
 		common("src", "Where the request came from: host, IP or service.", func(e *Event) *string { return &e.Src }),
 		common("src_ip", "Source IP address.", func(e *Event) *string { return &e.SrcIP }),
 		common("src_user", "The principal that acted.", func(e *Event) *string { return &e.SrcUser }),
+		common("src_user_name", "The acting principal's short name, as Elastic's user.name: the IAM user name or an assumed role's session name (AWS), the principal email (GCP), the UPN or caller (Azure), the username (Kubernetes); src_user keeps the ARN or full id.", func(e *Event) *string { return &e.SrcUserName }),
 		common("src_user_id", "The acting principal's unique id (AWS principalId, the Entra object id).", func(e *Event) *string { return &e.SrcUserID }),
 		common("user_type", "Kind of principal: IAMUser, AssumedRole, Root, AWSService, ServiceAccount, User, ServicePrincipal, ManagedIdentity, ...", func(e *Event) *string { return &e.UserType }),
 		common("account", "Account, subscription or project.", func(e *Event) *string { return &e.Account }),
@@ -477,7 +478,7 @@ func init() {
 	}
 	byName = make(map[string]*Field, len(Fields))
 	repeats := map[string]bool{"vendor_product": true, "tags": true, "event_name": true, "action": true, "status": true,
-		"src": true, "src_ip": true, "src_user": true, "src_user_id": true, "user_type": true, "service": true, "account": true, "region": true,
+		"src": true, "src_ip": true, "src_user": true, "src_user_name": true, "src_user_id": true, "user_type": true, "service": true, "account": true, "region": true,
 		"http_user_agent": true, "credential_id": true, "role": true, "identity_provider": true, "registry": true,
 		"repository": true, "cluster": true, "namespace": true, "bucket_name": true, "instance_type": true, "image_id": true,
 		"transport": true, "direction": true, "vpc": true, "dvc": true, "rule": true, "severity": true, "package": true,

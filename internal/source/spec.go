@@ -109,7 +109,13 @@ func GetFold(v *fastjson.Value, path ...string) *fastjson.Value {
 }
 
 // Apply copies every mapped value present in v onto e.
-func (c *Compiled) Apply(v *fastjson.Value, e *event.Event) {
+func (c *Compiled) Apply(v *fastjson.Value, e *event.Event) { c.apply(v, e, c.fold) }
+
+// ApplyFold is Apply looking each path not found as written up ignoring
+// key case, for a record whose exporter changed its keys' case.
+func (c *Compiled) ApplyFold(v *fastjson.Value, e *event.Event) { c.apply(v, e, true) }
+
+func (c *Compiled) apply(v *fastjson.Value, e *event.Event, fold bool) {
 	for i := range c.maps {
 		m := &c.maps[i]
 		if m.konst != "" {
@@ -118,7 +124,7 @@ func (c *Compiled) Apply(v *fastjson.Value, e *event.Event) {
 		}
 		for _, p := range m.paths {
 			x := v.Get(p...)
-			if x == nil && c.fold {
+			if x == nil && fold {
 				x = GetFold(v, p...)
 			}
 			if x == nil {

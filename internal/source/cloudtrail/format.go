@@ -24,41 +24,70 @@ func (Format) Name() string { return Name }
 
 // Doc implements source.Format.
 func (Format) Doc() string {
-	return "AWS CloudTrail: S3 delivery files, JSON lines, EventBridge envelopes (digest files are skipped)"
+	return "AWS CloudTrail: S3 delivery files, JSON lines, EventBridge envelopes (digest files are skipped); records a shipper changed (Logstash @timestamp, Datadog date and standard attributes); Athena results with lower-case keys (eventname, useridentity, requestparameters as JSON text)"
 }
 
 // Detect accepts CloudTrail records (eventName plus eventSource or
-// eventVersion, the fields every CloudTrail record carries) and EventBridge
-// envelopes of CloudTrail events.
+// eventVersion, the fields every CloudTrail record carries), the same with
+// the lower-case keys of Athena query results and exports of tables built
+// on them (eventname, eventsource, ...), and EventBridge envelopes of
+// CloudTrail events. A record whose eventTime a shipper renamed or removed
+// (Logstash, Datadog) still has these.
 func (Format) Detect(v *fastjson.Value) bool {
 	if dt := v.GetStringBytes("detail-type"); dt != nil {
 		return strings.HasSuffix(string(dt), "via CloudTrail") && v.Get("detail") != nil
 	}
 	if v.Get("eventName") == nil {
-		return false
+		if v.Get("eventname") == nil {
+			return false
+		}
+		return v.Get("eventsource") != nil || v.Get("eventversion") != nil ||
+			(v.Get("useridentity") != nil && v.Get("awsregion") != nil)
 	}
 	return v.Get("eventSource") != nil || v.Get("eventVersion") != nil ||
 		(v.Get("userIdentity") != nil && v.Get("awsRegion") != nil)
 }
 
-// common maps the fields every CloudTrail record has.
+// common maps the fields every CloudTrail record has. The alternatives
+// after the CloudTrail field are where shippers put it when they renamed
+// or removed it: @timestamp (Logstash, Elastic), date and timestamp and
+// the standard attributes network.client.ip, http.useragent and usr.*
+// (Datadog).
 var common = source.Spec{
-	{Field: "time", From: "eventTime"},
+	{Field: "time", From: "eventTime | @timestamp | timestamp | date"},
 	{Field: "event_name", From: "eventName"},
 	{Field: "event_id", From: "eventID"},
-	{Field: "src", From: "sourceIPAddress"},
-	{Field: "http_user_agent", From: "userAgent"},
+	{Field: "src", From: "sourceIPAddress | network.client.ip"},
+	{Field: "http_user_agent", From: "userAgent | http.useragent"},
 	{Field: "region", From: "awsRegion"},
-	{Field: "account", From: "recipientAccountId | userIdentity.accountId"},
-	{Field: "src_user", From: "userIdentity.arn | userIdentity.userName | userIdentity.principalId | userIdentity.invokedBy"},
-	{Field: "src_user_id", From: "userIdentity.principalId"},
+	{Field: "account", From: "recipientAccountId | userIdentity.accountId | usr.account_id"},
+	{Field: "src_user", From: "userIdentity.arn | userIdentity.userName | userIdentity.principalId | userIdentity.invokedBy | userIdentity.onBehalfOf.userId | usr.id | usr.name"},
+	{Field: "src_user_name", From: "userIdentity.userName | usr.name"},
+	{Field: "src_user_id", From: "userIdentity.principalId | userIdentity.onBehalfOf.userId"},
 	{Field: "user_type", From: "userIdentity.type"},
-	{Field: "credential_id", From: "userIdentity.accessKeyId"},
+	{Field: "credential_id", From: "userIdentity.accessKeyId | userIdentity.credentialId"},
 	{Field: "service", From: "eventSource"},
 	{Field: "msg", From: "errorMessage | errorCode"},
 	{Field: "tags", From: "eventType"},
 	{Field: "tags", From: "eventCategory"},
 }.Compile()
+
+// flatKeys are Datadog attributes some exports write as one dotted key
+// ("network.client.ip": ...) rather than nested objects, read when the
+// field is still empty.
+var flatKeys = []struct {
+	key   string
+	field *event.Field
+}{
+	{"network.client.ip", event.Lookup("src")},
+	{"http.useragent", event.Lookup("http_user_agent")},
+	{"usr.id", event.Lookup("src_user")},
+	{"usr.name", event.Lookup("src_user_name")},
+}
+
+// anonymous is the accountId CloudTrail gives an unauthenticated caller
+// (an S3 request without credentials).
+const anonymous = "ANONYMOUS_PRINCIPAL"
 
 // Parse implements source.Format.
 func (Format) Parse(r *source.Record, emit source.Emit) error {
@@ -72,9 +101,30 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 		}
 		v = d
 	}
+	fold := false
+	if lowerCase(v) {
+		c := canonPool.Get().(*canon)
+		defer canonPool.Put(c)
+		v, fold = c.canonical(v), true
+	}
 	e := r.NewEvent(event.VendorAWS, "AWS CloudTrail")
 	e.Record = v // the CloudTrail record, also inside an EventBridge envelope
 	common.Apply(v, e)
+	if e.Src == "" || e.UserAgent == "" || e.SrcUser == "" {
+		for _, fk := range flatKeys {
+			if !fk.field.IsSet(e) {
+				fk.field.Set(e, source.Text(v.Get(fk.key)))
+			}
+		}
+	}
+	if source.StrIs(v, anonymous, "userIdentity", "accountId") {
+		if e.SrcUser == "" {
+			e.SrcUser = anonymous
+		}
+		if e.Account == anonymous {
+			e.Account = ""
+		}
+	}
 	if source.LooksLikeIP(e.Src) {
 		e.SrcIP = e.Src
 	}
@@ -92,8 +142,15 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 	if ok {
 		e.Dataset = en.Dataset
 		if en.Fields != nil {
-			en.Fields.Apply(v, e)
+			if fold {
+				en.Fields.ApplyFold(v, e)
+			} else {
+				en.Fields.Apply(v, e)
+			}
 		}
+	}
+	if e.SrcUserName == "" {
+		e.SrcUserName = sessionName(e.SrcUser)
 	}
 	derive(e, service)
 	if e.Dest == "" {
@@ -117,6 +174,23 @@ func derive(e *event.Event, service string) {
 	}
 }
 
+// sessionName returns the session name at the end of an assumed-role ARN
+// (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) or the name of a
+// federated user's (arn:aws:sts::ACCOUNT:federated-user/NAME); "" for
+// anything else.
+func sessionName(arn string) string {
+	if !strings.HasPrefix(arn, "arn:") {
+		return ""
+	}
+	for _, kind := range [...]string{":assumed-role/", ":federated-user/"} {
+		if i := strings.Index(arn, kind); i >= 0 {
+			rest := arn[i+len(kind):]
+			return rest[strings.LastIndexByte(rest, '/')+1:]
+		}
+	}
+	return ""
+}
+
 func yesNo(s string) string {
 	switch strings.ToLower(s) {
 	case "yes", "true":
@@ -132,6 +206,9 @@ func (Format) Mappings() []source.Mapping {
 	m := common.Mappings()
 	m = append(m,
 		source.Mapping{Field: "src_ip", Source: "sourceIPAddress (when it is an IP address)"},
+		source.Mapping{Field: "src", Source: "a single dotted key network.client.ip (Datadog exports; likewise http.useragent, usr.id, usr.name)"},
+		source.Mapping{Field: "src_user", Source: "\"ANONYMOUS_PRINCIPAL\" when userIdentity.accountId is ANONYMOUS_PRINCIPAL (an unauthenticated request; it is then no account); an IAM Identity Center user (userIdentity.type IdentityCenterUser) by its Identity Store user id, onBehalfOf.userId"},
+		source.Mapping{Field: "src_user_name", Source: "the session name of an assumed-role ARN (assumed-role/ROLE/SESSION) or the name of a federated-user ARN, when userIdentity.userName is absent"},
 		source.Mapping{Field: "status", Source: "failure when errorCode is set or responseElements.ConsoleLogin is Failure"},
 		source.Mapping{Field: "dataset", Source: "eventSource + eventName, by the operation table"},
 		source.Mapping{Field: "action", Source: "eventName, by the operation table or its verb"},
