@@ -85,10 +85,55 @@ var columns = []column{
 	{Name: "reject-reason", Field: "rule", Kind: kStr, Note: "why the flow was rejected, e.g. BPA"},
 	{Name: "resource-id", Field: "dest", Kind: kResource, Note: "when instance-id is absent"},
 	{Name: "encryption-status", Field: "tags", Kind: kTag, Note: "as encryption-status:<value>"},
+
+	// Transit gateway flow logs.
+	{Name: "resource-type", Kind: kSkip},
+	{Name: "tgw-id", Field: "tags", Kind: kTag, Note: "as tgw-id:<id> (transit gateway)"},
+	{Name: "tgw-attachment-id", Field: "dvc", Kind: kStr, Note: "the transit gateway attachment that logged the flow"},
+	{Name: "tgw-src-vpc-account-id", Kind: kSkip},
+	{Name: "tgw-dst-vpc-account-id", Kind: kSkip},
+	{Name: "tgw-src-vpc-id", Field: "vpc", Kind: kStr, Note: "transit gateway: the source VPC"},
+	{Name: "tgw-dst-vpc-id", Kind: kSkip},
+	{Name: "tgw-src-subnet-id", Kind: kSkip},
+	{Name: "tgw-dst-subnet-id", Kind: kSkip},
+	{Name: "tgw-src-eni", Kind: kSkip},
+	{Name: "tgw-dst-eni", Kind: kSkip},
+	{Name: "tgw-src-az-id", Kind: kSkip},
+	{Name: "tgw-dst-az-id", Kind: kSkip},
+	{Name: "tgw-pair-attachment-id", Kind: kSkip},
+	{Name: "packets-lost-no-route", Kind: kSkip},
+	{Name: "packets-lost-blackhole", Kind: kSkip},
+	{Name: "packets-lost-mtu-exceeded", Kind: kSkip},
+	{Name: "packets-lost-ttl-expired", Kind: kSkip},
 }
 
-// v2 is the default format: the version 2 fields in this order.
-var v2 = strings.Fields("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
+// Files without a header are in one of the formats AWS writes by default,
+// told apart by their number of fields (the version 2 fields open every
+// VPC one, so action and log-status are always fields 13 and 14):
+//   - the default format (version 2, 14 fields);
+//   - "all fields" of a version: every VPC flow log field up to it, in the
+//     order of columns (version 3: 21, 4: 25, 5: 29, 7 with the ECS fields:
+//     39, 8 with reject-reason: 40);
+//   - the transit gateway default format (version 6, 36 fields).
+var (
+	// v2 is the default format: the version 2 fields in this order.
+	v2 = strings.Fields("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
+	// tgw is the transit gateway flow log default format.
+	tgw = strings.Fields(`version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id
+		tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni tgw-src-az-id tgw-dst-az-id
+		tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end log-status type
+		packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region
+		flow-direction pkt-src-aws-service pkt-dst-aws-service`)
+	// allFields are the "all fields" formats of versions 3 to 8, by
+	// their number of fields.
+	allFields = map[int][]string{}
+)
+
+// tgwStatus is the position of log-status in the transit gateway format.
+const tgwStatus = 25
+
+// maxDefault is the largest number of fields of a format without header.
+var maxDefault = v2Len
 
 // v2Len is the number of fields of the default format.
 const v2Len = 14
@@ -106,6 +151,15 @@ func init() {
 		}
 		byName[c.Name] = c
 	}
+	for _, n := range [...]int{21, 25, 29, 39, 40} {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = columns[i].Name
+		}
+		allFields[n] = names
+		maxDefault = max(maxDefault, n)
+	}
+	maxDefault = max(maxDefault, len(tgw))
 	for i := range transports {
 		transports[i] = strconv.Itoa(i)
 	}

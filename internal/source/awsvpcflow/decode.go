@@ -267,32 +267,47 @@ func isName(s string) bool {
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
-// defaultSkip reports whether toks are a default-format (version 2) record,
-// and how many leading tokens precede it: 1 for the timestamp CloudWatch
-// Logs exports put before each message.
-func defaultSkip(toks [][]byte, n int) (skip int, ok bool) {
-	switch {
-	case n == len(v2) && isV2(toks):
-		return 0, true
-	case n == len(v2)+1 && isTimestamp(toks[0]) && isV2(toks[1:]):
-		return 1, true
+// defaultForm reports whether toks (n of them in all) are a record of a
+// format AWS writes without a header, and returns that format's field
+// names and how many leading tokens precede the record: 1 for the
+// timestamp CloudWatch Logs exports put before each message.
+func defaultForm(toks [][]byte, n int) (names []string, skip int, ok bool) {
+	if n > 0 && len(toks) > 0 && isTimestamp(toks[0]) {
+		toks, n, skip = toks[1:], n-1, 1
 	}
-	return 0, false
-}
-
-func isV2(toks [][]byte) bool {
-	if len(toks) != len(v2) {
-		return false
+	if n != len(toks) { // more tokens than any default format has
+		return nil, 0, false
+	}
+	switch {
+	case n == len(v2):
+		names = v2
+	case n == len(tgw):
+		names = tgw
+	default:
+		names = allFields[n]
+	}
+	if names == nil {
+		return nil, 0, false
 	}
 	if _, ok := atoi(toks[0]); !ok {
-		return false
+		return nil, 0, false
+	}
+	if n == len(tgw) && string(toks[1]) == "TransitGateway" {
+		return names, skip, logStatus(toks[tgwStatus])
+	}
+	if n == len(tgw) {
+		return nil, 0, false
 	}
 	switch string(toks[12]) {
 	case "ACCEPT", "REJECT", "-":
 	default:
-		return false
+		return nil, 0, false
 	}
-	switch string(toks[13]) {
+	return names, skip, logStatus(toks[13])
+}
+
+func logStatus(tok []byte) bool {
+	switch string(tok) {
 	case "OK", "NODATA", "SKIPDATA":
 		return true
 	}

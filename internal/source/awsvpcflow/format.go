@@ -27,23 +27,38 @@ func (Format) Name() string { return Name }
 
 // Doc implements source.Format.
 func (Format) Doc() string {
-	return "AWS VPC Flow Logs: text, default v2 format or custom formats named by the S3 header line; CloudWatch Logs exports and subscription payloads"
+	return "AWS VPC and transit gateway flow logs: text with the S3 header line naming the fields, or without one in a default format told by the number of fields (version 2 default, all fields of versions 3 to 8 with ECS, transit gateway default); CloudWatch Logs exports and subscription payloads, {\"message\": \"<record>\"} objects"
 }
 
 // DetectText implements source.TextFormat: the first line is a flow log
-// header or a default-format record.
+// header or a record of a format AWS writes without one.
 func (Format) DetectText(first []byte) bool {
 	if headerNames(first) != nil {
 		return true
 	}
-	var buf [v2Len + 2][]byte
-	toks, n := split(first, buf[:0], len(buf))
-	_, ok := defaultSkip(toks, n)
+	_, _, ok := formOf(first)
 	return ok
 }
 
+// formOf splits line and finds its headerless format.
+func formOf(line []byte) (names []string, skip int, ok bool) {
+	var buf [maxFields + 2][]byte
+	toks, n := split(line, buf[:0], len(buf))
+	return defaultForm(toks, n)
+}
+
+// maxFields bounds the fields of a headerless format (maxDefault, checked
+// at start).
+const maxFields = 48
+
+func init() {
+	if maxDefault > maxFields {
+		panic("awsvpcflow: maxFields is below the largest default format")
+	}
+}
+
 // NewTextDecoder implements source.TextFormat. A file without a header is
-// read in the default format.
+// read in the default format its first line's number of fields names.
 func (Format) NewTextDecoder(first []byte) (source.TextDecoder, bool) {
 	if names := headerNames(first); names != nil {
 		return newDecoder(names, 0), true
@@ -52,28 +67,44 @@ func (Format) NewTextDecoder(first []byte) (source.TextDecoder, bool) {
 }
 
 func newDefaultDecoder(first []byte) *decoder {
-	var buf [v2Len + 2][]byte
-	toks, n := split(first, buf[:0], len(buf))
-	skip, _ := defaultSkip(toks, n)
-	return newDecoder(v2, skip)
+	names, skip, ok := formOf(first)
+	if !ok {
+		names, skip = v2, 0
+		var buf [v2Len + 2][]byte
+		if toks, n := split(first, buf[:0], len(buf)); n == v2Len+1 && isTimestamp(toks[0]) {
+			skip = 1
+		}
+	}
+	return newDecoder(names, skip)
 }
 
-// Detect implements source.Format. Flow logs are text; the only JSON this
-// format claims is a CloudWatch Logs subscription payload (the form Kinesis,
-// Firehose and Lambda subscribers receive) whose messages are default-format
-// flow records. JSON with flow log field names made by other tools (Panther's
-// parsed records, OCSF) is not the vendor's format and is not detected.
-func (Format) Detect(v *fastjson.Value) bool {
-	if v.Get("logGroup") == nil {
-		return false
+// message returns the flow record a JSON record wraps: logEvents[0].message
+// of a CloudWatch Logs subscription payload (with logGroup), events[0].message
+// of a filter-log-events answer, or message, as CloudWatch Logs and
+// Firehose exports write one record per object.
+func message(v *fastjson.Value) []byte {
+	if msg := v.GetStringBytes("message"); msg != nil {
+		return msg
 	}
-	msg := v.GetStringBytes("logEvents", "0", "message")
+	if v.Get("logGroup") != nil {
+		return v.GetStringBytes("logEvents", "0", "message")
+	}
+	return v.GetStringBytes("events", "0", "message")
+}
+
+// Detect implements source.Format. Flow logs are text; the JSON this format
+// claims wraps flow records of a default format: CloudWatch Logs
+// subscription payloads (the form Kinesis, Firehose and Lambda subscribers
+// receive), filter-log-events answers, and {"message": "<record>"} objects
+// of CloudWatch Logs and Firehose exports. JSON with flow log field names
+// made by other tools (Panther's parsed records, OCSF) is not the vendor's
+// format and is not detected.
+func (Format) Detect(v *fastjson.Value) bool {
+	msg := message(v)
 	if msg == nil {
 		return false
 	}
-	var buf [v2Len + 2][]byte
-	toks, n := split(msg, buf[:0], len(buf))
-	_, ok := defaultSkip(toks, n)
+	_, _, ok := formOf(msg)
 	return ok
 }
 
@@ -91,9 +122,16 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 	if source.StrIs(v, "CONTROL_MESSAGE", "messageType") {
 		return nil // a health check from CloudWatch Logs, no log data
 	}
+	if msg := v.GetStringBytes("message"); msg != nil {
+		sub := &source.Record{Text: msg, Origin: r.Origin, KeepRaw: r.KeepRaw}
+		return newDefaultDecoder(msg).ParseLine(sub, emit)
+	}
 	les := v.Get("logEvents")
 	if les == nil {
-		return source.Errorf("logEvents", "missing: aws-vpcflow reads flow log text, or CloudWatch Logs subscription payloads of it")
+		les = v.Get("events")
+	}
+	if les == nil {
+		return source.Errorf("logEvents", "missing: aws-vpcflow reads flow log text, CloudWatch Logs subscription payloads or exports of it, or {\"message\": \"<record>\"}")
 	}
 	arr, err := les.Array()
 	if err != nil {

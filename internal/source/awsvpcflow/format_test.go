@@ -273,8 +273,92 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("version interface-id srcaddr dstaddr dstport protocol start end action log-status ecs-cluster-name reject-reason tcp-flags\n8 eni-1 198.51.100.7 10.0.0.5 5432 6 1718530010 1718530070 REJECT OK prod BPA 999\n"))
 	f.Add([]byte("2020-11-01T21:35:44.000Z 2 493859302102 eni-0b13344793d4fde67 92.55.146.245 172.31.77.31 48316 22 6 19 7119 1604266544 1604266560 ACCEPT OK\n"))
 	f.Add([]byte(`{"messageType":"DATA_MESSAGE","logGroup":"g","logEvents":[{"message":"2 1 eni-1 1.1.1.1 2.2.2.2 1 2 6 1 1 1 2 ACCEPT OK"},{"message":7}]}`))
+	for _, l := range []string{lineV5All, lineV3All, lineECS, lineTGW} {
+		f.Add([]byte(l + "\n"))
+		f.Add([]byte(`{"message":"` + l + `"}`))
+	}
+	f.Add([]byte(`{"events":[{"message":"` + lineTGW + `"},{"message":"2 1 eni-1 - - - - - - - 1 2 - NODATA"}]}`))
 	formats := components.Formats()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sourcetest.Fuzz(t, awsvpcflow.New(), formats, data)
+	})
+}
+
+// Headerless lines of every format AWS writes by default, each told by its
+// number of fields.
+const (
+	lineV5All = "5 123456789012 eni-0123456789abcdef0 10.0.1.5 52.94.133.131 49761 443 6 12 4812 1700000000 1700000060 ACCEPT OK vpc-0abc1234def567890 subnet-0abc1234def567890 i-0123456789abcdef0 19 IPv4 10.0.1.5 52.94.133.131 us-east-1 use1-az4 - - - S3 egress 8"
+	lineV3All = "3 123456789012 eni-0123456789abcdef0 10.0.1.5 10.0.2.9 49761 22 6 3 180 1700000000 1700000060 REJECT OK vpc-0abc1234def567890 subnet-0abc1234def567890 i-0123456789abcdef0 2 IPv4 10.0.1.5 10.0.2.9"
+	lineECS   = "7 123456789012 eni-0123456789abcdef1 10.0.3.7 10.0.1.5 8080 52011 6 20 9000 1700000000 1700000060 ACCEPT OK vpc-0abc1234def567890 subnet-0abc1234def567891 - 3 IPv4 10.0.3.7 10.0.1.5 us-east-1 use1-az4 - - - - ingress 1 arn:aws:ecs:us-east-1:123456789012:cluster/web web arn:aws:ecs:us-east-1:123456789012:container-instance/web/0123abcd 0123abcd 8d2f0e6b7a9c - web-svc arn:aws:ecs:us-east-1:123456789012:task-definition/web:3 arn:aws:ecs:us-east-1:123456789012:task/web/7e1f 7e1f"
+	lineTGW   = "6 TransitGateway 123456789012 tgw-0a1b2c3d4e5f67890 tgw-attach-0a1b2c3d4e5f67891 123456789012 210987654321 vpc-0a1b2c3d4e5f67892 vpc-0a1b2c3d4e5f67893 subnet-0a1b2c3d4e5f67894 subnet-0a1b2c3d4e5f67895 eni-0a1b2c3d4e5f67896 eni-0a1b2c3d4e5f67897 use1-az1 use1-az2 tgw-attach-0a1b2c3d4e5f67898 10.0.1.10 10.1.2.20 50001 5432 6 10 840 1700000000 1700000060 OK IPv4 0 0 0 0 2 us-east-1 ingress - -"
+)
+
+func TestHeaderlessFormats(t *testing.T) {
+	cases := []struct {
+		name, line string
+		want       map[string]string
+	}{
+		{"version 5 all fields (29)", lineV5All, map[string]string{"src_ip": "10.0.1.5", "dest_ip": "52.94.133.131", "dest_port": "443", "action": "allowed",
+			"vpc": "vpc-0abc1234def567890", "dest": "i-0123456789abcdef0", "tcp_flag": "SYN,ACK,FIN", "region": "us-east-1", "direction": "outbound",
+			"tags": "pkt-dst-aws-service:S3", "duration": "60", "account": "123456789012", "dvc": "eni-0123456789abcdef0"}},
+		{"version 3 all fields (21)", lineV3All, map[string]string{"action": "blocked", "dest_port": "22", "tcp_flag": "SYN", "vpc": "vpc-0abc1234def567890"}},
+		{"ECS-enriched, version 7 all fields (39)", lineECS, map[string]string{"cluster": "web", "src_port": "8080", "direction": "inbound", "dest": "", "tcp_flag": "SYN,FIN"}},
+		{"transit gateway default (36)", lineTGW, map[string]string{"src_ip": "10.0.1.10", "dest_ip": "10.1.2.20", "dest_port": "5432", "transport": "tcp",
+			"bytes": "840", "packets": "10", "action": "", "status": "success", "dvc": "tgw-attach-0a1b2c3d4e5f67891", "vpc": "vpc-0a1b2c3d4e5f67892",
+			"tags": "tgw-id:tgw-0a1b2c3d4e5f67890", "account": "123456789012", "direction": "inbound", "time": "2023-11-14T22:13:20Z"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evs := readText(t, c.line+"\n"+c.line+"\n", false)
+			if len(evs) != 2 {
+				t.Fatalf("%d events", len(evs))
+			}
+			sourcetest.Expect(t, evs[1], c.want)
+			evs, err := parseLine(c.line)
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("Parse of a bare line: %d events, %v", len(evs), err)
+			}
+			sourcetest.Expect(t, evs[0], c.want)
+			// A CloudWatch Logs export puts a timestamp first.
+			evs = readText(t, "2023-11-14T22:13:20.000Z "+c.line+"\n", false)
+			if len(evs) != 1 {
+				t.Fatalf("export: %d events", len(evs))
+			}
+			sourcetest.Expect(t, evs[0], c.want)
+		})
+	}
+	// A transit gateway line's field count with another resource type is no format.
+	if (awsvpcflow.Format{}).DetectText([]byte(strings.Replace(lineTGW, "TransitGateway", "Other", 1))) {
+		t.Error("36 fields without TransitGateway detected")
+	}
+}
+
+func TestMessageObjects(t *testing.T) {
+	data := `{"message":"` + lineV5All + `","timestamp":1700000061000,"logStream":"eni-0123456789abcdef0-all"}
+{"message":"2 123456789012 eni-0123456789abcdef0 92.55.146.245 10.0.1.5 48316 22 6 19 7119 1604266544 1604266560 REJECT OK"}
+{"message":"` + lineTGW + `"}
+{"events":[{"logStreamName":"eni-1-all","timestamp":1700000061000,"message":"` + lineECS + `","ingestionTime":1700000062000,"eventId":"1"}],"searchedLogStreams":[]}
+`
+	evs, st := sourcetest.ReadAll("firehose.json", []byte(data), components.Formats(), nil)
+	if st.SkippedTotal() != 0 || st.ByFormat[awsvpcflow.Name] != 4 || len(evs) != 4 {
+		t.Fatalf("%d events, stats %+v", len(evs), st)
+	}
+	sourcetest.Expect(t, evs[0], map[string]string{"dest_port": "443", "vpc": "vpc-0abc1234def567890", "direction": "outbound"})
+	sourcetest.Expect(t, evs[1], map[string]string{"action": "blocked", "src_ip": "92.55.146.245", "dest_port": "22"})
+	sourcetest.Expect(t, evs[2], map[string]string{"dvc": "tgw-attach-0a1b2c3d4e5f67891", "dest_port": "5432"})
+	sourcetest.Expect(t, evs[3], map[string]string{"cluster": "web", "src_port": "8080"})
+	// A message that is no flow record is not this format's.
+	_, st = sourcetest.ReadAll("app.json", []byte(`{"message":"GET /index.html 200"}`), components.Formats(), nil)
+	if st.ByFormat[awsvpcflow.Name] != 0 {
+		t.Errorf("an application log message detected as a flow record")
+	}
+}
+
+func FuzzHeaderless(f *testing.F) {
+	for _, l := range []string{lineV5All, lineV3All, lineECS, lineTGW} {
+		f.Add([]byte(l))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sourcetest.Fuzz(t, awsvpcflow.New(), components.Formats(), data)
 	})
 }
