@@ -31,7 +31,10 @@ type correlation struct {
 	// groups finds the group of group-by values that are the event's own
 	// strings by their identity, without building the key (see memo).
 	groups groupCache
-	// new_value: the learning period ends span after the first input.
+	// new_value: the learning period (learn: the rule's learning, else
+	// its timespan) ends learn after the first input (records without a
+	// time are not correlated at all).
+	learn    time.Duration
 	learnEnd time.Time
 	id       int
 }
@@ -56,7 +59,10 @@ func (g *Engine) link(r *Rule) error {
 	if sc.Timespan <= 0 {
 		return ruleError(r, "correlation needs a timespan")
 	}
-	c := &correlation{rule: r, typ: sc.Type, span: sc.Timespan, thr: sc.Condition, groupBy: sc.GroupBy, id: len(g.corrs)}
+	c := &correlation{rule: r, typ: sc.Type, span: sc.Timespan, thr: sc.Condition, groupBy: sc.GroupBy, id: len(g.corrs), learn: sc.Learning}
+	if c.learn <= 0 {
+		c.learn = sc.Timespan
+	}
 	for _, ref := range sc.Rules {
 		in := g.findRule(ref)
 		if in == nil {
@@ -350,7 +356,7 @@ func valueText(v sigma.Value) string {
 
 func (c *correlation) newValue(g *Engine, idx int, values []string, it item, out func(*Alert)) {
 	if c.learnEnd.IsZero() {
-		c.learnEnd = it.t.Add(c.span)
+		c.learnEnd = it.t.Add(c.learn)
 	}
 	gr, new := c.group(g, idx, values)
 	if !new {

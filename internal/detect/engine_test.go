@@ -278,6 +278,51 @@ level: medium
 	}
 }
 
+// TestNewValueLearning: the learning key sets the learning period apart
+// from the timespan, and a record without a time (a log line whose
+// timestamp could not be read) neither starts the learning nor is learnt:
+// it is counted late.
+func TestNewValueLearning(t *testing.T) {
+	g := mustEngine(t, Config{}, `
+title: push
+name: push
+logsource: {product: vigil}
+detection:
+  sel: {event_name: PutImage}
+  condition: sel
+---
+title: first push by principal
+correlation:
+  type: new_value
+  rules: [push]
+  group-by: [src_user]
+  timespan: 1h
+  learning: 3h
+level: medium
+`)
+	ev := func(sec int, who string) *event.Event {
+		e := &event.Event{VendorProduct: "x", EventName: "PutImage", SrcUser: who}
+		if sec >= 0 {
+			e.Time = t0.Add(time.Duration(sec) * time.Second)
+		}
+		return e
+	}
+	// Learning runs 3h from a's push at 0 (not from the untimed u before
+	// it): b (2h) is learnt, c (4h) is new; u was never learnt, so its
+	// timed push is new too; the untimed z is not correlated.
+	as := run(g, ev(-1, "u"), ev(0, "a"), ev(7200, "b"), ev(14400, "c"), ev(14500, "u"), ev(-1, "z"), ev(14600, "b"))
+	var got []string
+	for _, a := range as {
+		got = append(got, a.GroupBy[0].Value)
+	}
+	if strings.Join(got, ",") != "c,u" {
+		t.Fatalf("new values %v, want c,u", got)
+	}
+	if late := g.Stats().Late; late != 2 {
+		t.Errorf("late %d, want the 2 untimed records", late)
+	}
+}
+
 func TestStateCapEvicts(t *testing.T) {
 	g := mustEngine(t, Config{StateCap: 100}, `
 title: any

@@ -132,6 +132,10 @@ type Correlation struct {
 	Aliases map[string]map[string]string
 	// Generate: the correlated rules also produce their own alerts.
 	Generate bool
+	// Learning is how long a new_value correlation learns the values it
+	// sees before it reports new ones (vigil's `learning:` key); 0 means
+	// Timespan.
+	Learning time.Duration
 }
 
 // Threshold is a correlation condition such as "gte: 10" on an optional

@@ -20,7 +20,8 @@ const (
 	ValueAvg        = "value_avg"
 	ValuePercentile = "value_percentile"
 	// NewValue is vigil's extension: it fires the first time a group-by
-	// tuple is seen after a learning period given by timespan.
+	// tuple is seen after a learning period (the `learning:` key, by
+	// default timespan).
 	NewValue = "new_value"
 )
 
@@ -39,7 +40,7 @@ func (p *parser) correlation(n *yaml.Node) *Correlation {
 		}
 		return c
 	}
-	var typeNode, rulesNode, spanNode, condNode *yaml.Node
+	var typeNode, rulesNode, spanNode, condNode, learnNode *yaml.Node
 	for i, k := range keys {
 		v := vnodes[i]
 		switch k {
@@ -60,6 +61,13 @@ func (p *parser) correlation(n *yaml.Node) *Correlation {
 			c.Timespan = t
 		case "condition":
 			condNode = v
+		case "learning":
+			learnNode = v
+			t, err := parseTimespan(p.str(v, "learning"))
+			if err != "" {
+				p.errorf(v, "learning: %s", strings.Replace(err, "timespan", "duration", 1))
+			}
+			c.Learning = t
 		case "aliases":
 			c.Aliases = p.aliases(v)
 		case "generate":
@@ -120,6 +128,9 @@ func (p *parser) correlation(n *yaml.Node) *Correlation {
 		if len(c.GroupBy) == 0 {
 			p.errorf(n, "new_value correlation needs group-by: the fields whose new values it reports")
 		}
+	}
+	if learnNode != nil && c.Type != NewValue && c.Type != "" {
+		p.errorf(learnNode, "learning is for new_value correlations, not %s", c.Type)
 	}
 	if condNode != nil {
 		c.Condition = p.threshold(c.Type, condNode)

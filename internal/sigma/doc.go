@@ -87,7 +87,8 @@
 // condition compares that percentile of the field's values.
 //
 // vigil adds the type new_value: it fires the first time a group-by tuple
-// (at least one group-by field) is seen after a learning period given by
-// timespan, during which the tuples seen are only learnt. It takes no
-// condition.
+// (at least one group-by field) is seen after a learning period, during
+// which the tuples seen are only learnt. The period is the correlation's
+// `learning` key (a timespan such as 14d; only new_value takes it), else
+// its timespan. It takes no condition.
 package sigma

@@ -242,6 +242,8 @@ func TestLoadErrors(t *testing.T) {
 		{"percentile elsewhere", corr("    type: value_sum\n    rules: [a]\n    timespan: 1h\n    condition: {gt: 10, field: x, percentile: 90}\n"), "t.yml:7:47", "percentile is only meaningful"},
 		{"new_value condition", corr("    type: new_value\n    rules: [a]\n    group-by: [user]\n    timespan: 7d\n    condition: {gt: 1}\n"), "t.yml:8:16", "new_value correlation takes no condition"},
 		{"new_value no group-by", corr("    type: new_value\n    rules: [a]\n    timespan: 7d\n"), "t.yml:4:5", "new_value correlation needs group-by"},
+		{"learning not new_value", corr("    type: event_count\n    rules: [a]\n    timespan: 1h\n    condition: {gt: 1}\n    learning: 7d\n"), "t.yml:8:15", "learning is for new_value correlations, not event_count"},
+		{"learning malformed", corr("    type: new_value\n    rules: [a]\n    group-by: [user]\n    timespan: 1h\n    learning: a week\n"), "t.yml:8:15", `learning: malformed duration "a week"`},
 		{"alias unknown rule", corr("    type: temporal\n    rules: [a, b]\n    timespan: 1h\n    group-by: [ip]\n    aliases:\n        ip: {a: src, c: dst}\n"), "t.yml:4:5", `alias "ip" names rule "c", which is not in the correlation's rules`},
 		{"correlation unknown key", corr("    type: temporal\n    rules: [a, b]\n    timespan: 1h\n    window: 5\n"), "t.yml:7:5", `correlation: unknown key "window"`},
 		{"correlation duplicate rule", corr("    type: temporal\n    rules: [a, a]\n    timespan: 1h\n"), "t.yml:5:12", `"a" is listed twice`},
@@ -320,6 +322,7 @@ correlation:
     rules: [login]
     group-by: [user, country]
     timespan: 14d
+    learning: 30d
 `
 	rs, errs := ParseFile("c.yml", []byte(text))
 	if len(errs) > 0 {
@@ -337,7 +340,7 @@ correlation:
 			Condition: &Threshold{Op: "gt", Value: 10, Field: "user"}},
 		{Pos: Pos{"c.yml", 43, 5}, Type: ValuePercentile, Rules: []string{"r"}, Timespan: 24 * time.Hour,
 			Condition: &Threshold{Op: "gt", Value: 1e6, Field: "bytes", Percentile: 95}, Generate: true},
-		{Pos: Pos{"c.yml", 50, 5}, Type: NewValue, Rules: []string{"login"}, GroupBy: []string{"user", "country"}, Timespan: 14 * 24 * time.Hour},
+		{Pos: Pos{"c.yml", 50, 5}, Type: NewValue, Rules: []string{"login"}, GroupBy: []string{"user", "country"}, Timespan: 14 * 24 * time.Hour, Learning: 30 * 24 * time.Hour},
 	}
 	for i, r := range rs {
 		if r.Detection != nil || !reflect.DeepEqual(r.Correlation, want[i]) {
