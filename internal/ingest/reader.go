@@ -470,7 +470,7 @@ func (r *Reader) unwrap(v *fastjson.Value, at event.Origin, depth int) bool {
 	// One pass over the keys finds every envelope marker; looking each up
 	// would scan all keys of every ordinary record several times.
 	var digestStart, digestEnd bool
-	var recs, msg *fastjson.Value
+	var recs, entries, msg *fastjson.Value
 	o.Visit(func(k []byte, x *fastjson.Value) {
 		switch string(k) {
 		case "digestStartTime":
@@ -481,6 +481,10 @@ func (r *Reader) unwrap(v *fastjson.Value, at event.Origin, depth int) bool {
 			if recs == nil && x.Type() == fastjson.TypeArray {
 				recs = x
 			}
+		case "entries", "logEntries":
+			if x.Type() == fastjson.TypeArray {
+				entries = x
+			}
 		case "message":
 			msg = x
 		}
@@ -490,7 +494,12 @@ func (r *Reader) unwrap(v *fastjson.Value, at event.Origin, depth int) bool {
 		r.stats.Ignored["cloudtrail-digest"]++
 		return true
 	}
-	if recs != nil && o.Len() <= 2 {
+	// Cloud Logging API answers ({"entries":[...],"nextPageToken":...})
+	// and exporters' batches of LogEntries ({"logEntries":[...], ...}).
+	if recs == nil && entries != nil && (o.Len() <= 2 || logEntry(entries.Get("0"))) {
+		recs = entries
+	}
+	if recs != nil && (o.Len() <= 2 || recs == entries) {
 		arr, _ := recs.Array()
 		for i, el := range arr {
 			sub := at
@@ -522,6 +531,12 @@ func (r *Reader) unwrap(v *fastjson.Value, at event.Origin, depth int) bool {
 		return true
 	}
 	return false
+}
+
+// logEntry reports a Cloud Logging LogEntry: every one has a logName and
+// an insertId.
+func logEntry(v *fastjson.Value) bool {
+	return v != nil && v.Type() == fastjson.TypeObject && v.Get("logName") != nil && v.Get("insertId") != nil
 }
 
 func decodeBase64(b []byte) ([]byte, error) {

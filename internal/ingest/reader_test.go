@@ -13,6 +13,7 @@ import (
 	"github.com/vigilsec/vigil/internal/ingest"
 	"github.com/vigilsec/vigil/internal/source"
 	"github.com/vigilsec/vigil/internal/source/cloudtrail"
+	"github.com/vigilsec/vigil/internal/source/gcpaudit"
 )
 
 const ct1 = `{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2026-10-14T08:00:00Z","requestParameters":{"bucketName":"b1","key":"k1"}}`
@@ -212,5 +213,41 @@ func TestLongLine(t *testing.T) {
 	}
 	if len(r.events[1].Storage.ObjectPath) != 1<<20 {
 		t.Errorf("long key cut")
+	}
+}
+
+func TestCloudLoggingEntries(t *testing.T) {
+	entry := func(id, method string) string {
+		return `{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"storage.googleapis.com","methodName":"` + method +
+			`","resourceName":"projects/_/buckets/b1","authenticationInfo":{"principalEmail":"alice@example.com"}},"insertId":"` + id +
+			`","resource":{"type":"gcs_bucket","labels":{"project_id":"p1","bucket_name":"b1"}},"timestamp":"2026-10-14T08:00:00Z","logName":"projects/p1/logs/cloudaudit.googleapis.com%2Fdata_access"}`
+	}
+	for _, c := range []struct {
+		name, doc string
+		want      int
+	}{
+		{"entries.list answer", `{"entries":[` + entry("a1", "storage.objects.get") + `,` + entry("a2", "storage.objects.delete") + `],"nextPageToken":"EAE4"}`, 2},
+		{"entries without a page token", `{"entries":[` + entry("a3", "storage.objects.get") + `]}`, 1},
+		{"exporter batch with its own keys", `{"logEntries":[` + entry("a4", "storage.objects.get") + `],"subscription":"projects/p1/subscriptions/s","deliveryAttempt":1}`, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := ingest.NewReader(ingest.Settings{Formats: []source.Format{cloudtrail.New(), gcpaudit.New()}})
+			var evs []*event.Event
+			r.ReadStream("entries.json", strings.NewReader(c.doc), func(e *event.Event) { evs = append(evs, e) })
+			if len(evs) != c.want || r.Stats().SkippedTotal() != 0 {
+				t.Fatalf("%d events, want %d; stats %+v", len(evs), c.want, r.Stats())
+			}
+			for i, e := range evs {
+				if e.Origin.Index != i || e.Vendor != event.VendorGCP || e.Account != "p1" {
+					t.Errorf("event %d: index %d vendor %q account %q", i, e.Origin.Index, e.Vendor, e.Account)
+				}
+			}
+		})
+	}
+	// An "entries" member of something else with more keys is no envelope.
+	r := ingest.NewReader(ingest.Settings{Formats: []source.Format{cloudtrail.New()}})
+	r.ReadStream("x.json", strings.NewReader(`{"entries":[{"a":1}],"b":2,"c":3}`), func(*event.Event) {})
+	if r.Stats().Records != 1 {
+		t.Errorf("records %d, want the object itself", r.Stats().Records)
 	}
 }
