@@ -441,11 +441,11 @@ func buildFieldMatcher(fm *FieldMatch, spec *modSpec, placeholders map[string][]
 			cur.cmps = append(cur.cmps, numCmp{op: spec.cmp, val: f})
 			continue
 		case spec.cidr:
-			p, err := parseCIDR(v.S)
-			if err != nil {
-				return nil, nil, fmt.Sprintf("%q: %v", v.S, err)
+			nets, msg := cidrValues(v.S, spec, placeholders)
+			if msg != "" {
+				return nil, nil, msg
 			}
-			cur.nets = append(cur.nets, p)
+			cur.nets = append(cur.nets, nets...)
 			continue
 		case spec.re:
 			re, err := compileRegexp(v.S, spec.reFlags)

@@ -57,8 +57,9 @@
 //     field (RFC 3339-like text read as written, or Unix seconds or
 //     milliseconds), compared for equality or with lt/lte/gt/gte.
 //   - expand: %name% placeholders replaced by each of
-//     Options.Placeholders[name] (Sigma strings: wildcards apply); \% is a
-//     plain percent sign. A placeholder without values fails compilation.
+//     Options.Placeholders[name] (Sigma strings: wildcards apply; with
+//     cidr, networks); \% is a plain percent sign. A placeholder without
+//     values fails compilation.
 //   - fieldref: the value names another field of the same event, compared
 //     for equality (or with contains, startswith, endswith; cased; neq).
 //

@@ -203,7 +203,7 @@ func parseMods(mods []string) (modSpec, string) {
 			return m, fmt.Sprintf("modifier %q cannot be combined with re (a regular expression already matches anywhere unless anchored with ^ or $)", o)
 		}
 	case m.cidr:
-		if o := others("cidr", "all", "neq"); o != "" {
+		if o := others("cidr", "all", "neq", "expand"); o != "" {
 			return m, fmt.Sprintf("modifier %q cannot be combined with cidr", o)
 		}
 	case m.time != tpNone:
@@ -368,10 +368,8 @@ func valuePatterns(v *Value, m *modSpec, placeholders map[string][]string) ([][]
 		}
 		return nil, ""
 	case m.cidr:
-		if _, err := parseCIDR(v.S); err != nil {
-			return nil, fmt.Sprintf("%q is not an IPv4 or IPv6 network: %v", v.S, err)
-		}
-		return nil, ""
+		_, msg := cidrValues(v.S, m, placeholders)
+		return nil, msg
 	case m.re:
 		if _, err := compileRegexp(v.S, m.reFlags); err != nil {
 			return nil, err.Error()
@@ -418,6 +416,27 @@ func valuePatterns(v *Value, m *modSpec, placeholders map[string][]string) ([][]
 			ps = append(ps, part{wild: '*'})
 		}
 		out[i] = normalize(ps)
+	}
+	return out, ""
+}
+
+// cidrValues parses a cidr value, or with expand the networks its
+// placeholders give (placeholders nil: only the syntax is checked).
+func cidrValues(s string, m *modSpec, placeholders map[string][]string) ([]netip.Prefix, string) {
+	raws := []string{s}
+	if m.expand {
+		var msg string
+		if raws, msg = expandPlaceholders(s, placeholders); msg != "" || placeholders == nil {
+			return nil, msg
+		}
+	}
+	var out []netip.Prefix
+	for _, raw := range raws {
+		p, err := parseCIDR(raw)
+		if err != nil {
+			return nil, fmt.Sprintf("%q is not an IPv4 or IPv6 network: %v", raw, err)
+		}
+		out = append(out, p)
 	}
 	return out, ""
 }

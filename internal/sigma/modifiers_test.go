@@ -307,6 +307,7 @@ func TestExpand(t *testing.T) {
 	opt := Options{Placeholders: map[string][]string{
 		"Admins":  {"root", "adm*"},
 		"Servers": {"srv1", "srv2"},
+		"Nets":    {"10.0.0.0/8", "2001:db8::/32", "198.51.100.7"},
 	}}
 	cases := []matchCase{
 		{"placeholder", "u|expand: '%Admins%'", doc{"u": str("ROOT")}, true},
@@ -319,6 +320,10 @@ func TestExpand(t *testing.T) {
 		{"contains", "u|expand|contains: '%Servers%'", doc{"u": str("xxSRV1xx")}, true},
 		{"no expand is literal", "u: '%Admins%'", doc{"u": str("%admins%")}, true},
 		{"no expand is literal no", "u: '%Admins%'", doc{"u": str("root")}, false},
+		{"cidr networks", "u|expand|cidr: '%Nets%'", doc{"u": str("10.1.2.3")}, true},
+		{"cidr networks v6", "u|cidr|expand: '%Nets%'", doc{"u": str("2001:db8::1")}, true},
+		{"cidr address", "u|expand|cidr: '%Nets%'", doc{"u": str("198.51.100.7")}, true},
+		{"cidr networks no", "u|expand|cidr: '%Nets%'", doc{"u": str("198.51.100.8")}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -336,6 +341,14 @@ func TestExpand(t *testing.T) {
 	_, err := Compile[doc](rs[0], anyResolver{}, opt)
 	if err == nil || !strings.Contains(err.Error(), "%Nobody%") || !strings.Contains(err.Error(), "t.yml:7:") {
 		t.Errorf("unknown placeholder: got %v", err)
+	}
+	// A placeholder value that is not a network fails compilation.
+	rs, errs = ParseFile("t.yml", []byte(ruleWith("u|expand|cidr: '%Admins%'")))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if _, err := Compile[doc](rs[0], anyResolver{}, opt); err == nil || !strings.Contains(err.Error(), "not an IPv4 or IPv6 network") {
+		t.Errorf("placeholder of names as networks: got %v", err)
 	}
 }
 
