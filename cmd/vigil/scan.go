@@ -23,6 +23,7 @@ type ruleFlags struct {
 	placeholders []string
 	stateCap     int
 	lateness     time.Duration
+	maxLateness  time.Duration
 }
 
 func (f *ruleFlags) register(cmd *cobra.Command) {
@@ -31,6 +32,7 @@ func (f *ruleFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.placeholders, "placeholder", nil, "set an expand placeholder: name=value1,value2 (repeatable)")
 	cmd.Flags().IntVar(&f.stateCap, "state-cap", 1_000_000, "most correlation groups held at once (least recently used are evicted and counted)")
 	cmd.Flags().DurationVar(&f.lateness, "lateness", 5*time.Minute, "how late an out-of-order event may arrive and still be correlated")
+	cmd.Flags().DurationVar(&f.maxLateness, "max-lateness", 24*time.Hour, "how far the lateness grows when an event comes later than it (an unsorted file); later events are not correlated")
 }
 
 func (f *ruleFlags) options() (ruleset.Options, error) {
@@ -46,7 +48,7 @@ func (f *ruleFlags) options() (ruleset.Options, error) {
 }
 
 func (f *ruleFlags) config() detect.Config {
-	return detect.Config{StateCap: f.stateCap, Lateness: f.lateness}
+	return detect.Config{StateCap: f.stateCap, Lateness: f.lateness, MaxLateness: f.maxLateness}
 }
 
 // load builds the engine, printing every rule problem to errw.
@@ -173,6 +175,13 @@ func writeCorrelationSummary(w io.Writer, st detect.Stats) {
 	if st.Late > 0 || st.Evicted > 0 || st.Suppressed > 0 {
 		fmt.Fprintf(w, "  correlation: %d events absorbed by a recent alert of their group, %d too late or without time, %d groups evicted at the state cap\n",
 			st.Suppressed, st.Late, st.Evicted)
+	}
+	if st.Reordered > 0 {
+		fmt.Fprintf(w, "  correlation: %d events out of time order beyond the lateness, correlated after it grew to %s (--max-lateness bounds it)\n",
+			st.Reordered, st.Lateness)
+	}
+	if st.Untimed > 0 {
+		fmt.Fprintf(w, "  correlation: %d events without a time, correlated at the time of the events read before them\n", st.Untimed)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,4 +125,48 @@ func TestScanWholeCorpus(t *testing.T) {
 		t.Fatalf("no alerts or no summary:\n%s", errs)
 	}
 	t.Logf("%d alerts\n%s", strings.Count(out, "\n"), errs)
+}
+
+// TestScanUnsortedFile: a CloudTrail file not in time order (as a shipper
+// or an export may write it) still raises its correlation alert: the
+// lateness grows to the disorder, and the summary says so; bounded by
+// --max-lateness, the late events are counted instead.
+func TestScanUnsortedFile(t *testing.T) {
+	dir := t.TempDir()
+	rec := func(when, user string) string {
+		return fmt.Sprintf(`{"eventVersion":"1.08","eventSource":"secretsmanager.amazonaws.com","eventName":"GetSecretValue","eventTime":"2026-10-14T%sZ","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/%s","accountId":"111122223333","userName":"%s"},"requestParameters":{"secretId":"s-%s"}}`, when, user, user, when)
+	}
+	logs := writeFile(t, dir, "trail.json", `{"Records":[`+strings.Join([]string{
+		rec("10:00:00", "ursula"), rec("10:30:00", "victor"), rec("10:00:30", "ursula"), rec("10:01:00", "ursula"),
+	}, ",")+`]}`)
+	rules := writeFile(t, dir, "rules.yml", `title: secret read
+name: secret_read
+id: 0d8e5f4c-2b8f-4a51-9b0e-3c1d2e4f5a60
+logsource: {product: vigil}
+detection:
+  sel: {event_name: GetSecretValue}
+  condition: sel
+level: low
+---
+title: three secret reads in five minutes
+id: 5c7a2b1e-8f3d-4e6a-b9c0-1d2e3f4a5b6c
+correlation:
+  type: event_count
+  rules: [secret_read]
+  group-by: [src_user]
+  timespan: 5m
+  condition: {gte: 3}
+level: high
+`)
+	out, errs, code := run(t, "scan", "-q", "--no-builtin", "--rules", rules, "-o", "json", logs)
+	if code != 0 || strings.Count(out, "three secret reads") != 1 || !strings.Contains(out, "ursula") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "1 events out of time order beyond the lateness, correlated after it grew to 29m30s") {
+		t.Errorf("summary:\n%s", errs)
+	}
+	out, errs, code = run(t, "scan", "-q", "--no-builtin", "--rules", rules, "--max-lateness", "10m", "-o", "json", logs)
+	if code != 0 || strings.Contains(out, "three secret reads") || !strings.Contains(errs, "2 too late or without time") {
+		t.Errorf("--max-lateness 10m: exit %d\n%s\n%s", code, out, errs)
+	}
 }

@@ -213,14 +213,8 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 		return
 	}
 	e := g.doc.E
-	if e.Time.IsZero() {
-		g.stats.Late++
-		return
-	}
-	if e.Time.After(g.state.watermark) {
-		g.state.watermark = e.Time
-	}
-	if e.Time.Before(g.state.watermark.Add(-g.cfg.Lateness)) {
+	t, ok := g.state.place(e.Time, g.cfg.MaxLateness)
+	if !ok {
 		g.stats.Late++
 		return
 	}
@@ -234,7 +228,7 @@ func (c *correlation) add(g *Engine, in *Rule, out func(*Alert)) {
 		vals = append(vals, valueText(v))
 	}
 	g.valBuf = vals
-	it := item{t: e.Time, input: idx, ev: e}
+	it := item{t: t, input: idx, ev: e}
 	var elems []sigma.Value // value_count of a list: one value per element
 	if get := c.valueGet[idx]; get != nil {
 		v := get(&g.doc)
@@ -442,7 +436,7 @@ func (c *correlation) eager() bool {
 // evaluate checks the windows the new item at t may complete, and closes
 // windows the watermark has passed.
 func (c *correlation) evaluate(g *Engine, gr *group, t time.Time, inOrder bool, out func(*Alert)) {
-	horizon := g.state.watermark.Add(-g.cfg.Lateness)
+	horizon := g.state.horizon()
 	// Close windows that can receive no more events.
 	for len(gr.items) > 0 && gr.items[0].t.Add(c.span).Before(horizon) {
 		c.closeFirst(g, gr, out)
@@ -755,11 +749,53 @@ type groupState struct {
 	head, tail *group // head: most recently used
 	cap        int
 	stats      *Stats
-	watermark  time.Time
+	// watermark is the newest event time seen; lateness how far behind
+	// it an event may come and still be correlated: Config.Lateness at
+	// first, grown (up to Config.MaxLateness) to the delay of an event
+	// that came later than that, so that an unsorted input loses only
+	// its first event out of order, not every later one.
+	watermark time.Time
+	lateness  time.Duration
 }
 
-func newGroupState(cap int, st *Stats) *groupState {
-	return &groupState{m: map[string]*group{}, cap: cap, stats: st}
+func newGroupState(cap int, lateness time.Duration, st *Stats) *groupState {
+	return &groupState{m: map[string]*group{}, cap: cap, lateness: lateness, stats: st}
+}
+
+// horizon is the time before which no more events are correlated: the
+// windows that end before it are closed.
+func (s *groupState) horizon() time.Time { return s.watermark.Add(-s.lateness) }
+
+// place gives the time an event is correlated at, advancing the
+// watermark: its own time; for an event without a time (a record whose
+// timestamp could not be read) the watermark, the time of the events
+// around it (counted Untimed), and none before any event had a time. An
+// event older than the horizon grows the lateness to its delay (counted
+// Reordered) unless that exceeds max; ok is false for an event that
+// cannot be placed.
+func (s *groupState) place(t time.Time, max time.Duration) (time.Time, bool) {
+	if t.IsZero() {
+		if s.watermark.IsZero() {
+			return t, false
+		}
+		s.stats.Untimed++
+		return s.watermark, true
+	}
+	if t.After(s.watermark) {
+		s.watermark = t
+		return t, true
+	}
+	delay := s.watermark.Sub(t)
+	if delay <= s.lateness {
+		return t, true
+	}
+	if delay > max {
+		return t, false
+	}
+	s.lateness = delay
+	s.stats.Reordered++
+	s.stats.Lateness = delay
+	return t, true
 }
 
 func (s *groupState) len() int { return len(s.m) }

@@ -23,6 +23,12 @@ type Config struct {
 	// Lateness is how far behind the newest event time an event may arrive
 	// and still be correlated in order. Default 5 minutes.
 	Lateness time.Duration
+	// MaxLateness bounds how far the lateness grows when an event comes
+	// later than it (an unsorted file): such an event is still
+	// correlated, and the lateness becomes its delay, holding windows
+	// open that much longer. Events later than MaxLateness are counted
+	// late and not correlated. Default 24 hours; never below Lateness.
+	MaxLateness time.Duration
 	// MaxAlertEvents caps the events an alert carries. Default 20.
 	MaxAlertEvents int
 }
@@ -33,6 +39,12 @@ func (c *Config) defaults() {
 	}
 	if c.Lateness <= 0 {
 		c.Lateness = 5 * time.Minute
+	}
+	if c.MaxLateness <= 0 {
+		c.MaxLateness = 24 * time.Hour
+	}
+	if c.MaxLateness < c.Lateness {
+		c.MaxLateness = c.Lateness
 	}
 	if c.MaxAlertEvents <= 0 {
 		c.MaxAlertEvents = 20
@@ -81,7 +93,10 @@ type Stats struct {
 	Matches     int            // single-event rule matches
 	Alerts      map[string]int // by level
 	Duplicates  int            // CloudTrail events seen before (same eventID), not matched again
-	Late        int            // events too late to correlate
+	Late        int            // events too late to correlate, or without a time before any had one
+	Reordered   int            // events later than the lateness, correlated after it grew
+	Untimed     int            // events without a time, correlated at the time of the events around them
+	Lateness    time.Duration  // the lateness grown to, when Reordered > 0
 	Suppressed  int            // correlated events absorbed by a group's recent alert
 	Evicted     int            // correlation groups evicted at the state cap
 	Groups      int            // correlation groups held now
@@ -96,7 +111,7 @@ func New(cfg Config, files []File) (*Engine, []error) {
 	cfg.defaults()
 	g := &Engine{cfg: cfg, vendor: map[string][]*bucket{}, byDS: map[event.Dataset]*bucket{}}
 	g.scratchSet = map[string]struct{}{}
-	g.state = newGroupState(cfg.StateCap, &g.stats)
+	g.state = newGroupState(cfg.StateCap, cfg.Lateness, &g.stats)
 	var errs []error
 	var corrRules []*Rule
 	for _, f := range files {

@@ -137,7 +137,7 @@ detection:
 }
 
 func TestEventCountOutOfOrderAndLate(t *testing.T) {
-	g := mustEngine(t, Config{Lateness: time.Minute}, `
+	g := mustEngine(t, Config{Lateness: time.Minute, MaxLateness: 2 * time.Minute}, `
 title: list
 name: list
 logsource: {product: aws, service: cloudtrail}
@@ -159,8 +159,8 @@ level: medium
 		return ct(sec, fmt.Sprintf(`{"eventName":"ListImages","userIdentity":{"arn":%q}}`, who))
 	}
 	// Three by a within 5 minutes, the second arriving after the third (within
-	// lateness); b has three spread over 20 minutes; a late event for c is
-	// dropped.
+	// lateness); b has three spread over 20 minutes; an event for c later
+	// than the most lateness is dropped.
 	as := run(g, ev(0, "a"), ev(200, "a"), ev(180, "b"), ev(150, "a"), ev(700, "b"), ev(1300, "b"), ev(1400, "c"), ev(1000, "c"))
 	if len(as) != 1 || as[0].Rule.Title != "burst" || as[0].GroupBy[0].Value != "a" || as[0].Count != 3 {
 		t.Fatalf("alerts %s %+v", titles(as), as)
@@ -279,9 +279,8 @@ level: medium
 }
 
 // TestNewValueLearning: the learning key sets the learning period apart
-// from the timespan, and a record without a time (a log line whose
-// timestamp could not be read) neither starts the learning nor is learnt:
-// it is counted late.
+// from the timespan; a record without a time (a log line whose timestamp
+// could not be read) is correlated at its neighbours' time.
 func TestNewValueLearning(t *testing.T) {
 	g := mustEngine(t, Config{}, `
 title: push
@@ -308,18 +307,67 @@ level: medium
 		return e
 	}
 	// Learning runs 3h from a's push at 0 (not from the untimed u before
-	// it): b (2h) is learnt, c (4h) is new; u was never learnt, so its
-	// timed push is new too; the untimed z is not correlated.
+	// it, which has no time to be placed at): b (2h) is learnt, c (4h) is
+	// new; u was never learnt, so its timed push is new too; the untimed z
+	// is placed at the time of the events around it, after the learning.
 	as := run(g, ev(-1, "u"), ev(0, "a"), ev(7200, "b"), ev(14400, "c"), ev(14500, "u"), ev(-1, "z"), ev(14600, "b"))
 	var got []string
 	for _, a := range as {
 		got = append(got, a.GroupBy[0].Value)
 	}
-	if strings.Join(got, ",") != "c,u" {
-		t.Fatalf("new values %v, want c,u", got)
+	if strings.Join(got, ",") != "c,u,z" {
+		t.Fatalf("new values %v, want c,u,z", got)
 	}
-	if late := g.Stats().Late; late != 2 {
-		t.Errorf("late %d, want the 2 untimed records", late)
+	if st := g.Stats(); st.Late != 1 || st.Untimed != 1 {
+		t.Errorf("late %d untimed %d, want 1 and 1", st.Late, st.Untimed)
+	}
+	if !as[2].Time.Equal(t0.Add(14500 * time.Second)) {
+		t.Errorf("untimed z alerted at %v, want the time of the event before it", as[2].Time)
+	}
+}
+
+// TestUnsortedInputGrowsLateness: an event far later than the lateness
+// (a file not in time order) is still correlated, and the lateness grows
+// to its delay so that the events after it are too; only an event later
+// than MaxLateness is lost.
+func TestUnsortedInputGrowsLateness(t *testing.T) {
+	rules := `
+title: any
+name: any
+logsource: {product: vigil}
+detection:
+  sel: {event_name: X}
+  condition: sel
+---
+title: three in five minutes
+correlation:
+  type: event_count
+  rules: [any]
+  group-by: [src_user]
+  timespan: 5m
+  condition: {gte: 3}
+`
+	ev := func(sec int, who string) *event.Event {
+		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "X", SrcUser: who}
+	}
+	// a's three events within 5 minutes come around b's, 1000 s later.
+	evs := []*event.Event{ev(1000, "a"), ev(2000, "b"), ev(1010, "a"), ev(1020, "a"), ev(2000-86401, "c")}
+	g := mustEngine(t, Config{Lateness: time.Minute}, rules)
+	as := run(g, evs...)
+	if len(as) != 1 || as[0].GroupBy[0].Value != "a" || as[0].Count != 3 {
+		t.Fatalf("alerts %s %+v", titles(as), as)
+	}
+	st := g.Stats()
+	if st.Reordered != 1 || st.Lateness != 990*time.Second || st.Late != 1 {
+		t.Errorf("reordered %d lateness %v late %d, want 1, 16m30s and the day-old c", st.Reordered, st.Lateness, st.Late)
+	}
+	// With the lateness held at a minute the two late events are lost.
+	g = mustEngine(t, Config{Lateness: time.Minute, MaxLateness: time.Minute}, rules)
+	if as := run(g, evs...); len(as) != 0 {
+		t.Fatalf("alerts %s without growth", titles(as))
+	}
+	if st := g.Stats(); st.Late != 3 {
+		t.Errorf("late %d, want 3", st.Late)
 	}
 }
 
