@@ -11,6 +11,8 @@ import (
 	"github.com/vigilsec/vigil/internal/source/cloudtrail"
 	"github.com/vigilsec/vigil/internal/source/ecrscan"
 	"github.com/vigilsec/vigil/internal/source/gcpaudit"
+	"github.com/vigilsec/vigil/internal/source/gcplb"
+	"github.com/vigilsec/vigil/internal/source/gcpscc"
 	"github.com/vigilsec/vigil/internal/source/gcpvpcflow"
 	"github.com/vigilsec/vigil/internal/source/gcpvuln"
 	"github.com/vigilsec/vigil/internal/source/inspector"
@@ -29,7 +31,9 @@ func Formats() []source.Format {
 		inspector.New(),
 		k8saudit.New(),
 		gcpvuln.New(),
+		gcpscc.New(),
 		gcpvpcflow.New(),
+		gcplb.New(),
 		gcpaudit.New(),
 		azurensgflow.New(),
 		azuresignin.New(),

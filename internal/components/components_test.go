@@ -129,7 +129,7 @@ func TestFormatNamesUnique(t *testing.T) {
 			t.Errorf("Format(%q) = nil", f.Name())
 		}
 	}
-	if len(seen) != 12 {
-		t.Errorf("%d formats, want 12", len(seen))
+	if len(seen) != 14 {
+		t.Errorf("%d formats, want 14", len(seen))
 	}
 }

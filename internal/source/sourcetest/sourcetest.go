@@ -131,3 +131,13 @@ func Expect(tb testing.TB, e *event.Event, want map[string]string) {
 		}
 	}
 }
+
+// MustJSON parses a JSON record, failing the test when it is not JSON.
+func MustJSON(tb testing.TB, s string) *fastjson.Value {
+	tb.Helper()
+	v, err := fastjson.Parse(s)
+	if err != nil {
+		tb.Fatalf("%v: %.200s", err, s)
+	}
+	return v
+}
