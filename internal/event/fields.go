@@ -148,7 +148,10 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04:05.999999999 MST",
 	"2006-01-02 15:04:05.999999999 MST",
-	"1/2/2006 3:04:05 PM",
+	"1/2/2006 3:04:05 PM",  // AD FS, Windows event logs
+	"1/2/2006, 3:04:05 PM", // Log Analytics exports
+	"1/2/2006 3:04:05 pm",
+	"1/2/2006 3:04:05 PM Z07:00",
 }
 
 // ParseTime parses the timestamp forms found in cloud logs: RFC 3339 with

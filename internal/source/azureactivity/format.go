@@ -109,6 +109,7 @@ var storageLogSpec = source.Spec{
 	{Field: "bucket_name", From: "properties.accountName"},
 	{Field: "object_path", From: "properties.objectKey", Via: &source.Transform{Name: "without the leading /account/", Fn: trimAccount}},
 	{Field: "src_user", From: "identity.requester.upn | identity.requester.objectId | identity.requester.appId"},
+	{Field: "src_user_name", From: "identity.requester.upn"},
 }
 
 var (
@@ -138,8 +139,11 @@ const (
 )
 
 // userClaims feed src_user, first present wins; "caller" (REST form) sits
-// between the UPN and the display name.
+// between the UPN and the display name. The first nameClaims of them (the
+// UPN and the caller) also feed src_user_name.
 var userClaims = []string{claimUPN, "upn", "caller", claimName, "unique_name", "name", claimEmail, "appid", claimOID}
+
+const nameClaims = 3
 
 // resultStatus maps resultType / status.value (lowercased) to a status.
 // Intermediate stages of a long-running operation (Start, Accept, In
@@ -285,7 +289,7 @@ func lookupUp(full string, cut int) (en *source.Entry, action string, ok bool) {
 // REST caller field, or the authorization evidence's principalId.
 func caller(rd reader, v *fastjson.Value, e *event.Event) {
 	claims := claimsOf(rd, v)
-	for _, c := range userClaims {
+	for i, c := range userClaims {
 		var s string
 		if c == "caller" {
 			s = source.Text(rd.get(v, "caller"))
@@ -294,6 +298,9 @@ func caller(rd reader, v *fastjson.Value, e *event.Event) {
 		}
 		if s = strings.TrimSpace(s); s != "" {
 			e.SrcUser = s
+			if i < nameClaims {
+				e.SrcUserName = s
+			}
 			break
 		}
 	}
@@ -449,9 +456,11 @@ func (Format) Mappings() []source.Mapping {
 	m = append(m,
 		source.Mapping{Field: "src_ip", Source: "callerIpAddress | httpRequest.clientIpAddress | identity.claims.ipaddr (the address, without a port)"},
 		source.Mapping{Field: "src_user", Source: "identity.claims (REST: claims) upn claim | caller | name claim | unique_name | name | emailaddress claim | appid | objectidentifier claim | identity.authorization.evidence.principalId"},
+		source.Mapping{Field: "src_user_name", Source: "identity.claims (REST: claims) upn claim | upn | caller"},
+		source.Mapping{Field: "src", Source: "callerIpAddress as written, also when it is a CIDR network (src_ip then stays empty)"},
 		source.Mapping{Field: "user_type", Source: "identity.authorization.evidence.principalType, else claims: ManagedIdentity when xms_mirid is set, idtyp app/user, User when a UPN is present, ServicePrincipal when only appid is; Storage logs: identity.type"},
 		source.Mapping{Field: "mfa_auth", Source: "true when the authnmethodsreferences claim contains mfa, false when it does not"},
-		source.Mapping{Field: "account", Source: "the subscription id in resourceId (/subscriptions/<id>/...)"},
+		source.Mapping{Field: "account", Source: "the subscription id in resourceId (/subscriptions/<id>/...), else its tenant id (/tenants/<id>/..., any case)"},
 		source.Mapping{Field: "status", Source: "resultType | status.value: Success, Succeeded → success (Start, Accept, In Progress → success, tagged in-progress); Failure, Failed, Canceled → failure; Storage logs: properties.metricResponseType | statusCode"},
 		source.Mapping{Field: "dataset", Source: "operationName's provider and resource type, by the operation table (Storage logs: the resourceId's type, then category)"},
 		source.Mapping{Field: "action", Source: "operationName's verb (write, delete, start/action, ...), by the operation table or its verb list; write is create when ARM answered 201 Created"},

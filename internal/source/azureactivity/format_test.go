@@ -119,6 +119,11 @@ func TestParse(t *testing.T) {
 		{"storage log without resource id", `{"time":"2025-01-28T16:00:00Z","category":"StorageDelete","operationName":"DeleteBlob","callerIpAddress":"[2001:db8::5]:443","statusCode":403,"uri":"https://proddata.blob.core.windows.net/financial/records.xlsx?sv=2021-12-02&sig=SIG","properties":{"accountName":"proddata","objectKey":"/proddata/financial/records.xlsx"}}`, map[string]string{
 			"dataset": "Storage", "action": "delete", "status": "failure", "dest": "https://proddata.blob.core.windows.net/financial/records.xlsx", "src_ip": "2001:db8::5",
 		}},
+		{"tenant-level resource, CIDR caller", `{"time":"2024-03-05T10:20:00Z","resourceId":"/Tenants/4a0c9b1e-0d2c-4b7e-9f45-2e6d3c1b0a99/providers/Microsoft.aadiam/diagnosticSettings/to-sentinel","operationName":"Microsoft.aadiam/diagnosticSettings/write","category":"Administrative","resultType":"Success","callerIpAddress":"198.51.100.0/24","correlationId":"c9","identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"gadmin@contoso.com","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":"Global Admin"}},"level":"Information","location":"global","properties":{}}`, map[string]string{
+			"account": "4a0c9b1e-0d2c-4b7e-9f45-2e6d3c1b0a99", "src": "198.51.100.0/24", "src_ip": "", "src_user": "gadmin@contoso.com", "src_user_name": "gadmin@contoso.com", "status": "success",
+		}},
+		{"src_user_name from the upn claim", diag("Microsoft.Compute/virtualMachines/start/action", vm, "Success", ""), map[string]string{"src_user_name": "alice@contoso.com"}},
+		{"no src_user_name from a display name", `{"time":"2024-03-05T10:11:12Z","operationName":"Microsoft.Compute/virtualMachines/write","category":"Administrative","identity":{"claims":{"name":"Build Agent"}}}`, map[string]string{"src_user": "Build Agent", "src_user_name": ""}},
 		{"fragment", `{"operationName":"Microsoft.Compute/virtualMachines/write"}`, map[string]string{"dataset": "Compute", "action": "modify", "status": ""}},
 	}
 	for _, c := range cases {
@@ -218,6 +223,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(diag("Microsoft.Compute/virtualMachines/start/action", vm, "Success", "")))
 	f.Add([]byte(`{"records":[{"operationName":"GetBlob","category":"StorageRead","callerIpAddress":"[::1]:80","resourceId":"/subscriptions/s/providers/Microsoft.Storage/storageAccounts/a/blobServices/default"}]}`))
 	f.Add([]byte(`{"operationName":{"value":"Microsoft.Authorization/elevateAccess/action"},"status":{"value":"Started"},"claims":{"idtyp":"user"}}`))
+	f.Add([]byte(`{"time":"2024-03-05T10:20:00Z","resourceId":"/Tenants/4a0c9b1e-0d2c-4b7e-9f45-2e6d3c1b0a99/providers/Microsoft.aadiam/diagnosticSettings/to-sentinel","operationName":"Microsoft.aadiam/diagnosticSettings/write","category":"Administrative","resultType":"Success","callerIpAddress":"198.51.100.0/24","correlationId":"c9","identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"gadmin@contoso.com","http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name":"Global Admin"}},"level":"Information","location":"global","properties":{}}`))
+	f.Add([]byte(`{"operationName":"x/y/write","resourceId":"/TENANTS//providers","callerIpAddress":"::/0","caller":"svc"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sourcetest.Fuzz(t, azureactivity.New(), components.Formats(), data)
 	})

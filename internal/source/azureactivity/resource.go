@@ -69,6 +69,7 @@ const maxTypeDepth = 8
 type ridWalker struct {
 	rest         string
 	subscription string
+	tenant       string
 	ns           string               // provider namespace of the current resource
 	types        [maxTypeDepth]string // its type path below ns
 	names        [maxTypeDepth]string // the name at each level
@@ -104,6 +105,10 @@ func (w *ridWalker) next() bool {
 		case strings.EqualFold(seg, "subscriptions") && w.ns == "":
 			if s, ok := w.segment(); ok && w.subscription == "" {
 				w.subscription = s
+			}
+		case strings.EqualFold(seg, "tenants") && w.ns == "":
+			if s, ok := w.segment(); ok && w.tenant == "" {
+				w.tenant = s
 			}
 		case strings.EqualFold(seg, "providers"):
 			ns, ok := w.segment()
@@ -159,8 +164,12 @@ func applyResource(e *event.Event, id string) {
 			c.field.Set(e, v+c.rf.Suffix)
 		}
 	}
-	if e.Account == "" && w.subscription != "" {
+	switch {
+	case e.Account != "":
+	case w.subscription != "":
 		e.Account = w.subscription
+	case w.tenant != "":
+		e.Account = w.tenant // a tenant-level resource (/tenants/<id>/providers/...)
 	}
 }
 

@@ -41,17 +41,19 @@ const (
 // categories are the diagnostic-settings categories (and Log Analytics
 // table names, in Type) of Entra logs, lowercased.
 var categories = map[string]kind{
-	"signinlogs":                      signIn,
-	"noninteractiveusersigninlogs":    signIn,
-	"serviceprincipalsigninlogs":      signIn,
-	"managedidentitysigninlogs":       signIn,
-	"adfssigninlogs":                  signIn,
-	"aadnoninteractiveusersigninlogs": signIn,
-	"aadserviceprincipalsigninlogs":   signIn,
-	"aadmanagedidentitysigninlogs":    signIn,
-	"auditlogs":                       audit,
-	"provisioninglogs":                provisioning,
-	"aadprovisioninglogs":             provisioning,
+	"signinlogs":                   signIn,
+	"noninteractiveusersigninlogs": signIn,
+	"serviceprincipalsigninlogs":   signIn,
+	// Sign-ins of Microsoft's own service principals in the tenant.
+	"microsoftserviceprincipalsigninlogs": signIn,
+	"managedidentitysigninlogs":           signIn,
+	"adfssigninlogs":                      signIn,
+	"aadnoninteractiveusersigninlogs":     signIn,
+	"aadserviceprincipalsigninlogs":       signIn,
+	"aadmanagedidentitysigninlogs":        signIn,
+	"auditlogs":                           audit,
+	"provisioninglogs":                    provisioning,
+	"aadprovisioninglogs":                 provisioning,
 }
 
 // userTypes gives the principal kind of a sign-in category, or of a Graph
@@ -60,7 +62,8 @@ var userTypes = map[string]string{
 	"signinlogs": "User", "noninteractiveusersigninlogs": "User", "adfssigninlogs": "User",
 	"aadnoninteractiveusersigninlogs": "User",
 	"serviceprincipalsigninlogs":      "ServicePrincipal", "aadserviceprincipalsigninlogs": "ServicePrincipal",
-	"managedidentitysigninlogs": "ManagedIdentity", "aadmanagedidentitysigninlogs": "ManagedIdentity",
+	"microsoftserviceprincipalsigninlogs": "ServicePrincipal",
+	"managedidentitysigninlogs":           "ManagedIdentity", "aadmanagedidentitysigninlogs": "ManagedIdentity",
 	"interactiveuser": "User", "noninteractiveuser": "User",
 	"serviceprincipal": "ServicePrincipal", "managedidentity": "ManagedIdentity",
 }
@@ -161,6 +164,17 @@ var (
 		}
 		return s
 	}}
+	// ipOrPrefix keeps an address or a network as written: Entra writes a
+	// CIDR where it has only the caller's network.
+	ipOrPrefix = &source.Transform{Name: "an IP address or a CIDR network, as written", Fn: func(s string) string {
+		if _, err := netip.ParseAddr(s); err == nil {
+			return s
+		}
+		if _, err := netip.ParsePrefix(s); err == nil {
+			return s
+		}
+		return ""
+	}}
 	notNone = &source.Transform{Name: "unless none", Fn: func(s string) string {
 		if strings.EqualFold(s, "none") {
 			return ""
@@ -176,6 +190,7 @@ var envelopeSpec = source.Spec{
 	{Field: "event_name", From: "operationName | properties.activityDisplayName | activityDisplayName"},
 	{Field: "account", From: "tenantId | AADTenantId | properties.resourceTenantId | resourceTenantId"},
 	{Field: "src_ip", From: "callerIpAddress", Via: ipOnly},
+	{Field: "src", From: "callerIpAddress", Via: ipOrPrefix},
 	{Field: "src_user", From: "identity", Via: scalar},
 	{Field: "event_id", From: "correlationId"},
 	{Field: "region", From: "location", Via: scalar},
@@ -187,7 +202,9 @@ var envelopeSpec = source.Spec{
 var signInSpec = source.Spec{
 	{Field: "time", From: "createdDateTime"},
 	{Field: "src_ip", From: "ipAddress", Via: ipOnly},
+	{Field: "src", From: "ipAddress", Via: ipOrPrefix},
 	{Field: "src_user", From: "userPrincipalName | servicePrincipalName | servicePrincipalId | userDisplayName | userId"},
+	{Field: "src_user_name", From: "userPrincipalName | servicePrincipalName"},
 	{Field: "http_user_agent", From: "userAgent"},
 	{Field: "dest", From: "appDisplayName | resourceDisplayName | appId"},
 	{Field: "event_id", From: "id"},
@@ -202,6 +219,7 @@ var signInSpec = source.Spec{
 var auditSpec = source.Spec{
 	{Field: "time", From: "activityDateTime"},
 	{Field: "src_user", From: "initiatedBy.user.userPrincipalName | initiatedBy.app.servicePrincipalName | initiatedBy.app.displayName | initiatedBy.user.displayName | initiatedBy.user.id | initiatedBy.app.appId | initiatedBy.displayName"},
+	{Field: "src_user_name", From: "initiatedBy.user.userPrincipalName | initiatedBy.app.servicePrincipalName | initiatedBy.app.displayName"},
 	{Field: "src_ip", From: "initiatedBy.user.ipAddress", Via: ipOnly},
 	{Field: "dest", From: "targetResources.0.userPrincipalName | targetResources.0.displayName | targetResources.0.id | targetIdentity.displayName | targetIdentity.id"},
 	{Field: "event_id", From: "id"},
@@ -275,8 +293,36 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 	if e.SrcIP != "" {
 		e.Src = e.SrcIP
 	}
+	if e.Account == "" {
+		e.Account = tenantOf(source.Text(rd.get(v, "resourceId")))
+	}
 	emit(e)
 	return nil
+}
+
+// tenantOf returns the tenant id of a resource id
+// "/tenants/<id>/providers/Microsoft.aadiam" (any case), or "".
+func tenantOf(id string) string {
+	const prefix = "/tenants/"
+	i := indexFold(id, prefix)
+	if i < 0 {
+		return ""
+	}
+	rest := id[i+len(prefix):]
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// indexFold is strings.Index ignoring ASCII case.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
 
 // parseSignIn fills what a sign-in's fields give only together.
@@ -616,7 +662,8 @@ func (Format) Mappings() []source.Mapping {
 		source.Mapping{Field: "group_name", Source: "audit: properties.targetResources[] of type Group, or modifiedProperties Group.DisplayName, displayName"},
 		source.Mapping{Field: "http_user_agent", Source: "audit: properties.additionalDetails User-Agent"},
 		source.Mapping{Field: "msg", Source: "sign-ins: properties.status.failureReason (failures only) | resultDescription | error <properties.status.errorCode>; successes: properties.status.additionalDetails"},
-		source.Mapping{Field: "src", Source: "src_ip"},
+		source.Mapping{Field: "src", Source: "src_ip; else callerIpAddress or properties.ipAddress when it is a CIDR network, as written"},
+		source.Mapping{Field: "account", Source: "the tenant id in resourceId (/tenants/<id>/..., any case) when no tenantId is given"},
 		source.Mapping{Field: "src_ip", Source: "audit: properties.additionalDetails ipaddr"},
 	)
 	return m

@@ -37,6 +37,13 @@ const (
 	// A diagnostic-settings audit record: a password reset by an admin.
 	auditPasswordReset = `{"time":"2024-05-02T11:00:00.1234567Z","resourceId":"/tenants/4a0c9b1e-0d2c-4b7e-9f45-2e6d3c1b0a99/providers/Microsoft.aadiam","operationName":"Reset user password","operationVersion":"1.0","category":"AuditLogs","tenantId":"4a0c9b1e-0d2c-4b7e-9f45-2e6d3c1b0a99","resultSignature":"None","durationMs":0,"correlationId":"c3","Level":4,"properties":{"id":"Directory_c3_1","category":"UserManagement","correlationId":"c3","result":"failure","resultReason":"Password does not meet complexity requirements","activityDisplayName":"Reset user password","activityDateTime":"2024-05-02T11:00:00.1234567+00:00","loggedByService":"Core Directory","operationType":"Update","initiatedBy":{"user":{"id":"u1","displayName":null,"userPrincipalName":"helpdesk@contoso.com","ipAddress":"192.0.2.44","roles":[]}},"targetResources":[{"id":"u2","displayName":"Bob","type":"User","userPrincipalName":"bob@contoso.com","modifiedProperties":[]}],"additionalDetails":[{"key":"User-Agent","value":"Mozilla/5.0"}]}}`
 
+	// An AD FS sign-in (Entra Connect Health), times as AD FS writes them.
+	signInADFS = `{"time":"3/14/2024 10:05:33 AM","resourceId":"/tenants/4a0c9b1e-0d2c-4b7e-9f45-2e6d3c1b0a99/providers/Microsoft.aadiam","operationName":"Sign-in activity","category":"ADFSSignInLogs","tenantId":"4a0c9b1e-0d2c-4b7e-9f45-2e6d3c1b0a99","resultType":"0","callerIpAddress":"203.0.113.8","correlationId":"c7","properties":{"id":"a1","createdDateTime":"3/14/2024 10:05:31 AM","userPrincipalName":"gina@contoso.com","userDisplayName":"Gina","appDisplayName":"Microsoft Office 365 Identity Platform","ipAddress":"203.0.113.8","status":{"errorCode":0},"tokenIssuerType":"ADFederationServices","tokenIssuerName":"AD FS","authenticationRequirement":"singleFactorAuthentication","userAgent":"Mozilla/5.0","authenticationProtocol":"WsFederation"}}`
+
+	// A sign-in of one of Microsoft's own service principals; the caller's
+	// network only, as a CIDR; the tenant only in the resource id.
+	signInMicrosoftSP = `{"time":"2024-05-02T12:00:00.0000000Z","resourceId":"/TENANTS/4A0C9B1E-0D2C-4B7E-9F45-2E6D3C1B0A99/PROVIDERS/MICROSOFT.AADIAM","operationName":"Sign-in activity","category":"MicrosoftServicePrincipalSignInLogs","resultType":"0","callerIpAddress":"20.190.128.0/18","correlationId":"c8","properties":{"id":"m1","createdDateTime":"2024-05-02T11:59:59Z","appId":"00000003-0000-0000-c000-000000000000","servicePrincipalId":"1b2c3d4e-aaaa-4bbb-8ccc-0d1e2f3a4b5c","servicePrincipalName":"Microsoft Graph","resourceDisplayName":"Office 365 Exchange Online","ipAddress":"20.190.128.0/18","status":{"errorCode":0},"isInteractive":false}}`
+
 	// An admin registering a phone for a user (authentication methods).
 	auditSecurityInfo = `{"time":"2024-05-02T12:00:00Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","operationName":"Admin registered security info","category":"AuditLogs","tenantId":"t","correlationId":"c4","properties":{"id":"UserManagement_c4","category":"UserManagement","result":"success","activityDisplayName":"Admin registered security info","activityDateTime":"2024-05-02T12:00:00Z","loggedByService":"Authentication Methods","initiatedBy":{"user":{"userPrincipalName":"admin@contoso.com","ipAddress":"192.0.2.45"}},"targetResources":[{"displayName":"Carol","type":"User","userPrincipalName":"carol@contoso.com"}]}}`
 
@@ -102,6 +109,17 @@ func TestParse(t *testing.T) {
 			"region": "NO", "mfa_auth": "false", "dest": "Office 365 Exchange Online", "msg": "Invalid username or password or Invalid on-premise username or password.",
 			"time": "2024-05-02T14:00:00Z", "account": "t", "tags": "SignInLogs,IMAP4,interactive", "user_type": "User",
 		}},
+		{"AD FS sign-in", signInADFS, map[string]string{
+			"dataset": "Authentication", "status": "success", "time": "2024-03-14T10:05:31Z", "src_user": "gina@contoso.com",
+			"src_user_name": "gina@contoso.com", "identity_provider": "AD FS", "user_type": "User", "mfa_auth": "false",
+		}},
+		{"Microsoft service principal sign-in, CIDR caller", signInMicrosoftSP, map[string]string{
+			"dataset": "Authentication", "action": "login", "user_type": "ServicePrincipal", "src_user": "Microsoft Graph", "src_user_name": "Microsoft Graph",
+			"src": "20.190.128.0/18", "src_ip": "", "account": "4A0C9B1E-0D2C-4B7E-9F45-2E6D3C1B0A99", "tags": "MicrosoftServicePrincipalSignInLogs,non-interactive",
+		}},
+		{"src_user_name of a user sign-in", signInMFA, map[string]string{"src_user_name": "dana@contoso.com"}},
+		{"src_user_name of an audit record's app", graphAudit, map[string]string{"src_user_name": "Provisioning Service"}},
+		{"src_user_name of an audit record's user", auditPasswordReset, map[string]string{"src_user_name": "helpdesk@contoso.com"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -239,7 +257,7 @@ func FuzzParse(f *testing.F) {
 			f.Add(l)
 		}
 	}
-	for _, s := range []string{signInMFA, signInFederatedGuest, signInManagedIdentity, graphSignIn, graphAudit, auditPasswordReset, auditSecurityInfo, provisioningRecord, logAnalyticsSignIn} {
+	for _, s := range []string{signInMFA, signInFederatedGuest, signInManagedIdentity, graphSignIn, graphAudit, auditPasswordReset, auditSecurityInfo, provisioningRecord, logAnalyticsSignIn, signInADFS, signInMicrosoftSP} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -106,6 +106,9 @@ var auditLog = source.Spec{
 	{Field: "src", From: "requestMetadata.callerIp"},
 	{Field: "http_user_agent", From: "requestMetadata.callerSuppliedUserAgent"},
 	{Field: "src_user", From: "authenticationInfo.principalEmail | authenticationInfo.principalSubject", Via: &principal},
+	// A GCP principal's name is its email: there is no shorter one (the
+	// local part of a service account's email is no unique name).
+	{Field: "src_user_name", From: "authenticationInfo.principalEmail"},
 	{Field: "user_type", From: "authenticationInfo.principalEmail | authenticationInfo.principalSubject", Via: &userType},
 	{Field: "credential_id", From: "authenticationInfo.serviceAccountKeyName"},
 	{Field: "msg", From: "status.message"},

@@ -46,7 +46,7 @@ func TestRepresentativeEvents(t *testing.T) {
 			name:   "storage.objects.create",
 			record: objectsCreate,
 			want: map[string]string{"dataset": "Storage", "action": "create", "event_name": "storage.objects.create", "bucket_name": "acme-exports",
-				"object_path": "2026/10/dump.csv", "src_ip": "203.0.113.10", "src_user": "etl@acme-prod.iam.gserviceaccount.com", "user_type": "ServiceAccount",
+				"object_path": "2026/10/dump.csv", "src_ip": "203.0.113.10", "src_user": "etl@acme-prod.iam.gserviceaccount.com", "src_user_name": "etl@acme-prod.iam.gserviceaccount.com", "user_type": "ServiceAccount",
 				"credential_id": "//iam.googleapis.com/projects/acme-prod/serviceAccounts/etl@acme-prod.iam.gserviceaccount.com/keys/0a1b2c3d4e5f",
 				"account":       "acme-prod", "region": "us-east1", "tags": "data_access,INFO", "event_id": "1x7k2lfe3b9pq", "time": "2026-10-14T08:00:00.113Z",
 				"http_user_agent": "gcloud-golang-storage/20230101,gzip(gfe)", "status": "success", "registry": "", "dest": "projects/_/buckets/acme-exports/objects/2026/10/dump.csv"},
@@ -55,7 +55,7 @@ func TestRepresentativeEvents(t *testing.T) {
 			name:   "compute instances.insert",
 			record: instancesInsert,
 			want: map[string]string{"dataset": "Compute", "action": "create", "instance_id": "miner-1", "image_id": "projects/debian-cloud/global/images/family/debian-12",
-				"instance_type": "n2-highcpu-32", "region": "us-central1-a", "account": "acme-prod", "user_type": "User", "src_user": "alice@acme.example", "tags": "activity,NOTICE"},
+				"instance_type": "n2-highcpu-32", "region": "us-central1-a", "account": "acme-prod", "user_type": "User", "src_user": "alice@acme.example", "src_user_name": "alice@acme.example", "tags": "activity,NOTICE"},
 		},
 		{
 			name:   "SetIamPolicy on a project",

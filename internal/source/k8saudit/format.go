@@ -175,6 +175,7 @@ var plain = source.Spec{
 	{Field: "event_id", From: "auditID"},
 	{Field: "src", From: "sourceIPs.0"},
 	{Field: "src_user", From: "user.username"},
+	{Field: "src_user_name", From: "user.username"},
 	{Field: "http_user_agent", From: "userAgent"},
 	{Field: "dest", From: "requestURI"},
 	{Field: "msg", From: "responseStatus.message | responseStatus.reason"},

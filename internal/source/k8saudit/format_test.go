@@ -74,7 +74,7 @@ func TestRepresentativeEvents(t *testing.T) {
 				"event_name": "create pods", "event_id": "6b1a4c2e-0c1d-4f57-9d7e-2f3b5a6c7d80", "time": "2026-03-02T10:15:30.14Z",
 				"namespace": "payments", "workload": "pods/web-1", "container_name": "web",
 				"image": "ghcr.io/acme/web@" + digest, "image_digest": digest, "registry": "ghcr.io", "repository": "acme/web",
-				"src_ip": "203.0.113.10", "src_user": "alice@example.com", "user_type": "User", "status": "success",
+				"src_ip": "203.0.113.10", "src_user": "alice@example.com", "src_user_name": "alice@example.com", "user_type": "User", "status": "success",
 				"dest": "/api/v1/namespaces/payments/pods?fieldManager=kubectl-client-side-apply",
 				"tags": "ResponseComplete,RequestResponse,allow,privileged,hostpid,hostpath", "cluster": ""},
 		},
@@ -83,7 +83,7 @@ func TestRepresentativeEvents(t *testing.T) {
 			record: podExec,
 			want: map[string]string{"dataset": "Container", "action": "exec", "event_name": "create pods/exec",
 				"namespace": "payments", "workload": "pods/web-1", "container_name": "web", "image": "",
-				"src_user": "system:serviceaccount:ci:deployer", "user_type": "ServiceAccount",
+				"src_user": "system:serviceaccount:ci:deployer", "src_user_name": "system:serviceaccount:ci:deployer", "user_type": "ServiceAccount",
 				"credential_id": "JTI=8c1f2e3d-4b5a-4697-8877-665544332211", "status": "success", "tags": "ResponseStarted,Request,allow"},
 		},
 		{
