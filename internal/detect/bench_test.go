@@ -100,7 +100,7 @@ func benchScan(b *testing.B, input func(*testing.B) ([]byte, int)) {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	data := replicate(input(b))
-	placeholders := map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}
+	placeholders := map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}, "aws_instance_networks": {"10.0.0.0/8"}}
 	files := allRules(b)
 	g, errs := New(Config{Placeholders: placeholders}, files)
 	if len(errs) > 0 {
@@ -215,7 +215,7 @@ func BenchmarkProcess(b *testing.B) {
 		e.Record = v
 		events = append(events, e)
 	})
-	placeholders := map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}
+	placeholders := map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}, "aws_instance_networks": {"10.0.0.0/8"}}
 	files := allRules(b)
 	sink := func(*Alert) {}
 	b.ReportAllocs()

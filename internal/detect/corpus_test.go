@@ -58,7 +58,7 @@ func routes(r *Rule, e *event.Event) bool {
 // requires the same matches.
 func TestIndexAgreesWithNaive(t *testing.T) {
 	files := allRules(t)
-	g, errs := New(Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}}, files)
+	g, errs := New(Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}, "aws_instance_networks": {"10.0.0.0/8"}}}, files)
 	for _, err := range errs {
 		t.Errorf("corpus rule does not load: %v", err)
 	}
@@ -161,7 +161,7 @@ func TestCopiedFieldsAgreeWithRecord(t *testing.T) {
 // matches and the same alerts, rule by rule.
 func TestMemoAgreesWithEvaluation(t *testing.T) {
 	files := allRules(t)
-	cfg := Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}}}
+	cfg := Config{Placeholders: map[string][]string{"vuln_min_severities": {"critical", "high"}, "admin_policies": {"x"}, "aws_instance_networks": {"10.0.0.0/8"}}}
 	with, _ := New(cfg, files)
 	without, _ := New(cfg, files)
 	memos := map[string]*memo{}
