@@ -41,6 +41,14 @@ type sourceScore struct {
 	withTechnique       int // caught positives whose label names a technique
 	negatives, falsePos int
 	missedRules         map[string]int // Panther rule ids of missed positives
+	falseAlerts         map[string]int // "Panther rule: builtin rule" of alerted negatives
+}
+
+// result is what the builtin single-event rules did on one event.
+type result struct {
+	fired      bool
+	techniques []string
+	titles     []string
 }
 
 // scoreCorpus scans each labelled Panther event alone, with an engine of
@@ -60,24 +68,19 @@ func scoreCorpus(t *testing.T) []sourceScore {
 	}
 	// scan returns whether a single-event rule alerted on the record, and
 	// the techniques of those that did.
-	scan := func(name string, rec []byte) (bool, []string) {
+	scan := func(name string, rec []byte) (result result) {
 		g, _ := detect.New(cfg, files)
-		var techniques []string
-		fired := false
 		alert := func(a *detect.Alert) {
 			if a.Rule.Correlation == nil {
-				fired = true
-				techniques = append(techniques, a.Rule.Techniques()...)
+				result.fired = true
+				result.techniques = append(result.techniques, a.Rule.Techniques()...)
+				result.titles = append(result.titles, a.Rule.Title)
 			}
 		}
 		r := ingest.NewReader(ingest.Settings{Formats: components.Formats()})
 		r.ReadStream(name, bufio.NewReader(bytes.NewReader(rec)), func(e *event.Event) { g.Process(e, alert) })
 		g.Flush(alert)
-		return fired, techniques
-	}
-	type result struct {
-		fired      bool
-		techniques []string
+		return result
 	}
 	var out []sourceScore
 	for _, name := range pantherSources {
@@ -94,7 +97,7 @@ func scoreCorpus(t *testing.T) []sourceScore {
 			go func() {
 				defer wg.Done()
 				for i := range next {
-					results[i].fired, results[i].techniques = scan(name, events[i])
+					results[i] = scan(name, events[i])
 				}
 			}()
 		}
@@ -103,7 +106,7 @@ func scoreCorpus(t *testing.T) []sourceScore {
 		}
 		close(next)
 		wg.Wait()
-		sc := sourceScore{source: name, missedRules: map[string]int{}}
+		sc := sourceScore{source: name, missedRules: map[string]int{}, falseAlerts: map[string]int{}}
 		for i := range events {
 			var l pantherLabel
 			if err := json.Unmarshal(labels[i], &l); err != nil {
@@ -117,6 +120,9 @@ func scoreCorpus(t *testing.T) []sourceScore {
 				sc.negatives++
 				if fired {
 					sc.falsePos++
+					for _, title := range results[i].titles {
+						sc.falseAlerts[l.RuleID+": "+title]++
+					}
 				}
 				continue
 			}
@@ -199,6 +205,12 @@ func TestPantherDetection(t *testing.T) {
 		}
 		sort.Strings(missed)
 		t.Logf("%s: positives of these Panther rules raised nothing: %s", s.source, strings.Join(missed, ", "))
+		var false []string
+		for k, n := range s.falseAlerts {
+			false = append(false, fmt.Sprintf("%s (%d)", k, n))
+		}
+		sort.Strings(false)
+		t.Logf("%s: negatives alerted (Panther rule: builtin rule): %s", s.source, strings.Join(false, "; "))
 	}
 	// What the rules caught, and what they got wrong, when this was
 	// last measured: a change that loses detections or adds false
@@ -211,9 +223,12 @@ func TestPantherDetection(t *testing.T) {
 	}
 }
 
-// The floor and ceiling of TestPantherDetection.
+// The floor and ceiling of TestPantherDetection: the recall measured last
+// (160 of 578), and the false-positive rate the builtin rules had before
+// the rules of docs/DETECTION.md's second table (45 of 546), which new
+// rules must not exceed.
 const (
-	minRecall         = 0.24
+	minRecall         = 0.27
 	maxFalsePositives = 0.083
 )
 
