@@ -62,7 +62,6 @@ var common = source.Spec{
 	{Field: "region", From: "awsRegion"},
 	{Field: "account", From: "recipientAccountId | userIdentity.accountId | usr.account_id"},
 	{Field: "src_user", From: "userIdentity.arn | userIdentity.userName | userIdentity.principalId | userIdentity.invokedBy | userIdentity.onBehalfOf.userId | usr.id | usr.name"},
-	{Field: "src_user_name", From: "userIdentity.userName | usr.name"},
 	{Field: "src_user_id", From: "userIdentity.principalId | userIdentity.onBehalfOf.userId"},
 	{Field: "user_type", From: "userIdentity.type"},
 	{Field: "credential_id", From: "userIdentity.accessKeyId | userIdentity.credentialId"},
@@ -149,9 +148,7 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 			}
 		}
 	}
-	if e.SrcUserName == "" {
-		e.SrcUserName = sessionName(e.SrcUser)
-	}
+	userName(v, e)
 	derive(e, service)
 	if e.Dest == "" {
 		e.Dest = service
@@ -171,6 +168,26 @@ func derive(e *event.Event, service string) {
 		if strings.HasPrefix(service, "ecr") {
 			aws.CompleteECRImage(e)
 		}
+	}
+}
+
+// userName sets src_user_name: userIdentity.userName, the end of an IAM
+// user's ARN in src_user (so not a string of its own), else the session
+// name of an assumed role's or federated user's ARN, else Datadog's usr.name.
+func userName(v *fastjson.Value, e *event.Event) {
+	if e.SrcUserName != "" { // a Datadog usr.name key
+		return
+	}
+	if b := v.GetStringBytes("userIdentity", "userName"); len(b) > 0 {
+		if s := e.SrcUser; len(s) > len(b) && s[len(s)-len(b)-1] == '/' && s[len(s)-len(b):] == string(b) {
+			e.SrcUserName = s[len(s)-len(b):]
+		} else {
+			e.SrcUserName = source.Intern(b)
+		}
+		return
+	}
+	if e.SrcUserName = sessionName(e.SrcUser); e.SrcUserName == "" {
+		e.SrcUserName = source.Text(v.Get("usr", "name"))
 	}
 }
 
@@ -208,7 +225,7 @@ func (Format) Mappings() []source.Mapping {
 		source.Mapping{Field: "src_ip", Source: "sourceIPAddress (when it is an IP address)"},
 		source.Mapping{Field: "src", Source: "a single dotted key network.client.ip (Datadog exports; likewise http.useragent, usr.id, usr.name)"},
 		source.Mapping{Field: "src_user", Source: "\"ANONYMOUS_PRINCIPAL\" when userIdentity.accountId is ANONYMOUS_PRINCIPAL (an unauthenticated request; it is then no account); an IAM Identity Center user (userIdentity.type IdentityCenterUser) by its Identity Store user id, onBehalfOf.userId"},
-		source.Mapping{Field: "src_user_name", Source: "the session name of an assumed-role ARN (assumed-role/ROLE/SESSION) or the name of a federated-user ARN, when userIdentity.userName is absent"},
+		source.Mapping{Field: "src_user_name", Source: "userIdentity.userName | the session name of an assumed-role ARN (assumed-role/ROLE/SESSION) or the name of a federated-user ARN | usr.name (Datadog)"},
 		source.Mapping{Field: "status", Source: "failure when errorCode is set or responseElements.ConsoleLogin is Failure"},
 		source.Mapping{Field: "dataset", Source: "eventSource + eventName, by the operation table"},
 		source.Mapping{Field: "action", Source: "eventName, by the operation table or its verb"},

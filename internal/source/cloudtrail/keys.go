@@ -54,6 +54,23 @@ func lowerCase(v *fastjson.Value) bool {
 	return v.Get("eventName") == nil && v.Get("eventname") != nil
 }
 
+// canonicalKey returns the CloudTrail spelling of a key in any case,
+// without allocating.
+func canonicalKey(k []byte) (string, bool) {
+	var buf [40]byte
+	if len(k) > len(buf) {
+		return "", false
+	}
+	for i, c := range k {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	ck, ok := canonicalKeys[string(buf[:len(k)])]
+	return ck, ok
+}
+
 // canon holds what rewriting one record needs; pooled, since formats are
 // used concurrently.
 type canon struct {
@@ -78,9 +95,9 @@ func (c *canon) object(v *fastjson.Value) *fastjson.Value {
 	o, _ := v.Object()
 	out := c.arena.NewObject()
 	o.Visit(func(k []byte, x *fastjson.Value) {
-		key := string(k)
-		if ck, ok := canonicalKeys[strings.ToLower(key)]; ok {
-			key = ck
+		key, ok := canonicalKey(k)
+		if !ok {
+			key = string(k)
 		}
 		switch {
 		case jsonText[key] && x.Type() == fastjson.TypeString && c.used < len(c.parsers):
