@@ -509,6 +509,14 @@ func (m *mapper) watch(info container.Info, pid uint32, exec bool) {
 		clear(m.watchedPID)
 	}
 	if err := m.files.AddContainer(by.pid); err != nil {
+		if _, serr := os.Stat(m.procRoot + "/" + strconv.FormatUint(uint64(by.pid), 10)); serr != nil {
+			// The process exited before the watcher could look at it (a
+			// short-lived process of a starting container, read late):
+			// the container is not watched yet, and its next process
+			// registers it.
+			m.log.Debug("a container's process exited before its file systems were watched", "container", info.ID, "pid", by.pid, "err", err)
+			return
+		}
 		// Some mounts may not be watched; the others are. Said once at
 		// warning level, then at debug level.
 		level := slog.LevelDebug

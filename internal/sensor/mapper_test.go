@@ -700,3 +700,42 @@ func TestMapNamespaces(t *testing.T) {
 		t.Errorf("host process in its own mount namespace: %v", f)
 	}
 }
+
+// fakeFiles is a file watcher that fails for processes without a
+// directory under the mapper's proc root, as the real one does for a
+// process that exited.
+type fakeFiles struct {
+	procRoot string
+	added    []uint32
+}
+
+func (f *fakeFiles) AddContainer(pid uint32) error {
+	f.added = append(f.added, pid)
+	if _, err := os.Stat(filepath.Join(f.procRoot, fmt.Sprint(pid))); err != nil {
+		return fmt.Errorf("fanotify: container %d: %w", pid, err)
+	}
+	return nil
+}
+func (f *fakeFiles) RemoveContainer(uint32) error { return nil }
+
+// TestWatchAfterExitedProcess: a container first seen through a process
+// that exited before the watcher looked at it is registered by its next
+// process, not left unwatched.
+func TestWatchAfterExitedProcess(t *testing.T) {
+	m := newTestMapper(t)
+	f := &fakeFiles{procRoot: m.procRoot}
+	m.files = f
+	info := container.Info{CgroupID: 500, ID: "c0ffee", Runtime: container.RuntimeContainerd}
+	if err := os.Mkdir(filepath.Join(m.procRoot, "501"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m.watch(info, 500, true) // exited: /proc/500 is gone
+	m.watch(info, 501, true)
+	m.watch(info, 502, true) // registered already: not asked again
+	if !slices.Equal(f.added, []uint32{500, 501}) {
+		t.Fatalf("watcher asked for %v, want 500 then 501", f.added)
+	}
+	if by := m.watched[info.ID]; by.pid != 501 {
+		t.Errorf("container registered by %d, want 501", by.pid)
+	}
+}
