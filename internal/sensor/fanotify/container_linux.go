@@ -121,11 +121,16 @@ func (w *Watcher) addMount(c *container, m mounts.Mount, host []mounts.Mount) er
 	}
 	if visible {
 		fs, err := w.registerVisible(hp, m.Dev, host)
-		if err != nil {
+		if err == nil {
+			fs.views = append(fs.views, &view{src: hp, dst: m.Point, kind: viewMap, ctr: c})
+			return nil
+		}
+		if m.FSType != "overlay" {
 			return err
 		}
-		fs.views = append(fs.views, &view{src: hp, dst: m.Point, kind: viewMap, ctr: c})
-		return nil
+		// An overlay the host mounts too (containerd's rootfs) but that
+		// fanotify cannot mark (overlayfs without nfs_export): watched
+		// through its upper directory, as below.
 	}
 	if m.FSType == "overlay" {
 		upper, hasUpper := mounts.Option(m.Super, "upperdir")
