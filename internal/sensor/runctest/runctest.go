@@ -301,7 +301,10 @@ func Start(t testing.TB, o Options) *Container {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		exited := c.Exited()
-		if pid, ok := readPID(pidFile); ok {
+		if pid, ok := readPID(pidFile); ok && !inRuncInit(pid) {
+			// runc writes the pid file when it has created the
+			// container, while runc init still waits to exec the
+			// container's program: returned once it has.
 			c.pid = pid
 			return c
 		}
@@ -316,6 +319,18 @@ func Start(t testing.TB, o Options) *Container {
 			t.Fatalf("runctest: container %s did not start within 20s\nstderr: %s", o.ID, c.Stderr())
 		}
 	}
+}
+
+// inRuncInit reports whether process pid still runs runc init (it has
+// not exec'd the container's program yet); false once it has, or has
+// exited.
+func inRuncInit(pid int) bool {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	argv0, rest, _ := strings.Cut(string(cmdline), "\x00")
+	return filepath.Base(argv0) == "runc" && strings.HasPrefix(rest, "init\x00")
 }
 
 func (c *Container) args(a ...string) []string {
