@@ -4,7 +4,7 @@ package sensor
 
 import (
 	"context"
-	"github.com/vigilsec/vigil/internal/sensor/record"
+	"errors"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -18,8 +18,10 @@ import (
 
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sensor/container"
+	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/mounts"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 )
 
 // attributor finds the container a record came from, and is told what the
@@ -509,12 +511,14 @@ func (m *mapper) watch(info container.Info, pid uint32, exec bool) {
 		clear(m.watchedPID)
 	}
 	if err := m.files.AddContainer(by.pid); err != nil {
-		if _, serr := os.Stat(m.procRoot + "/" + strconv.FormatUint(uint64(by.pid), 10)); serr != nil {
-			// The process exited before the watcher could look at it (a
-			// short-lived process of a starting container, read late):
-			// the container is not watched yet, and its next process
-			// registers it.
-			m.log.Debug("a container's process exited before its file systems were watched", "container", info.ID, "pid", by.pid, "err", err)
+		_, serr := os.Stat(m.procRoot + "/" + strconv.FormatUint(uint64(by.pid), 10) + "/ns/mnt")
+		if serr != nil || errors.Is(err, fanotify.ErrHostNamespace) {
+			// The process exited (or is a zombie) before the watcher could
+			// look at it, or is still in the host's mount namespace (a
+			// short-lived or runtime process of a starting container, read
+			// late): the container is not watched yet, and its next
+			// process registers it.
+			m.log.Debug("a container's file systems not watched yet: registered by its next process", "container", info.ID, "pid", by.pid, "err", err)
 			return
 		}
 		// Some mounts may not be watched; the others are. Said once at

@@ -22,6 +22,7 @@ import (
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ruleset"
 	"github.com/vigilsec/vigil/internal/sensor/container"
+	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/proctree"
 	"github.com/vigilsec/vigil/internal/source"
 	"github.com/vigilsec/vigil/internal/source/sensorevent"
@@ -706,36 +707,53 @@ func TestMapNamespaces(t *testing.T) {
 // process that exited.
 type fakeFiles struct {
 	procRoot string
+	hostNS   uint32 // the pid in the host's mount namespace
 	added    []uint32
 }
 
 func (f *fakeFiles) AddContainer(pid uint32) error {
 	f.added = append(f.added, pid)
-	if _, err := os.Stat(filepath.Join(f.procRoot, fmt.Sprint(pid))); err != nil {
+	if _, err := os.Stat(filepath.Join(f.procRoot, fmt.Sprint(pid), "ns", "mnt")); err != nil {
 		return fmt.Errorf("fanotify: container %d: %w", pid, err)
+	}
+	if pid == f.hostNS {
+		return fmt.Errorf("fanotify: container %d: %w", pid, fanotify.ErrHostNamespace)
 	}
 	return nil
 }
 func (f *fakeFiles) RemoveContainer(uint32) error { return nil }
 
 // TestWatchAfterExitedProcess: a container first seen through a process
-// that exited before the watcher looked at it is registered by its next
+// that exited (or is a zombie) before the watcher looked at it, or that
+// is still in the host's mount namespace, is registered by its next
 // process, not left unwatched.
 func TestWatchAfterExitedProcess(t *testing.T) {
 	m := newTestMapper(t)
 	f := &fakeFiles{procRoot: m.procRoot}
 	m.files = f
 	info := container.Info{CgroupID: 500, ID: "c0ffee", Runtime: container.RuntimeContainerd}
-	if err := os.Mkdir(filepath.Join(m.procRoot, "501"), 0o755); err != nil {
-		t.Fatal(err)
+	// 501 is a zombie (no namespaces any more), 502 still in the host's
+	// mount namespace, 503 in the container's.
+	for _, p := range []string{"501", "502/ns", "503/ns"} {
+		if err := os.MkdirAll(filepath.Join(m.procRoot, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
+	for _, p := range []string{"502/ns/mnt", "503/ns/mnt"} {
+		if err := os.WriteFile(filepath.Join(m.procRoot, p), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.hostNS = 502
 	m.watch(info, 500, true) // exited: /proc/500 is gone
 	m.watch(info, 501, true)
-	m.watch(info, 502, true) // registered already: not asked again
-	if !slices.Equal(f.added, []uint32{500, 501}) {
-		t.Fatalf("watcher asked for %v, want 500 then 501", f.added)
+	m.watch(info, 502, true)
+	m.watch(info, 503, true)
+	m.watch(info, 504, true) // registered already: not asked again
+	if !slices.Equal(f.added, []uint32{500, 501, 502, 503}) {
+		t.Fatalf("watcher asked for %v, want 500 to 503", f.added)
 	}
-	if by := m.watched[info.ID]; by.pid != 501 {
-		t.Errorf("container registered by %d, want 501", by.pid)
+	if by := m.watched[info.ID]; by.pid != 503 {
+		t.Errorf("container registered by %d, want 503", by.pid)
 	}
 }

@@ -1,6 +1,7 @@
 package fanotify
 
 import (
+	"errors"
 	"fmt"
 	"github.com/vigilsec/vigil/internal/sensor/record"
 	"path"
@@ -148,6 +149,11 @@ var DefaultWriteDirs = []string{
 // ErrClosed is returned by Read after Close: record.ErrClosed, every
 // record source's, so that one consumer loop serves them all.
 var ErrClosed = record.ErrClosed
+
+// ErrHostNamespace is AddContainer's answer for a process that is in the
+// host's mount namespace (a runtime's process not yet in the container's):
+// the container is to be added by another of its processes.
+var ErrHostNamespace = errors.New("in the host's mount namespace")
 
 // Stats counts what a Watcher has seen since Open.
 type Stats struct {

@@ -62,7 +62,7 @@ func (w *Watcher) AddContainer(pid uint32) error {
 		w.removeContainer(old)
 	}
 	if ns == w.hostNS {
-		return fmt.Errorf("fanotify: container %d: in the host's mount namespace", pid)
+		return fmt.Errorf("fanotify: container %d: %w", pid, ErrHostNamespace)
 	}
 	c := &container{pid: pid, mntns: ns, root: proc + "/root"}
 	var errs []error
