@@ -127,6 +127,11 @@ type mapper struct {
 type watchedBy struct {
 	pid  uint32
 	init bool
+	// execd: registered at or after an exec of the process, when the
+	// container's root and mounts are in place. The init process may be
+	// named (by the runtime) while it is still runc init, before
+	// pivot_root: such a registration is made again at its exec.
+	execd bool
 }
 
 // processTree is the process store: the tree keeps each process with
@@ -493,15 +498,22 @@ func (m *mapper) fillHeader(r *record.Record) bool {
 func (m *mapper) watch(info container.Info, pid uint32, exec bool) {
 	cur := m.watched[info.ID]
 	if cur.init {
+		if cur.execd || !exec || pid != cur.pid {
+			return
+		}
+		// The init process runs the container's program now: its
+		// mounts are the container's (adding again refreshes).
+		cur.execd = true
+		m.register(info, cur)
 		return
 	}
-	by := watchedBy{pid: pid}
+	by := watchedBy{pid: pid, execd: exec}
 	if md := m.metaOf(info); md != nil && md.InitPID > 0 {
-		by = watchedBy{pid: uint32(md.InitPID), init: true}
+		by = watchedBy{pid: uint32(md.InitPID), init: true, execd: exec && pid == uint32(md.InitPID)}
 	} else if cur.pid != 0 || !exec {
 		return
 	}
-	if cur.pid != 0 {
+	if cur.pid != 0 && cur.pid != by.pid {
 		m.unwatch(info.ID, cur.pid)
 	}
 	if len(m.watched) >= internMax {
@@ -510,6 +522,12 @@ func (m *mapper) watch(info container.Info, pid uint32, exec bool) {
 		clear(m.watched)
 		clear(m.watchedPID)
 	}
+	m.register(info, by)
+}
+
+// register adds a container to the file watcher by process by.pid, and
+// keeps it as watched unless the process could not be used.
+func (m *mapper) register(info container.Info, by watchedBy) {
 	if err := m.files.AddContainer(by.pid); err != nil {
 		_, serr := os.Stat(m.procRoot + "/" + strconv.FormatUint(uint64(by.pid), 10) + "/ns/mnt")
 		if serr != nil || errors.Is(err, fanotify.ErrHostNamespace) {

@@ -757,3 +757,38 @@ func TestWatchAfterExitedProcess(t *testing.T) {
 		t.Errorf("container registered by %d, want 503", by.pid)
 	}
 }
+
+// TestWatchInitAgainAtExec: a container registered by its init process
+// before that process ran the container's program (runc init, not yet
+// past pivot_root, whose mounts are not the container's) is registered
+// again at the exec, once.
+func TestWatchInitAgainAtExec(t *testing.T) {
+	m := newTestMapper(t)
+	f := &fakeFiles{procRoot: m.procRoot}
+	m.files = f
+	info := container.Info{CgroupID: 600, ID: "ctr-1", Runtime: container.RuntimeContainerd}
+	m.metaOf = func(i container.Info) *container.Metadata {
+		if i.ID == info.ID {
+			return &container.Metadata{Source: "containerd", InitPID: 600}
+		}
+		return nil
+	}
+	for _, p := range []string{"600/ns", "601/ns"} {
+		if err := os.MkdirAll(filepath.Join(m.procRoot, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(m.procRoot, p, "mnt"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.watch(info, 600, false) // runc init's setuid: registered by the init pid
+	m.watch(info, 601, true)  // another process's exec: the init stays
+	m.watch(info, 600, true)  // the init runs the container's program: again
+	m.watch(info, 600, true)  // and not again
+	if !slices.Equal(f.added, []uint32{600, 600}) {
+		t.Fatalf("watcher asked for %v, want 600 twice", f.added)
+	}
+	if by := m.watched[info.ID]; by.pid != 600 || !by.init || !by.execd {
+		t.Errorf("registered by %+v", by)
+	}
+}
