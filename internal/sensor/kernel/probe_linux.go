@@ -7,14 +7,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/vigilsec/vigil/internal/sensor/record"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/link"
+
+	"github.com/vigilsec/vigil/internal/sensor/mounts"
+	"github.com/vigilsec/vigil/internal/sensor/record"
 )
 
 // Hook kinds.
@@ -139,43 +139,16 @@ func cgroup2Root() (string, error) {
 func cgroup2RootIn(mountinfo []byte) (string, error) {
 	sc := bufio.NewScanner(bytes.NewReader(mountinfo))
 	for sc.Scan() {
-		// id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-		f := strings.Fields(sc.Text())
-		sep := -1
-		for i := 6; i < len(f); i++ {
-			if f[i] == "-" {
-				sep = i
-				break
-			}
-		}
-		if sep < 0 || sep+1 >= len(f) || f[sep+1] != "cgroup2" || f[3] != "/" {
+		m, err := mounts.ParseLine(sc.Text())
+		if err != nil || m.FSType != "cgroup2" || m.Root != "/" {
 			continue
 		}
-		return unescapeMount(f[4]), nil
+		return m.Point, nil
 	}
 	if err := sc.Err(); err != nil {
 		return "", err
 	}
 	return "", errors.New("no cgroup2 mount of the hierarchy's root in /proc/self/mountinfo")
-}
-
-// unescapeMount undoes mountinfo's octal escapes (\040 for a space, ...).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // unavailable marks a hook kind the sensor does not use: nil when the kernel would accept it.
