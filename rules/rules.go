@@ -15,7 +15,8 @@ package rules
 
 import "embed"
 
-// FS holds every rule file and placeholders.yml.
+// FS holds every rule file, placeholders.yml and coverage.yml (the
+// techniques some cloud has no log signal for, and why).
 //
-//go:embed cloud kubernetes runtime placeholders.yml
+//go:embed cloud kubernetes runtime placeholders.yml coverage.yml
 var FS embed.FS

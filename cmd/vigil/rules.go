@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -189,30 +190,58 @@ exit status is 0 only if every rule loaded.`,
 func newCoverageCmd() *cobra.Command {
 	var rf ruleFlags
 	var outFmt string
+	var platforms []string
 	cmd := &cobra.Command{
 		Use:   "coverage",
-		Short: "Print the MITRE ATT&CK techniques the loaded rules cover, per tactic",
-		Args:  cobra.NoArgs,
+		Short: "Print the MITRE ATT&CK techniques the loaded rules cover, per tactic and platform",
+		Long: `Print, per ATT&CK tactic, the techniques the loaded rules are tagged with and
+how many rules cover each on each platform (aws, azure, gcp, kubernetes,
+linux for the runtime sensor). A rule covers the platforms whose records
+its own positive tests alert on (vigil rules test); a rule without tests
+covers its logsource's product, or "any" platform for a data-model rule.
+The table ends with the cloud techniques covered on some clouds but not
+on the others.`,
+		Example: "  vigil coverage\n  vigil coverage --platform gcp -o json",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, p := range platforms {
+				if p != "any" && !slices.Contains(ruleset.Platforms, p) {
+					return exitError{code: 2, msg: fmt.Sprintf("--platform %q: want one of %s", p, strings.Join(ruleset.Platforms, ", "))}
+				}
+			}
 			g, _, err := rf.load(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			cov := ruleset.Coverage(g.Rules())
+			o, _ := rf.options()
+			files, _ := ruleset.Files(o)
+			cfg := rf.config()
+			if cfg.Placeholders, err = ruleset.Placeholders(o); err != nil {
+				return exitError{code: 2, msg: err.Error()}
+			}
+			tested := ruleset.TestedPlatforms(ruleset.Test(files, cfg))
+			rules := g.Rules()
+			if len(platforms) > 0 {
+				rules = slices.DeleteFunc(slices.Clone(rules), func(r *detect.Rule) bool {
+					ps := tested.PlatformsOf(r)
+					return !slices.Contains(ps, "any") && !slices.ContainsFunc(ps, func(p string) bool { return slices.Contains(platforms, p) })
+				})
+			}
+			cov := ruleset.Coverage(rules, tested.PlatformsOf)
 			w := bufio.NewWriter(cmd.OutOrStdout())
 			defer w.Flush()
 			switch outFmt {
 			case "", "table":
-				for _, tc := range cov {
-					fmt.Fprintf(w, "%s (%d techniques)\n", tc.Tactic, len(tc.Techniques))
-					for _, t := range tc.Techniques {
-						fmt.Fprintf(w, "  %-10s %3d rules  %s\n", t.ID, len(t.Rules), strings.Join(firstN(t.Rules, 3), "; "))
-					}
+				na, err := ruleset.NotApplicable()
+				if err != nil {
+					return exitError{code: 2, msg: err.Error()}
 				}
+				writeCoverage(w, cov, platforms, na)
 			case "json":
 				type tech struct {
-					ID    string   `json:"id"`
-					Rules []string `json:"rules"`
+					ID        string              `json:"id"`
+					Rules     []string            `json:"rules"`
+					Platforms map[string][]string `json:"platforms"`
 				}
 				type tactic struct {
 					Tactic     string `json:"tactic"`
@@ -222,7 +251,7 @@ func newCoverageCmd() *cobra.Command {
 				for _, tc := range cov {
 					t := tactic{Tactic: tc.Tactic}
 					for _, x := range tc.Techniques {
-						t.Techniques = append(t.Techniques, tech{ID: x.ID, Rules: x.Rules})
+						t.Techniques = append(t.Techniques, tech{ID: x.ID, Rules: x.Rules, Platforms: x.Platforms})
 					}
 					out = append(out, t)
 				}
@@ -237,7 +266,86 @@ func newCoverageCmd() *cobra.Command {
 	}
 	rf.register(cmd)
 	cmd.Flags().StringVarP(&outFmt, "output", "o", "", "output: table (default) or json")
+	cmd.Flags().StringSliceVar(&platforms, "platform", nil, "only rules covering these platforms: aws, azure, gcp, kubernetes, linux (comma-separated or repeated)")
 	return cmd
+}
+
+// platformHeads are the coverage table's column heads, by platform.
+var platformHeads = map[string]string{"kubernetes": "k8s"}
+
+// writeCoverage prints the coverage table: per tactic, each technique's
+// rule count on each platform (any: data-model rules without tests), a
+// few rule titles, then the per-platform totals and the cloud gaps.
+func writeCoverage(w io.Writer, cov []ruleset.TacticCoverage, only []string, notApplicable map[string]map[string]string) {
+	cols := append(slices.Clone(ruleset.Platforms), "any")
+	if len(only) > 0 {
+		cols = slices.DeleteFunc(cols, func(p string) bool { return p != "any" && !slices.Contains(only, p) })
+	}
+	head := func(p string) string {
+		if h, ok := platformHeads[p]; ok {
+			return h
+		}
+		return p
+	}
+	techniques := map[string]bool{}
+	perPlatform := map[string]map[string]bool{}
+	for _, tc := range cov {
+		fmt.Fprintf(w, "%-28s %5s", fmt.Sprintf("%s (%d)", tc.Tactic, len(tc.Techniques)), "rules")
+		for _, p := range cols {
+			fmt.Fprintf(w, " %5s", head(p))
+		}
+		fmt.Fprintln(w)
+		for _, t := range tc.Techniques {
+			techniques[t.ID] = true
+			fmt.Fprintf(w, "  %-26s %5d", t.ID, len(t.Rules))
+			for _, p := range cols {
+				n := len(t.Platforms[p])
+				if n == 0 {
+					fmt.Fprintf(w, " %5s", "-")
+					continue
+				}
+				if perPlatform[p] == nil {
+					perPlatform[p] = map[string]bool{}
+				}
+				perPlatform[p][t.ID] = true
+				fmt.Fprintf(w, " %5d", n)
+			}
+			fmt.Fprintf(w, "  %s\n", strings.Join(firstN(t.Rules, 2), "; "))
+		}
+	}
+	fmt.Fprintf(w, "\n%d techniques:", len(techniques))
+	for _, p := range cols {
+		fmt.Fprintf(w, " %s %d", p, len(perPlatform[p]))
+		if p != cols[len(cols)-1] {
+			fmt.Fprint(w, ",")
+		}
+	}
+	fmt.Fprintln(w)
+	if len(only) > 0 {
+		return
+	}
+	var missing, na []ruleset.Gap
+	for _, g := range ruleset.CloudGaps(cov, notApplicable) {
+		if len(g.Missing) > 0 {
+			missing = append(missing, g)
+		} else {
+			na = append(na, g)
+		}
+	}
+	fmt.Fprintf(w, "\nCloud techniques covered on some clouds, with a log signal but no rule on others (%d):\n", len(missing))
+	for _, g := range missing {
+		fmt.Fprintf(w, "  %-10s on %-16s missing on %s\n", g.ID, strings.Join(g.Covered, ", "), strings.Join(g.Missing, ", "))
+	}
+	fmt.Fprintf(w, "\nCloud techniques covered where the clouds have a signal for them (%d):\n", len(na))
+	for _, g := range na {
+		var why []string
+		for _, c := range ruleset.CloudPlatforms {
+			if r, ok := g.NotApplicable[c]; ok {
+				why = append(why, c+": "+r)
+			}
+		}
+		fmt.Fprintf(w, "  %-10s on %-16s none on %s\n", g.ID, strings.Join(g.Covered, ", "), strings.Join(why, "; "))
+	}
 }
 
 func firstN(s []string, n int) []string {

@@ -95,6 +95,31 @@ func TestRulesCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &cov); err != nil || code != 0 || len(cov) < 10 {
 		t.Errorf("coverage: exit %d, %d tactics, %v", code, len(cov), err)
 	}
+	// One platform's view: every technique listed is covered there.
+	out, _, code = run(t, "coverage", "--platform", "gcp", "-o", "json")
+	var gcp []struct {
+		Techniques []struct {
+			ID        string
+			Platforms map[string][]string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &gcp); err != nil || code != 0 || len(gcp) < 5 {
+		t.Errorf("coverage --platform gcp: exit %d, %d tactics, %v", code, len(gcp), err)
+	}
+	for _, tc := range gcp {
+		for _, x := range tc.Techniques {
+			if len(x.Platforms["gcp"]) == 0 {
+				t.Errorf("coverage --platform gcp lists %s, covered on %v", x.ID, x.Platforms)
+			}
+		}
+	}
+	out, _, code = run(t, "coverage")
+	if code != 0 || !strings.Contains(out, "rules   aws azure   gcp   k8s linux   any") || !strings.Contains(out, "Cloud techniques covered on some clouds") {
+		t.Errorf("coverage table: exit %d\n%s", code, out)
+	}
+	if _, errs, code := run(t, "coverage", "--platform", "vax"); code != 2 || !strings.Contains(errs, `--platform "vax"`) {
+		t.Errorf("coverage --platform vax: exit %d, %s", code, errs)
+	}
 	// lint: every corpus cloud and Kubernetes rule loads.
 	out, _, code = run(t, "rules", "lint", sourcetest.Corpus(t, "sigma/cloud"), sourcetest.Corpus(t, "sigma/application/kubernetes"))
 	if code != 0 || !strings.Contains(out, "222 rules loaded") {

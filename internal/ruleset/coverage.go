@@ -1,9 +1,16 @@
 package ruleset
 
 import (
+	"fmt"
+	"slices"
 	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/vigilsec/vigil/internal/detect"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/rules"
 )
 
 // TacticCoverage is one ATT&CK tactic and the techniques the rules cover
@@ -17,6 +24,72 @@ type TacticCoverage struct {
 type Technique struct {
 	ID    string
 	Rules []string // rule titles
+	// Platforms holds, per platform the rules cover (aws, azure, gcp,
+	// kubernetes, linux, or "any" for a rule that shows none), the titles
+	// of the rules that cover the technique there.
+	Platforms map[string][]string
+}
+
+// Platforms are the platforms vigil reads events of, in the order coverage
+// is shown; CloudPlatforms those of them that are clouds, where a cloud
+// technique is expected on each.
+var (
+	Platforms      = []string{event.VendorAWS, event.VendorAzure, event.VendorGCP, event.VendorKubernetes, event.VendorLinux}
+	CloudPlatforms = []string{event.VendorAWS, event.VendorAzure, event.VendorGCP}
+)
+
+// Tested says on which platforms each rule is shown to work: the vendors
+// of the records that its positive tests (Test's results) alerted on.
+type Tested map[string][]string
+
+// TestedPlatforms collects, per rule, the platforms its passing positive
+// tests alerted on.
+func TestedPlatforms(results []Result) Tested {
+	out := Tested{}
+	for _, res := range results {
+		if !res.Want || !res.Passed() {
+			continue
+		}
+		k := ruleWhere(res.Rule)
+		for _, v := range res.Vendors {
+			if !slices.Contains(out[k], v) {
+				out[k] = append(out[k], v)
+			}
+		}
+	}
+	return out
+}
+
+// PlatformsOf returns the platforms a rule covers: those its tests show;
+// else its logsource's product when it names one; else "any" (a
+// data-model rule without tests may match events of every platform).
+func (t Tested) PlatformsOf(r *detect.Rule) []string {
+	if vs := t[ruleWhere(r)]; len(vs) > 0 {
+		out := slices.Clone(vs)
+		slices.SortFunc(out, comparePlatforms)
+		return out
+	}
+	if p := strings.ToLower(r.Logsource.Product); p != "" && p != "vigil" && r.Correlation == nil {
+		return []string{p}
+	}
+	return []string{"any"}
+}
+
+func ruleWhere(r *detect.Rule) string { return fmt.Sprintf("%s:%d", r.File, r.Pos.Line) }
+
+// comparePlatforms orders platforms as Platforms lists them, others after.
+func comparePlatforms(a, b string) int {
+	ia, ib := slices.Index(Platforms, a), slices.Index(Platforms, b)
+	if ia < 0 {
+		ia = len(Platforms)
+	}
+	if ib < 0 {
+		ib = len(Platforms)
+	}
+	if ia != ib {
+		return ia - ib
+	}
+	return strings.Compare(a, b)
 }
 
 // tacticOrder is the ATT&CK matrix column order.
@@ -29,8 +102,9 @@ var tacticOrder = []string{
 // Coverage returns, per tactic in matrix order, the techniques the rules
 // cover. A rule counts under every tactic and technique it is tagged with;
 // a technique tagged without a tactic is listed under "untagged".
-func Coverage(rs []*detect.Rule) []TacticCoverage {
-	byTactic := map[string]map[string][]string{}
+// platforms says on which platforms a rule works (Tested.PlatformsOf).
+func Coverage(rs []*detect.Rule, platforms func(*detect.Rule) []string) []TacticCoverage {
+	byTactic := map[string]map[string][]*detect.Rule{}
 	for _, r := range rs {
 		tactics := r.Tactics()
 		if len(tactics) == 0 {
@@ -39,9 +113,9 @@ func Coverage(rs []*detect.Rule) []TacticCoverage {
 		for _, tac := range tactics {
 			for _, tech := range r.Techniques() {
 				if byTactic[tac] == nil {
-					byTactic[tac] = map[string][]string{}
+					byTactic[tac] = map[string][]*detect.Rule{}
 				}
-				byTactic[tac][tech] = append(byTactic[tac][tech], r.Title)
+				byTactic[tac][tech] = append(byTactic[tac][tech], r)
 			}
 		}
 	}
@@ -52,12 +126,94 @@ func Coverage(rs []*detect.Rule) []TacticCoverage {
 			continue
 		}
 		tc := TacticCoverage{Tactic: tac}
-		for id, titles := range techs {
-			sort.Strings(titles)
-			tc.Techniques = append(tc.Techniques, Technique{ID: id, Rules: titles})
+		for id, rules := range techs {
+			t := Technique{ID: id, Platforms: map[string][]string{}}
+			for _, r := range rules {
+				t.Rules = append(t.Rules, r.Title)
+				for _, p := range platforms(r) {
+					t.Platforms[p] = append(t.Platforms[p], r.Title)
+				}
+			}
+			sort.Strings(t.Rules)
+			for _, titles := range t.Platforms {
+				sort.Strings(titles)
+			}
+			tc.Techniques = append(tc.Techniques, t)
 		}
 		sort.Slice(tc.Techniques, func(i, j int) bool { return tc.Techniques[i].ID < tc.Techniques[j].ID })
 		out = append(out, tc)
 	}
+	return out
+}
+
+// Gap is a technique that rules cover on some clouds but not on others.
+type Gap struct {
+	ID      string
+	Covered []string // clouds with a rule for it
+	Missing []string // clouds without, that have a log signal for it
+	// NotApplicable says, per cloud without a rule, why none can exist
+	// there (coverage.yml).
+	NotApplicable map[string]string
+}
+
+// NotApplicable reads the builtin coverage.yml: per technique and cloud,
+// why no rule covers the technique there (the service does not exist on
+// that cloud, or the cloud logs nothing an attack would leave).
+func NotApplicable() (map[string]map[string]string, error) {
+	var doc struct {
+		NotApplicable map[string]map[string]string `yaml:"not_applicable"`
+	}
+	data, err := rules.FS.ReadFile("coverage.yml")
+	if err != nil {
+		return nil, err
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("builtin:coverage.yml: %w", err)
+	}
+	for tech, clouds := range doc.NotApplicable {
+		for c, why := range clouds {
+			if !slices.Contains(CloudPlatforms, c) || why == "" {
+				return nil, fmt.Errorf("builtin:coverage.yml: not_applicable.%s.%s: want a cloud (%s) and a reason", tech, c, strings.Join(CloudPlatforms, ", "))
+			}
+		}
+	}
+	return doc.NotApplicable, nil
+}
+
+// CloudGaps lists, by technique id, the techniques covered on at least one
+// of CloudPlatforms and not on another (a rule of platform "any" covers
+// them all); na (NotApplicable) explains some of the clouds without.
+func CloudGaps(cov []TacticCoverage, na map[string]map[string]string) []Gap {
+	seen := map[string]bool{}
+	var out []Gap
+	for _, tc := range cov {
+		for _, t := range tc.Techniques {
+			if seen[t.ID] {
+				continue
+			}
+			seen[t.ID] = true
+			if len(t.Platforms["any"]) > 0 {
+				continue
+			}
+			g := Gap{ID: t.ID}
+			for _, p := range CloudPlatforms {
+				switch why := na[t.ID][p]; {
+				case len(t.Platforms[p]) > 0:
+					g.Covered = append(g.Covered, p)
+				case why != "":
+					if g.NotApplicable == nil {
+						g.NotApplicable = map[string]string{}
+					}
+					g.NotApplicable[p] = why
+				default:
+					g.Missing = append(g.Missing, p)
+				}
+			}
+			if len(g.Covered) > 0 && len(g.Missing)+len(g.NotApplicable) > 0 {
+				out = append(out, g)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

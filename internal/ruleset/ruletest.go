@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/components"
@@ -45,6 +46,10 @@ type Result struct {
 	Want   bool
 	Alerts int   // the rule's alerts; for a rule that only feeds correlations, its matches
 	Err    error // the test could not run, or the rule has no tests
+	// Vendors are the event.Vendor values (aws, azure, gcp, kubernetes,
+	// linux) of the records the rule's alerts were raised on: the
+	// platforms the test shows the rule to work on.
+	Vendors []string
 }
 
 // Passed reports whether the test ran and the rule did what it should.
@@ -96,7 +101,7 @@ func testRule(cfg detect.Config, f detect.File, r *detect.Rule) []Result {
 			continue
 		}
 		res.Want = *t.Match
-		res.Alerts, res.Err = runTest(cfg, f, r, t)
+		res.Alerts, res.Vendors, res.Err = runTest(cfg, f, r, t)
 		out = append(out, res)
 	}
 	return out
@@ -106,22 +111,22 @@ func testRule(cfg detect.Config, f detect.File, r *detect.Rule) []Result {
 // correlates (its tests may live on the correlation).
 func feedsOnly(r *detect.Rule) bool { return r.Feeds() > 0 }
 
-func runTest(cfg detect.Config, f detect.File, r *detect.Rule, t ruleTest) (int, error) {
+func runTest(cfg detect.Config, f detect.File, r *detect.Rule, t ruleTest) (int, []string, error) {
 	if len(t.Events) == 0 {
-		return 0, fmt.Errorf("%s: test %q has no events", r.Pos, t.Name)
+		return 0, nil, fmt.Errorf("%s: test %q has no events", r.Pos, t.Name)
 	}
 	var in bytes.Buffer
 	for _, ev := range t.Events {
 		b, err := json.Marshal(jsonable(ev))
 		if err != nil {
-			return 0, fmt.Errorf("%s: test %q: %v", r.Pos, t.Name, err)
+			return 0, nil, fmt.Errorf("%s: test %q: %v", r.Pos, t.Name, err)
 		}
 		in.Write(b)
 		in.WriteByte('\n')
 	}
 	g, errs := detect.New(cfg, []detect.File{f})
 	if len(errs) > 0 {
-		return 0, errs[0]
+		return 0, nil, errs[0]
 	}
 	var problems []string
 	reader := ingest.NewReader(ingest.Settings{Formats: components.Formats(), OnProblem: func(p ingest.Problem) {
@@ -134,14 +139,30 @@ func runTest(cfg detect.Config, f detect.File, r *detect.Rule, t ruleTest) (int,
 		}
 	}
 	alerts := 0
+	var vendors []string
 	count := func(a *detect.Alert) {
 		if a.Rule == self {
 			alerts++
+			for _, e := range a.Events {
+				if e.Vendor != "" && !slices.Contains(vendors, e.Vendor) {
+					vendors = append(vendors, e.Vendor)
+				}
+			}
 		}
 	}
 	reader.ReadStream(fmt.Sprintf("%s test %q", r.Pos, t.Name), &in, func(e *event.Event) {
 		if geo, ok := t.GeoIP[e.SrcIP]; ok {
 			e.SrcCountry, e.SrcASN = geo.Country, geo.ASN
+		}
+		if self != nil && self.Correlation == nil && self.Feeds() > 0 {
+			// A rule that only feeds correlations shows the platforms
+			// of the records it matches.
+			before := self.Hits
+			g.Process(e, count)
+			if self.Hits > before && e.Vendor != "" && !slices.Contains(vendors, e.Vendor) {
+				vendors = append(vendors, e.Vendor)
+			}
+			return
 		}
 		g.Process(e, count)
 	})
@@ -152,9 +173,9 @@ func runTest(cfg detect.Config, f detect.File, r *detect.Rule, t ruleTest) (int,
 		alerts = self.Hits
 	}
 	if len(problems) > 0 {
-		return alerts, fmt.Errorf("test events: %s", strings.Join(problems, "; "))
+		return alerts, vendors, fmt.Errorf("test events: %s", strings.Join(problems, "; "))
 	}
-	return alerts, nil
+	return alerts, vendors, nil
 }
 
 // jsonable turns YAML-decoded maps (map[string]any, with nested
