@@ -13,10 +13,20 @@
 // whether the rule (or correlation) fires on them.
 package rules
 
-import "embed"
+import (
+	"embed"
+	"slices"
+)
 
 // FS holds every rule file, placeholders.yml and coverage.yml (the
 // techniques some cloud has no log signal for, and why).
 //
 //go:embed cloud kubernetes runtime placeholders.yml coverage.yml
 var FS embed.FS
+
+// dataFiles are the files of FS that hold data for the rules, not rules.
+var dataFiles = []string{"placeholders.yml", "coverage.yml"}
+
+// IsData reports whether the file of FS at path holds data
+// (placeholders.yml, coverage.yml) rather than rules.
+func IsData(path string) bool { return slices.Contains(dataFiles, path) }

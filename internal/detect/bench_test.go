@@ -27,7 +27,7 @@ import (
 func allRules(b testing.TB) []File {
 	files := corpusRules(b, "cloud", "application/kubernetes")
 	fs.WalkDir(rules.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") && p != "placeholders.yml" {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yml") && !rules.IsData(p) {
 			data, _ := rules.FS.ReadFile(p)
 			files = append(files, File{Name: p, Data: data, Builtin: true})
 		}

@@ -53,7 +53,7 @@ func Files(o Options) ([]detect.File, []error) {
 func Builtin() ([]detect.File, error) {
 	var files []detect.File
 	err := fs.WalkDir(rules.FS, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !isRuleFile(path) || path == "placeholders.yml" || path == "coverage.yml" {
+		if err != nil || d.IsDir() || !isRuleFile(path) || rules.IsData(path) {
 			return err
 		}
 		data, err := rules.FS.ReadFile(path)
