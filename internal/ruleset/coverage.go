@@ -184,36 +184,58 @@ func NotApplicable() (map[string]map[string]string, error) {
 // of CloudPlatforms and not on another (a rule of platform "any" covers
 // them all); na (NotApplicable) explains some of the clouds without.
 func CloudGaps(cov []TacticCoverage, na map[string]map[string]string) []Gap {
-	seen := map[string]bool{}
-	var out []Gap
+	// on[technique][platform]: some rule covers the technique there.
+	on := map[string]map[string]bool{}
 	for _, tc := range cov {
 		for _, t := range tc.Techniques {
-			if seen[t.ID] {
-				continue
+			if on[t.ID] == nil {
+				on[t.ID] = map[string]bool{}
 			}
-			seen[t.ID] = true
-			if len(t.Platforms["any"]) > 0 {
-				continue
-			}
-			g := Gap{ID: t.ID}
-			for _, p := range CloudPlatforms {
-				switch why := na[t.ID][p]; {
-				case len(t.Platforms[p]) > 0:
-					g.Covered = append(g.Covered, p)
-				case why != "":
-					if g.NotApplicable == nil {
-						g.NotApplicable = map[string]string{}
-					}
-					g.NotApplicable[p] = why
-				default:
-					g.Missing = append(g.Missing, p)
-				}
-			}
-			if len(g.Covered) > 0 && len(g.Missing)+len(g.NotApplicable) > 0 {
-				out = append(out, g)
+			for p := range t.Platforms {
+				on[t.ID][p] = true
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	// covered: a rule tagged with the technique, its parent or one of its
+	// sub-techniques works on p (or on any platform).
+	covered := func(id, p string) bool {
+		for other, ps := range on {
+			if (ps[p] || ps["any"]) && related(id, other) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []Gap
+	ids := make([]string, 0, len(on))
+	for id := range on {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		g := Gap{ID: id}
+		for _, p := range CloudPlatforms {
+			switch why := na[id][p]; {
+			case covered(id, p):
+				g.Covered = append(g.Covered, p)
+			case why != "":
+				if g.NotApplicable == nil {
+					g.NotApplicable = map[string]string{}
+				}
+				g.NotApplicable[p] = why
+			default:
+				g.Missing = append(g.Missing, p)
+			}
+		}
+		if len(g.Covered) > 0 && len(g.Missing)+len(g.NotApplicable) > 0 {
+			out = append(out, g)
+		}
+	}
 	return out
+}
+
+// related reports whether two technique ids are the same technique, or
+// one is the other's parent (T1110 and T1110.001).
+func related(a, b string) bool {
+	return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(b, a+".")
 }
