@@ -141,7 +141,7 @@ var vendorSources = map[string]*source{
 	"kubernetes/audit": {
 		products: []string{"Kubernetes Audit", "AKS Audit", "Amazon EKS Audit", "GKE Audit"},
 		vendor:   true,
-		prefer:   []string{"verb", "objectRef.resource"},
+		prefer:   []string{"verb", "objectRef.resource", "protoPayload.methodName"},
 		aliases: map[string]map[string]string{"GKE Audit": {
 			// A GKE LogEntry carries the audit event as an AuditLog.
 			"user.username":       "protoPayload.authenticationInfo.principalEmail",
