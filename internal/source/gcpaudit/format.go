@@ -147,6 +147,11 @@ func (Format) Parse(r *source.Record, emit source.Emit) error {
 		p = v // a bare AuditLog, without its LogEntry
 	}
 	e := r.NewEvent(event.VendorGCP, product)
+	if lowerCaseEntry(v) {
+		a := arenas.Get().(*fastjson.Arena)
+		defer func() { a.Reset(); arenas.Put(a) }()
+		e.Record = canonicalEntry(a, v) // rules read Cloud Logging's spelling
+	}
 	auditLog.Apply(p, e)
 	if p != v {
 		logEntry.Apply(v, e)

@@ -193,6 +193,33 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// TestLowerCaseEntry: an entry whose own keys an exporter wrote in lower
+// case is handed to rules in Cloud Logging's spelling while it is emitted.
+func TestLowerCaseEntry(t *testing.T) {
+	rec := `{"insertid":"x1","logname":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","protopayload":{"at_sign_type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"bob@acme.example"},"serviceName":"bigquery.googleapis.com","methodName":"google.cloud.bigquery.v2.JobService.InsertJob","resourceName":"projects/p/jobs/j1"},"receivetimestamp":"2026-10-14T18:00:01Z","timestamp":"2026-10-14T18:00:00Z"}`
+	var p fastjson.Parser
+	v, err := p.Parse(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = gcpaudit.New().Parse(&source.Record{JSON: v, Text: []byte(rec)}, func(e *event.Event) {
+		n++
+		if got := string(e.Record.GetStringBytes("protoPayload", "methodName")); got != "google.cloud.bigquery.v2.JobService.InsertJob" {
+			t.Errorf("protoPayload.methodName %q", got)
+		}
+		if got := string(e.Record.GetStringBytes("protoPayload", "@type")); got != "type.googleapis.com/google.cloud.audit.AuditLog" {
+			t.Errorf("protoPayload.@type %q", got)
+		}
+		if got := string(e.Record.GetStringBytes("insertId")); got != "x1" || e.EventName != "google.cloud.bigquery.v2.JobService.InsertJob" {
+			t.Errorf("insertId %q, event_name %q", got, e.EventName)
+		}
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("%d events, %v", n, err)
+	}
+}
+
 func TestPubSubEnvelope(t *testing.T) {
 	env := `{"message":{"data":"` + b64(deleteSink) + `","messageId":"1","publishTime":"2026-10-14T12:00:01Z"},"subscription":"projects/acme-prod/subscriptions/siem"}`
 	evs, st := sourcetest.ReadAll("push.json", []byte(env), components.Formats(), nil)
