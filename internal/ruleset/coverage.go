@@ -180,9 +180,11 @@ func NotApplicable() (map[string]map[string]string, error) {
 	return doc.NotApplicable, nil
 }
 
-// CloudGaps lists, by technique id, the techniques covered on at least one
-// of CloudPlatforms and not on another (a rule of platform "any" covers
-// them all); na (NotApplicable) explains some of the clouds without.
+// CloudGaps lists, by technique id, the techniques that rules of one of
+// CloudPlatforms are tagged with and that another lacks (a technique is
+// covered by its own rules and by those of its sub-techniques; a rule of
+// platform "any" covers every cloud); na (NotApplicable) explains some of
+// the clouds without.
 func CloudGaps(cov []TacticCoverage, na map[string]map[string]string) []Gap {
 	// on[technique][platform]: some rule covers the technique there.
 	on := map[string]map[string]bool{}
@@ -196,11 +198,11 @@ func CloudGaps(cov []TacticCoverage, na map[string]map[string]string) []Gap {
 			}
 		}
 	}
-	// covered: a rule tagged with the technique, its parent or one of its
-	// sub-techniques works on p (or on any platform).
+	// covered: a rule tagged with the technique, or with one of its
+	// sub-techniques, works on p (or on any platform).
 	covered := func(id, p string) bool {
 		for other, ps := range on {
-			if (ps[p] || ps["any"]) && related(id, other) {
+			if (ps[p] || ps["any"]) && (other == id || strings.HasPrefix(other, id+".")) {
 				return true
 			}
 		}
@@ -213,6 +215,9 @@ func CloudGaps(cov []TacticCoverage, na map[string]map[string]string) []Gap {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
+		if !slices.ContainsFunc(CloudPlatforms, func(p string) bool { return on[id][p] }) {
+			continue // no cloud rule is tagged with it
+		}
 		g := Gap{ID: id}
 		for _, p := range CloudPlatforms {
 			switch why := na[id][p]; {
@@ -232,10 +237,4 @@ func CloudGaps(cov []TacticCoverage, na map[string]map[string]string) []Gap {
 		}
 	}
 	return out
-}
-
-// related reports whether two technique ids are the same technique, or
-// one is the other's parent (T1110 and T1110.001).
-func related(a, b string) bool {
-	return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(b, a+".")
 }
