@@ -450,6 +450,9 @@ func rawCategory(e *event.Event) string {
 	return s
 }
 
+// minAlerting is the fewest builtin rules that alert (level low or above).
+const minAlerting = 220
+
 // TestCount checks the size of the ruleset and its ATT&CK coverage.
 func TestCount(t *testing.T) {
 	docs := loadRules(t)
@@ -471,6 +474,16 @@ func TestCount(t *testing.T) {
 	if n < 80 {
 		t.Errorf("%d rules, want at least 80", n)
 	}
+	// Alerting rules: those whose matches are alerts (not informational).
+	alerting := 0
+	for _, d := range docs {
+		if lv := d.str("level"); lv != "" && lv != "informational" {
+			alerting++
+		}
+	}
+	if alerting < minAlerting {
+		t.Errorf("%d alerting builtin rules, want at least %d", alerting, minAlerting)
+	}
 	for _, tac := range tactics {
 		if covered[tac] == 0 {
 			t.Errorf("no rule for tactic %s", tac)
@@ -486,7 +499,7 @@ func TestCount(t *testing.T) {
 	for _, k := range keys {
 		t.Logf("%-22s %d", k, covered[k])
 	}
-	t.Logf("%d rules; by directory %v", n, vendors)
+	t.Logf("%d rules, %d alerting; by directory %v", n, alerting, vendors)
 }
 
 func referenced(docs []*ruleDoc, d *ruleDoc) bool {
