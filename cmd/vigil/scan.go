@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strings"
@@ -9,10 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilsec/vigil/internal/alert"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ingest"
-	"github.com/vigilsec/vigil/internal/output/ocsf"
+	"github.com/vigilsec/vigil/internal/output"
 	"github.com/vigilsec/vigil/internal/ruleset"
 )
 
@@ -100,7 +100,7 @@ given with --rules over the normalized events, and print alerts.`,
 					failed = true
 				}
 				if werr == nil {
-					werr = w.Write(a)
+					werr = w.Write(alert.From(a))
 				}
 			}
 			enrich, done, err := in.enricher()
@@ -185,108 +185,18 @@ func writeCorrelationSummary(w io.Writer, st detect.Stats) {
 	}
 }
 
-// alertWriter prints alerts. Write formats the alert before it returns:
-// the engine's alerts are valid only during its out call. Flush writes
-// out what is buffered; Close flushes and ends the output.
-type alertWriter interface {
-	Write(*detect.Alert) error
-	Flush() error
-	Close() error
-}
-
-func newAlertWriter(name string, w io.Writer) (alertWriter, error) {
+// newAlertWriter returns the alert writer of an --output value: json when
+// unset and not a terminal, table on a terminal.
+func newAlertWriter(name string, w io.Writer) (output.AlertWriter, error) {
 	if name == "" {
 		name = "json"
 		if isTerminal(w) {
 			name = "table"
 		}
 	}
-	switch name {
-	case "json":
-		return &alertJSON{w: bufio.NewWriterSize(w, 64<<10)}, nil
-	case "table":
-		return &alertTable{w: bufio.NewWriter(w)}, nil
-	case "ocsf":
-		return &alertOCSF{w: ocsf.NewFindings(w)}, nil
+	aw, err := output.NewAlertWriter(name, w)
+	if err != nil {
+		return nil, exitError{code: 2, msg: err.Error()}
 	}
-	return nil, exitError{code: 2, msg: fmt.Sprintf("unknown output %q (json, table or ocsf)", name)}
-}
-
-// alertOCSF writes OCSF Detection Findings (class 2004).
-type alertOCSF struct{ w *ocsf.FindingWriter }
-
-func (o *alertOCSF) Write(a *detect.Alert) error {
-	f := &ocsf.Finding{RuleID: a.Rule.ID, RuleTitle: a.Rule.Title, RuleLevel: a.Rule.Level, RuleDescription: a.Rule.Description,
-		RuleType: a.Rule.Kind(), RuleTags: a.Rule.Tags, Time: a.Time, Events: a.Events, Count: a.Count}
-	for _, kv := range a.GroupBy {
-		f.GroupBy = append(f.GroupBy, [2]string{kv.Key, kv.Value})
-	}
-	return o.w.Write(f)
-}
-
-// Flush writes out the buffered findings: the finding writer's Close
-// only flushes, and may be called again.
-func (o *alertOCSF) Flush() error { return o.w.Close() }
-
-func (o *alertOCSF) Close() error { return o.w.Close() }
-
-type alertJSON struct {
-	w   *bufio.Writer
-	buf []byte
-}
-
-func (j *alertJSON) Write(a *detect.Alert) error {
-	j.buf = append(a.AppendJSON(j.buf[:0]), '\n')
-	_, err := j.w.Write(j.buf)
-	return err
-}
-
-func (j *alertJSON) Flush() error { return j.w.Flush() }
-
-func (j *alertJSON) Close() error { return j.w.Flush() }
-
-type alertTable struct {
-	w    *bufio.Writer
-	rows int
-}
-
-func (t *alertTable) Write(a *detect.Alert) error {
-	if t.rows == 0 {
-		fmt.Fprintf(t.w, "%-20s  %-8s  %-52s  %s\n", "TIME", "LEVEL", "RULE", "WHO / WHAT")
-	}
-	t.rows++
-	title := a.Rule.Title
-	if len(title) > 52 {
-		title = title[:51] + "…"
-	}
-	_, err := fmt.Fprintf(t.w, "%-20s  %-8s  %-52s  %s\n", a.Time.UTC().Format("2006-01-02T15:04:05Z"), strings.ToUpper(a.Rule.Level), title, alertSubject(a))
-	return err
-}
-
-func (t *alertTable) Flush() error { return t.w.Flush() }
-
-func (t *alertTable) Close() error {
-	if t.rows == 0 {
-		fmt.Fprintln(t.w, "no alerts")
-	}
-	return t.w.Flush()
-}
-
-// alertSubject summarizes who and what an alert is about.
-func alertSubject(a *detect.Alert) string {
-	var parts []string
-	for _, kv := range a.GroupBy {
-		parts = append(parts, kv.Key+"="+kv.Value)
-	}
-	if len(a.Events) > 0 {
-		e := a.Events[len(a.Events)-1]
-		if len(parts) == 0 && e.SrcUser != "" {
-			parts = append(parts, e.SrcUser)
-		}
-		parts = append(parts, e.EventName)
-		if a.Count > 1 {
-			parts = append(parts, fmt.Sprintf("(%d events)", a.Count))
-		}
-	}
-	return strings.Join(parts, " ")
+	return aw, nil
 }

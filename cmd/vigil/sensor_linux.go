@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/vigilsec/vigil/internal/alert"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/sensor"
@@ -201,7 +202,7 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 	out := func(a *detect.Alert) {
 		m.match(a)
 		if werr == nil {
-			werr = aw.Write(a)
+			werr = aw.Write(alert.From(a))
 		}
 	}
 	flush := func() {

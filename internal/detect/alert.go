@@ -2,7 +2,6 @@ package detect
 
 import (
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/event"
@@ -51,61 +50,3 @@ func (a *Alert) Clone() *Alert {
 // KV is one group-by field and its value.
 type KV struct{ Key, Value string }
 
-// AppendJSON appends the alert as one JSON object: rule{id, title, level,
-// tags, type, description, file}, time, group_by, count, aggregate,
-// events (normalized, raw records included when the events kept them).
-func (a *Alert) AppendJSON(b []byte) []byte {
-	r := a.Rule
-	b = append(b, `{"time":`...)
-	b = event.AppendString(b, a.Time.UTC().Format(time.RFC3339Nano))
-	b = append(b, `,"rule":{"id":`...)
-	b = event.AppendString(b, r.ID)
-	b = append(b, `,"title":`...)
-	b = event.AppendString(b, r.Title)
-	b = append(b, `,"level":`...)
-	b = event.AppendString(b, r.Level)
-	b = append(b, `,"type":`...)
-	b = event.AppendString(b, r.Kind())
-	b = append(b, `,"tags":[`...)
-	for i, t := range r.Tags {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = event.AppendString(b, t)
-	}
-	b = append(b, ']')
-	if r.Description != "" {
-		b = append(b, `,"description":`...)
-		b = event.AppendString(b, r.Description)
-	}
-	b = append(b, `,"file":`...)
-	b = event.AppendString(b, r.File)
-	b = append(b, '}')
-	if r.Correlation != nil {
-		b = append(b, `,"group_by":{`...)
-		for i, kv := range a.GroupBy {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = event.AppendString(b, kv.Key)
-			b = append(b, ':')
-			b = event.AppendString(b, kv.Value)
-		}
-		b = append(b, `},"count":`...)
-		b = strconv.AppendInt(b, int64(a.Count), 10)
-		b = append(b, `,"aggregate":`...)
-		b = strconv.AppendFloat(b, a.Aggregate, 'f', -1, 64)
-		if a.EventsDropped > 0 {
-			b = append(b, `,"events_dropped":`...)
-			b = strconv.AppendInt(b, int64(a.EventsDropped), 10)
-		}
-	}
-	b = append(b, `,"events":[`...)
-	for i, e := range a.Events {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = event.AppendJSON(b, e, true)
-	}
-	return append(b, "]}"...)
-}

@@ -1,5 +1,5 @@
-// Package output writes normalized events: JSON lines, a terminal table,
-// or OCSF (see the ocsf subpackage).
+// Package output writes normalized events and alerts: JSON lines, a
+// terminal table, or OCSF (see the ocsf subpackage).
 package output
 
 import (

@@ -13,6 +13,7 @@ import (
 
 // Finding is one alert to write as an OCSF Detection Finding.
 type Finding struct {
+	UID                                                     string         // finding_info.uid; derived from the rule, time and group-by when empty
 	RuleID, RuleTitle, RuleLevel, RuleDescription, RuleType string         // RuleType: "detection" or a correlation type such as event_count
 	RuleTags                                                []string       // Sigma tags, e.g. attack.persistence, attack.t1525, attack.t1098.001
 	Time                                                    time.Time      // time of the last contributing event
@@ -75,7 +76,10 @@ func (o *FindingWriter) finding(f *Finding) []byte {
 	if t.IsZero() {
 		t = last
 	}
-	uid := findingUIDOf(f, t)
+	uid := f.UID
+	if uid == "" {
+		uid = findingUIDOf(f, t)
+	}
 	if t.IsZero() {
 		t = x.now() // no event time at all: when vigil raised the finding
 	}
