@@ -49,4 +49,3 @@ func (a *Alert) Clone() *Alert {
 
 // KV is one group-by field and its value.
 type KV struct{ Key, Value string }
-
