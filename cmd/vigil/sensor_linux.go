@@ -215,14 +215,26 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 			werr = aw.Flush()
 		}
 	}
+	// Correlation windows that end without a later event ("fewer than
+	// N", absences, temporal timeouts) are decided on the clock.
+	advance := func(now time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		g.Advance(now, out)
+	}
 	go func() {
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
+		var last time.Time
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case now := <-t.C:
+				if now.Sub(last) >= time.Second {
+					advance(now)
+					last = now
+				}
 				flush()
 			}
 		}

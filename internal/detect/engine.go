@@ -560,6 +560,36 @@ func (s *hashSet) clear() {
 	s.n = 0
 }
 
+// Advance tells the engine that time has reached now although no event
+// may have come: a live source (the runtime sensor) calls it on a clock,
+// so that windows that can only be decided at their end ("fewer than N
+// events", an absence, a temporal rule's timeout) close on time instead of
+// when a later event or Flush comes. Windows ending before now less the
+// lateness are decided and their state dropped, as a later event would;
+// a now before the newest event's time changes nothing.
+func (g *Engine) Advance(now time.Time, out func(*Alert)) {
+	if len(g.corrs) == 0 || !now.After(g.state.watermark) {
+		return
+	}
+	g.state.watermark = now
+	horizon := g.state.horizon()
+	for gr := g.state.head; gr != nil; {
+		next := gr.next
+		c := gr.c
+		if c.typ == "new_value" {
+			gr = next // a value seen, not a window: kept until evicted
+			continue
+		}
+		for len(gr.items) > 0 && gr.items[0].t.Add(c.span).Before(horizon) {
+			c.closeFirst(g, gr, out)
+		}
+		if len(gr.items) == 0 && gr.quiet.Before(horizon) {
+			g.state.drop(gr)
+		}
+		gr = next
+	}
+}
+
 // Flush ends the input: correlations whose windows can still complete
 // (e.g. "fewer than N events") are decided, and state is dropped.
 func (g *Engine) Flush(out func(*Alert)) {

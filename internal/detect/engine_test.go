@@ -429,6 +429,60 @@ correlation:
 	}
 }
 
+// TestAdvanceClosesWindowsOnTime: a live source's clock decides a "fewer
+// than" window when it ends, without a later event or Flush; a clock
+// behind the events changes nothing; first-seen values are kept.
+func TestAdvanceClosesWindowsOnTime(t *testing.T) {
+	g := mustEngine(t, Config{Lateness: time.Second}, `
+title: heartbeat
+name: hb
+logsource: {product: vigil}
+detection:
+  sel: {event_name: Heartbeat}
+  condition: sel
+---
+title: few heartbeats
+correlation:
+  type: event_count
+  rules: [hb]
+  group-by: [src]
+  timespan: 10m
+  condition: {lt: 3}
+---
+title: new source
+correlation:
+  type: new_value
+  rules: [hb]
+  group-by: [src]
+  timespan: 1d
+  learning: 1m
+`)
+	var got []*Alert
+	add := func(a *Alert) { got = append(got, a.Clone()) }
+	ev := func(sec int, src string) *event.Event {
+		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "Heartbeat", Src: src}
+	}
+	g.Process(ev(0, "quiet"), add)
+	g.Advance(t0.Add(-time.Hour), add) // behind the events
+	g.Advance(t0.Add(5*time.Minute), add)
+	if len(got) != 0 {
+		t.Fatalf("alerts before the window ended: %s", titles(got))
+	}
+	g.Advance(t0.Add(10*time.Minute+2*time.Second), add)
+	if len(got) != 1 || got[0].Rule.Title != "few heartbeats" || got[0].GroupBy[0].Value != "quiet" {
+		t.Fatalf("at the window's end: %s", titles(got))
+	}
+	// The group was decided and dropped: Flush does not raise it again,
+	// and the source seen before is still not new.
+	g.Process(ev(700, "quiet"), add)
+	g.Process(ev(701, "quiet"), add)
+	g.Process(ev(702, "quiet"), add)
+	g.Flush(add)
+	if len(got) != 1 {
+		t.Errorf("after Flush: %s", titles(got))
+	}
+}
+
 func TestLoadErrorsNameFileAndLine(t *testing.T) {
 	_, errs := New(Config{}, []File{{Name: "bad.yml", Data: []byte(`
 title: refers to nothing
