@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/alert"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ruleset"
@@ -531,7 +532,7 @@ func TestWriteBelowBinaryDir(t *testing.T) {
 			return err
 		}
 		if e := a.Events[0]; e.File.Name != strings.TrimPrefix(file, "/bin/") || e.EventName != "create" || e.Proc.Name != "sh" || e.Proc.Path != "/bin/sh" {
-			t.Errorf("alert: %s", a.AppendJSON(nil))
+			t.Errorf("alert: %s", alert.From(a).AppendJSON(nil))
 		}
 		return nil
 	})
@@ -552,7 +553,7 @@ func TestPreloadWrite(t *testing.T) {
 			return err
 		}
 		if e := a.Events[0]; e.EventName != "write" || e.File.Path != "/etc/ld.so.preload" || e.Proc.Name != "sh" || e.Container == nil || e.Container.ContainerID != c.ID {
-			t.Errorf("alert: %s", a.AppendJSON(nil))
+			t.Errorf("alert: %s", alert.From(a).AppendJSON(nil))
 		}
 		return nil
 	})
@@ -638,7 +639,7 @@ func TestSensitiveRead(t *testing.T) {
 			return err
 		}
 		if e := a.Events[0]; e.EventName != "read" || e.File.Path != "/etc/shadow" || e.File.Name != "shadow" || e.Proc.Name != "sh" || e.Proc.Path != "/bin/sh" {
-			t.Errorf("alert: %s", a.AppendJSON(nil))
+			t.Errorf("alert: %s", alert.From(a).AppendJSON(nil))
 		}
 		return nil
 	})
@@ -694,6 +695,6 @@ func TestOrdinaryActivity(t *testing.T) {
 		t.Errorf("only %d events of the container", n)
 	}
 	for _, a := range h.alertsOf(id) {
-		t.Errorf("alert on ordinary activity: %s", a.AppendJSON(nil))
+		t.Errorf("alert on ordinary activity: %s", alert.From(a).AppendJSON(nil))
 	}
 }
