@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,10 +10,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigilsec/vigil/internal/alert"
+	"github.com/vigilsec/vigil/internal/components"
+	"github.com/vigilsec/vigil/internal/config"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/ingest"
 	"github.com/vigilsec/vigil/internal/output"
+	"github.com/vigilsec/vigil/internal/outputs"
 	"github.com/vigilsec/vigil/internal/ruleset"
 )
 
@@ -67,14 +71,21 @@ func (f *ruleFlags) load(errw io.Writer) (*detect.Engine, int, error) {
 func newScanCmd() *cobra.Command {
 	var in inputFlags
 	var rf ruleFlags
-	var outFmt, failOn string
+	var outFmt, failOn, configFile string
 	var raw bool
+	var deadline time.Duration
 	cmd := &cobra.Command{
 		Use:   "scan [flags] PATH...",
 		Short: "Read cloud logs and print the alerts the rules raise",
 		Long: `Read logs like 'vigil normalize', run the builtin rules and any Sigma rules
-given with --rules over the normalized events, and print alerts.`,
-		Example: "  vigil scan examples/\n  vigil scan --rules my-rules/ --fail-on high -o json logs/",
+given with --rules over the normalized events, and print alerts.
+
+With --config, alerts also go to the outputs of the configuration file
+(docs/CONFIG.md), each through its spool: the scan then waits until the
+outputs have confirmed them, up to the delivery deadline, and exits with
+status 4 when some are still unconfirmed (they stay in the spools and go
+out with the next run that uses them).`,
+		Example: "  vigil scan examples/\n  vigil scan --rules my-rules/ --fail-on high -o json logs/\n  vigil scan --config /etc/vigil/vigil.yaml logs/",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -89,6 +100,20 @@ given with --rules over the normalized events, and print alerts.`,
 			if err != nil {
 				return err
 			}
+			var outs *outputs.Set
+			if configFile != "" {
+				cfg, err := config.Load(configFile, components.OutputTypes())
+				if err != nil {
+					return exitError{code: 2, msg: "--config: " + err.Error()}
+				}
+				if !cmd.Flags().Changed("delivery-deadline") {
+					deadline = cfg.DeliveryDeadline
+				}
+				if outs, err = outputs.Start(cfg); err != nil {
+					return exitError{code: 2, msg: err.Error()}
+				}
+				defer outs.Close()
+			}
 			r, err := in.reader(stderr, raw)
 			if err != nil {
 				return err
@@ -99,8 +124,12 @@ given with --rules over the normalized events, and print alerts.`,
 				if failOn != "" && detect.LevelAtLeast(a.Rule.Level, failOn) {
 					failed = true
 				}
+				owned := alert.From(a)
 				if werr == nil {
-					werr = w.Write(alert.From(a))
+					werr = w.Write(owned)
+				}
+				if outs != nil && werr == nil {
+					werr = outs.Send(cmd.Context(), owned)
 				}
 			}
 			enrich, done, err := in.enricher()
@@ -124,6 +153,11 @@ given with --rules over the normalized events, and print alerts.`,
 				return exitError{code: 2, msg: "writing output: " + werr.Error()}
 			}
 			writeScanSummary(stderr, g)
+			if outs != nil {
+				if err := deliver(cmd.Context(), stderr, outs, deadline); err != nil {
+					return err
+				}
+			}
 			if err := in.finish(stderr, r.Stats()); err != nil {
 				return err
 			}
@@ -138,7 +172,35 @@ given with --rules over the normalized events, and print alerts.`,
 	cmd.Flags().StringVarP(&outFmt, "output", "o", "", "output: json (default when not a terminal), table (default on a terminal) or ocsf (Detection Finding 2004)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with status 3 if an alert at or above this level fired")
 	cmd.Flags().BoolVar(&raw, "raw", false, "include each event's original record in alerts")
+	cmd.Flags().StringVar(&configFile, "config", "", "configuration file (YAML): outputs that alerts are delivered to (docs/CONFIG.md)")
+	cmd.Flags().DurationVar(&deadline, "delivery-deadline", 2*time.Minute, "with --config, how long to wait for the outputs to confirm the alerts (overrides delivery_deadline)")
 	return cmd
+}
+
+// deliver waits for the outputs to confirm every alert, up to deadline,
+// and reports each output; alerts left unconfirmed are an error (exit
+// status 4): they stay in the spool for the next run.
+func deliver(ctx context.Context, w io.Writer, outs *outputs.Set, deadline time.Duration) error {
+	if err := outs.Sync(); err != nil {
+		return exitError{code: 2, msg: err.Error()}
+	}
+	dctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	left := outs.Drain(dctx)
+	var total int64
+	for _, st := range outs.Status() {
+		fmt.Fprintf(w, "vigil: output %s: %d sent, %d retried, %d dead-lettered, %d unconfirmed",
+			st.Name, st.Stats.Sent, st.Stats.Retried, st.Stats.DeadLettered, left[st.Name])
+		if left[st.Name] > 0 && st.LastError != "" {
+			fmt.Fprintf(w, " (last error: %s)", st.LastError)
+		}
+		fmt.Fprintln(w)
+		total += left[st.Name]
+	}
+	if total > 0 {
+		return exitError{code: 4, msg: fmt.Sprintf("%d alerts not confirmed by their outputs within %v; they stay in the spools for the next run", total, deadline)}
+	}
+	return nil
 }
 
 // alertLevels sums the alerts and lists them by level, most severe

@@ -1,8 +1,16 @@
-// Package components is the one list of vigil's log formats. A new format
-// is a package under internal/source/ plus one line here.
+// Package components is the one list of vigil's log formats and alert
+// outputs. A new format is a package under internal/source/ plus one line
+// in Formats; a new destination a package under internal/output/ plus one
+// line in Outputs.
 package components
 
 import (
+	"sort"
+
+	"github.com/vigilsec/vigil/internal/config"
+	"github.com/vigilsec/vigil/internal/delivery"
+	"github.com/vigilsec/vigil/internal/output/splunkhec"
+	"github.com/vigilsec/vigil/internal/output/webhook"
 	"github.com/vigilsec/vigil/internal/source"
 	"github.com/vigilsec/vigil/internal/source/awsvpcflow"
 	"github.com/vigilsec/vigil/internal/source/azureactivity"
@@ -51,4 +59,23 @@ func Format(name string) source.Format {
 		}
 	}
 	return nil
+}
+
+// Outputs returns the alert destinations by their type in the
+// configuration file (outputs[].type).
+func Outputs() map[string]func(config.Output) (delivery.Destination, error) {
+	return map[string]func(config.Output) (delivery.Destination, error){
+		"splunk_hec": splunkhec.FromConfig,
+		"webhook":    webhook.FromConfig,
+	}
+}
+
+// OutputTypes returns the output types, sorted.
+func OutputTypes() []string {
+	var out []string
+	for t := range Outputs() {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
 }

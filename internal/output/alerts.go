@@ -2,6 +2,7 @@ package output
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -96,4 +97,24 @@ func (t *alertTable) Close() error {
 		fmt.Fprintln(t.w, "no alerts")
 	}
 	return t.w.Flush()
+}
+
+// EncodeAlert returns one alert as a record for a destination: its JSON
+// (format json) or its OCSF Detection Finding (format ocsf).
+func EncodeAlert(format string, a *alert.Alert) ([]byte, error) {
+	switch format {
+	case "", "json":
+		return a.AppendJSON(nil), nil
+	case "ocsf":
+		var buf bytes.Buffer
+		w := &alertOCSF{w: ocsf.NewFindings(&buf)}
+		if err := w.Write(a); err != nil {
+			return nil, err
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	}
+	return nil, fmt.Errorf("unknown alert format %q (json or ocsf)", format)
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	"github.com/vigilsec/vigil/internal/config"
 	"github.com/vigilsec/vigil/internal/delivery"
 )
 
@@ -246,4 +247,9 @@ func (h *HEC) postRaw(ctx context.Context, path string, body []byte) (int, []byt
 func writeString(b *bytes.Buffer, s string) {
 	q, _ := json.Marshal(s)
 	b.Write(q)
+}
+
+// FromConfig returns the HEC destination of a configuration file's output.
+func FromConfig(o config.Output) (delivery.Destination, error) {
+	return New(Config{URL: o.URL, Token: o.Secret, Index: o.Index, Source: o.Source, Sourcetype: o.Sourcetype, Insecure: o.InsecureHTTP})
 }

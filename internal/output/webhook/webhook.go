@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/config"
 	"github.com/vigilsec/vigil/internal/delivery"
 )
 
@@ -121,4 +122,9 @@ func (w *Webhook) post(ctx context.Context, body []byte) error {
 		return fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(msg))
 	}
 	return &delivery.Rejected{Reason: fmt.Sprintf("%s: %s", resp.Status, bytes.TrimSpace(msg))}
+}
+
+// FromConfig returns the webhook of a configuration file's output.
+func FromConfig(o config.Output) (delivery.Destination, error) {
+	return New(Config{URL: o.URL, Secret: []byte(o.Secret), Insecure: o.InsecureHTTP, Headers: o.Headers})
 }
