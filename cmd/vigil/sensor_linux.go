@@ -24,8 +24,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/alert"
+	"github.com/vigilsec/vigil/internal/components"
+	"github.com/vigilsec/vigil/internal/config"
 	"github.com/vigilsec/vigil/internal/detect"
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/outputs"
 	"github.com/vigilsec/vigil/internal/sensor"
 	"github.com/vigilsec/vigil/internal/sensor/fanotify"
 	"github.com/vigilsec/vigil/internal/sensor/kernel"
@@ -67,6 +70,8 @@ type sensorFlags struct {
 	syscallTP   bool
 	netDedup    time.Duration
 	allWrites   bool
+	configFile  string
+	deadline    time.Duration
 }
 
 func newSensorCmd() *cobra.Command {
@@ -98,6 +103,8 @@ Needs root, or the CAP_BPF and CAP_PERFMON capabilities.`,
 	fl.BoolVar(&f.syscallTP, "syscall-tracepoint", false, "take file activity, dup onto stdio and memfd_create from the kernel's sys_exit tracepoint instead of fanotify (every syscall then takes the kernel's slow path)")
 	fl.BoolVar(&f.allWrites, "all-writes", false, "report writes of existing files anywhere on the watched filesystems, not only in program, library, configuration and persistence directories (creations, renames, deletions and chmods are reported everywhere either way); every close of a file open for writing then costs the kernel about 0.3 µs")
 	fl.DurationVar(&f.netDedup, "net-dedup", time.Second, "report a process's repeated connections to one address and port (and a listener's accepts from one address) once in this long, counting the rest; 0 reports every one")
+	fl.StringVar(&f.configFile, "config", "", "configuration file (YAML): outputs that alerts are delivered to (docs/CONFIG.md)")
+	fl.DurationVar(&f.deadline, "delivery-deadline", 2*time.Minute, "with --config, how long to wait at exit for the outputs to confirm the alerts (overrides delivery_deadline)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log problems met on the way (unreadable /proc files, failed container metadata lookups)")
 	return cmd
 }
@@ -148,6 +155,22 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 	g, _, err := rf.load(stderr)
 	if err != nil {
 		return err
+	}
+	var queue *alertQueue
+	if f.configFile != "" {
+		cfg, err := config.Load(f.configFile, components.OutputTypes())
+		if err != nil {
+			return exitError{code: 2, msg: "--config: " + err.Error()}
+		}
+		if !cmd.Flags().Changed("delivery-deadline") {
+			f.deadline = cfg.DeliveryDeadline
+		}
+		outs, err := outputs.Start(cfg)
+		if err != nil {
+			return exitError{code: 2, msg: err.Error()}
+		}
+		defer outs.Close()
+		queue = newAlertQueue(outs)
 	}
 	var ew *bufio.Writer
 	switch {
@@ -201,8 +224,12 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 	var buf []byte
 	out := func(a *detect.Alert) {
 		m.match(a)
+		owned := alert.From(a)
 		if werr == nil {
-			werr = aw.Write(alert.From(a))
+			werr = aw.Write(owned)
+		}
+		if queue != nil {
+			queue.Put(owned) // an enqueue: never blocks the read path
 		}
 	}
 	flush := func() {
@@ -264,6 +291,16 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 	}
 	if runErr != nil {
 		return exitError{code: 2, msg: runErr.Error()}
+	}
+	if queue != nil {
+		queue.Close()
+		if n := queue.dropped.Load(); n > 0 {
+			fmt.Fprintf(stderr, "vigil: %d alerts not spooled: the outputs' queue was full\n", n)
+		}
+		if n := queue.failures.Load(); n > 0 {
+			fmt.Fprintf(stderr, "vigil: %d alerts not spooled: %v\n", n, queue.lastErr.Load())
+		}
+		return deliver(context.Background(), stderr, queue.outs, f.deadline)
 	}
 	return nil
 }

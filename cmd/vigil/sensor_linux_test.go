@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,9 +91,17 @@ func TestSensorCommand(t *testing.T) {
 	needRoot(t)
 	addr := freeAddr(t)
 	eventsFile := filepath.Join(t.TempDir(), "events.jsonl")
+	// The alerts also go to a webhook through a spool (--config).
+	hook := &hookReceiver{ids: map[string]int{}}
+	srv := httptest.NewServer(hook)
+	defer srv.Close()
+	t.Setenv("VIGIL_TEST_HOOK_SECRET", "from-the-environment")
+	cfg := filepath.Join(t.TempDir(), "vigil.yaml")
+	os.WriteFile(cfg, fmt.Appendf(nil, "outputs:\n  - {name: hook, type: webhook, url: %s, token_env: VIGIL_TEST_HOOK_SECRET, spool: {dir: %s}}\n",
+		srv.URL, filepath.Join(t.TempDir(), "spool")), 0o600)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	wait := start(ctx, "sensor", "--duration", "2m", "-o", "json", "--metrics-addr", addr, "--events-file", eventsFile)
+	wait := start(ctx, "sensor", "--duration", "2m", "-o", "json", "--metrics-addr", addr, "--events-file", eventsFile, "--config", cfg)
 
 	url := "http://" + addr + "/metrics"
 	wantMatch := fmt.Sprintf(`vigil_rule_matches_total{level="high",rule=%q}`, shadowRule)
@@ -131,6 +140,12 @@ func TestSensorCommand(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
 
+	if got, want := hook.got(), alertIDs(t, out); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("the webhook received %v, the sensor printed %v", got, want)
+	}
+	if !strings.Contains(errs, "output hook: ") {
+		t.Errorf("no output report:\n%s", errs)
+	}
 	found := false
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var a struct {
