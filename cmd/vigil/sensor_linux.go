@@ -200,6 +200,9 @@ func runSensor(cmd *cobra.Command, rf *ruleFlags, f *sensorFlags) error {
 	log.Info("process tree seeded from /proc", "processes", s.Seeded())
 
 	m := newSensorMetrics(s)
+	if queue != nil {
+		m.reg.MustRegister(newOutputMetrics(queue))
+	}
 	if f.metricsAddr != "" {
 		stop, err := m.serve(f.metricsAddr, log)
 		if err != nil {

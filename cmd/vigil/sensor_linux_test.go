@@ -129,7 +129,8 @@ func TestSensorCommand(t *testing.T) {
 	}
 	for _, want := range []string{"vigil_sensor_events_total{type=\"execve\"}", "vigil_sensor_records_total{kind=\"exec\"}",
 		"vigil_sensor_decode_errors_total{source=\"kernel\"} 0", "vigil_sensor_processes ", "vigil_sensor_write_dirs ",
-		"vigil_sensor_suppressed_events_total{kind=\"repeat\",source=\"fanotify\"}"} {
+		"vigil_sensor_suppressed_events_total{kind=\"repeat\",source=\"fanotify\"}",
+		"vigil_output_spool_bytes{output=\"hook\"}", "vigil_output_sent_total{output=\"hook\"}", "vigil_output_queue_full_total 0"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
