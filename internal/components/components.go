@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/config"
 	"github.com/vigilsec/vigil/internal/delivery"
+	"github.com/vigilsec/vigil/internal/output/elasticsearch"
 	"github.com/vigilsec/vigil/internal/output/splunkhec"
 	"github.com/vigilsec/vigil/internal/output/webhook"
 	"github.com/vigilsec/vigil/internal/source"
@@ -65,8 +66,9 @@ func Format(name string) source.Format {
 // configuration file (outputs[].type).
 func Outputs() map[string]func(config.Output) (delivery.Destination, error) {
 	return map[string]func(config.Output) (delivery.Destination, error){
-		"splunk_hec": splunkhec.FromConfig,
-		"webhook":    webhook.FromConfig,
+		"elasticsearch": elasticsearch.FromConfig,
+		"splunk_hec":    splunkhec.FromConfig,
+		"webhook":       webhook.FromConfig,
 	}
 }
 

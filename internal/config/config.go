@@ -33,7 +33,7 @@ type Output struct {
 	Type       string // a type components.Outputs knows: webhook, splunk_hec, ...
 	URL        string
 	MinLevel   string // alerts below it are not sent (default informational: all)
-	Format     string // json (default) or ocsf
+	Format     string // json (default; ecs for elasticsearch), ecs or ocsf
 	Index      string
 	Source     string
 	Sourcetype string
@@ -208,9 +208,12 @@ func check(fo fileOutput, types []string) (Output, []keyErr) {
 	switch o.Format {
 	case "":
 		o.Format = "json"
-	case "json", "ocsf":
+		if o.Type == "elasticsearch" {
+			o.Format = "ecs"
+		}
+	case "json", "ecs", "ocsf":
 	default:
-		bad("format", "%q: want json or ocsf", o.Format)
+		bad("format", "%q: want json, ecs or ocsf", o.Format)
 	}
 	switch {
 	case fo.TokenFile != "" && fo.TokenEnv != "":

@@ -3,9 +3,12 @@ package output
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/alert"
 	"github.com/vigilsec/vigil/internal/output/ocsf"
@@ -100,11 +103,14 @@ func (t *alertTable) Close() error {
 }
 
 // EncodeAlert returns one alert as a record for a destination: its JSON
-// (format json) or its OCSF Detection Finding (format ocsf).
+// (format json), an Elastic Common Schema document (ecs) or its OCSF
+// Detection Finding (ocsf).
 func EncodeAlert(format string, a *alert.Alert) ([]byte, error) {
 	switch format {
 	case "", "json":
 		return a.AppendJSON(nil), nil
+	case "ecs":
+		return ecsDoc(a)
 	case "ocsf":
 		var buf bytes.Buffer
 		w := &alertOCSF{w: ocsf.NewFindings(&buf)}
@@ -116,5 +122,46 @@ func EncodeAlert(format string, a *alert.Alert) ([]byte, error) {
 		}
 		return bytes.TrimRight(buf.Bytes(), "\n"), nil
 	}
-	return nil, fmt.Errorf("unknown alert format %q (json or ocsf)", format)
+	return nil, fmt.Errorf("unknown alert format %q (json, ecs or ocsf)", format)
+}
+
+// ecsDoc is an alert as an Elastic Common Schema document: @timestamp,
+// message, event (kind alert, its id, severity), rule, threat (the ATT&CK
+// tactics and techniques of its tags), related users and addresses, and
+// the alert itself under vigil.
+func ecsDoc(a *alert.Alert) ([]byte, error) {
+	severity := map[string]int{"informational": 1, "low": 21, "medium": 47, "high": 73, "critical": 99}[a.Rule.Level]
+	var techniques, tactics []string
+	for _, t := range a.Rule.Tags {
+		name, ok := strings.CutPrefix(strings.ToLower(t), "attack.")
+		switch {
+		case !ok:
+		case len(name) > 1 && name[0] == 't' && name[1] >= '0' && name[1] <= '9':
+			techniques = append(techniques, strings.ToUpper(name))
+		default:
+			tactics = append(tactics, name)
+		}
+	}
+	var users, ips []string
+	for _, e := range a.Events {
+		if e.SrcUser != "" && !slices.Contains(users, e.SrcUser) {
+			users = append(users, e.SrcUser)
+		}
+		if e.SrcIP != "" && !slices.Contains(ips, e.SrcIP) {
+			ips = append(ips, e.SrcIP)
+		}
+	}
+	doc := map[string]any{
+		"@timestamp": a.Time.UTC().Format(time.RFC3339Nano),
+		"message":    a.Rule.Title,
+		"event": map[string]any{"kind": "alert", "id": a.ID, "severity": severity, "module": "vigil",
+			"dataset": "vigil.alert", "count": a.Count},
+		"rule":   map[string]any{"id": a.Rule.ID, "name": a.Rule.Title, "description": a.Rule.Description, "ruleset": "vigil", "category": a.Rule.Type},
+		"threat": map[string]any{"framework": "MITRE ATT&CK", "technique": map[string]any{"id": techniques}, "tactic": map[string]any{"name": tactics}},
+		"vigil":  json.RawMessage(a.AppendJSON(nil)),
+	}
+	if len(users) > 0 || len(ips) > 0 {
+		doc["related"] = map[string]any{"user": users, "ip": ips}
+	}
+	return json.Marshal(doc)
 }
