@@ -128,7 +128,7 @@ func TestScanConfigErrors(t *testing.T) {
 `), 0o600)
 	_, errs, code := run(t, "scan", "--config", cfg, filepath.Join("..", "..", "examples"))
 	for _, want := range []string{"vigil.yaml:2: outputs[0].token_env: the environment variable VIGIL_TEST_UNSET_VARIABLE is not set",
-		"vigil.yaml:7: outputs[1].type: \"carrier_pigeon\": want one of elasticsearch, kafka, splunk_hec, webhook", "outputs[1].spool.max_bytes"} {
+		"vigil.yaml:7: outputs[1].type: \"carrier_pigeon\": want one of elasticsearch, file, kafka, splunk_hec, webhook", "outputs[1].spool.max_bytes"} {
 		if code != 2 || !strings.Contains(errs, want) {
 			t.Errorf("exit %d, %q not in\n%s", code, want, errs)
 		}

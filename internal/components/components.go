@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/config"
 	"github.com/vigilsec/vigil/internal/delivery"
 	"github.com/vigilsec/vigil/internal/output/elasticsearch"
+	"github.com/vigilsec/vigil/internal/output/file"
 	"github.com/vigilsec/vigil/internal/output/kafka"
 	"github.com/vigilsec/vigil/internal/output/splunkhec"
 	"github.com/vigilsec/vigil/internal/output/webhook"
@@ -68,6 +69,7 @@ func Format(name string) source.Format {
 func Outputs() map[string]func(config.Output) (delivery.Destination, error) {
 	return map[string]func(config.Output) (delivery.Destination, error){
 		"elasticsearch": elasticsearch.FromConfig,
+		"file":          file.FromConfig,
 		"kafka":         kafka.FromConfig,
 		"splunk_hec":    splunkhec.FromConfig,
 		"webhook":       webhook.FromConfig,
