@@ -403,8 +403,8 @@ correlation:
 	}
 }
 
-func TestLessThanDecidedWhenWindowCloses(t *testing.T) {
-	g := mustEngine(t, Config{Lateness: time.Second}, `
+// heartbeatRules: fewer than 3 heartbeats from one source in 10 minutes.
+const heartbeatRules = `
 title: heartbeat
 name: hb
 logsource: {product: vigil}
@@ -419,7 +419,10 @@ correlation:
   group-by: [src]
   timespan: 10m
   condition: {lt: 3}
-`)
+`
+
+func TestLessThanDecidedWhenWindowCloses(t *testing.T) {
+	g := mustEngine(t, Config{Lateness: time.Second}, heartbeatRules)
 	ev := func(sec int, src string) *event.Event {
 		return &event.Event{Time: t0.Add(time.Duration(sec) * time.Second), VendorProduct: "x", EventName: "Heartbeat", Src: src}
 	}
@@ -433,22 +436,7 @@ correlation:
 // than" window when it ends, without a later event or Flush; a clock
 // behind the events changes nothing; first-seen values are kept.
 func TestAdvanceClosesWindowsOnTime(t *testing.T) {
-	g := mustEngine(t, Config{Lateness: time.Second}, `
-title: heartbeat
-name: hb
-logsource: {product: vigil}
-detection:
-  sel: {event_name: Heartbeat}
-  condition: sel
----
-title: few heartbeats
-correlation:
-  type: event_count
-  rules: [hb]
-  group-by: [src]
-  timespan: 10m
-  condition: {lt: 3}
----
+	g := mustEngine(t, Config{Lateness: time.Second}, heartbeatRules+`---
 title: new source
 correlation:
   type: new_value

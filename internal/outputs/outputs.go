@@ -43,8 +43,8 @@ func Start(cfg *config.Config) (*Set, error) {
 			s.Close()
 			return nil, fmt.Errorf("%s: %v", o.Where, err)
 		}
-		sync := map[string]spool.Sync{"": spool.SyncBatch, "batch": spool.SyncBatch, "always": spool.SyncAlways, "never": spool.SyncNever}[o.Spool.Sync]
-		sp, err := spool.Open(spool.Options{Dir: o.Spool.Dir, MaxBytes: o.Spool.MaxBytes, WhenFull: o.Spool.WhenFull, Sync: sync})
+		policy := map[string]spool.Sync{"": spool.SyncBatch, "batch": spool.SyncBatch, "always": spool.SyncAlways, "never": spool.SyncNever}[o.Spool.Sync]
+		sp, err := spool.Open(spool.Options{Dir: o.Spool.Dir, MaxBytes: o.Spool.MaxBytes, WhenFull: o.Spool.WhenFull, Sync: policy})
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("%s.spool: %v", o.Where, err)

@@ -555,12 +555,10 @@ func (s *Spool) Stats() Stats {
 	defer s.mu.Unlock()
 	st := s.stats
 	st.Bytes = s.pending
-	for _, seg := range s.segs {
-		for i, t := range seg.times {
-			if seg.first+uint64(i) > s.acked {
-				st.Oldest = time.Unix(0, t)
-				return st
-			}
+	for si, i := s.locate(s.acked + 1); si < len(s.segs); si, i = si+1, 0 {
+		if i < len(s.segs[si].times) {
+			st.Oldest = time.Unix(0, s.segs[si].times[i])
+			break
 		}
 	}
 	return st

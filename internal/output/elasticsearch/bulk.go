@@ -15,9 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -44,12 +42,9 @@ type Bulk struct {
 
 // New checks the configuration and returns the destination.
 func New(c Config) (*Bulk, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("url %q: want an http or https URL", c.URL)
-	}
-	if u.Scheme == "http" && !c.Insecure && !loopback(u.Hostname()) {
-		return nil, fmt.Errorf("url %q: plain http to a host that is not this machine; use https", c.URL)
+	u, err := delivery.HTTPEndpoint(c.URL, c.Insecure)
+	if err != nil {
+		return nil, err
 	}
 	if c.APIKey == "" {
 		return nil, errors.New("no API key")
@@ -66,11 +61,6 @@ func New(c Config) (*Bulk, error) {
 // FromConfig returns the destination of a configuration file's output.
 func FromConfig(o config.Output) (delivery.Destination, error) {
 	return New(Config{URL: o.URL, Index: o.Index, APIKey: o.Secret, Insecure: o.InsecureHTTP})
-}
-
-func loopback(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // alertID is the id a document is indexed under: the alert's id (at the

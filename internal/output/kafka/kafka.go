@@ -76,8 +76,7 @@ func New(c Config) (*Kafka, error) {
 	}
 	if !c.TLS && !c.Insecure {
 		for _, b := range c.Brokers {
-			host, _, _ := net.SplitHostPort(b)
-			if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			if host, _, _ := net.SplitHostPort(b); !delivery.Loopback(host) {
 				return nil, fmt.Errorf("broker %s: plaintext Kafka to a host that is not this machine; use kafkas://", b)
 			}
 		}

@@ -21,9 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -62,12 +60,9 @@ type HEC struct {
 
 // New checks the configuration and returns the destination.
 func New(c Config) (*HEC, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("url %q: want an http or https URL", c.URL)
-	}
-	if u.Scheme == "http" && !c.Insecure && !loopback(u.Hostname()) {
-		return nil, fmt.Errorf("url %q: plain http to a host that is not this machine; use https", c.URL)
+	u, err := delivery.HTTPEndpoint(c.URL, c.Insecure)
+	if err != nil {
+		return nil, err
 	}
 	if c.Token == "" {
 		return nil, errors.New("no HEC token")
@@ -85,11 +80,6 @@ func New(c Config) (*HEC, error) {
 		c.Client = &http.Client{Timeout: 30 * time.Second}
 	}
 	return &HEC{c: c, base: strings.TrimSuffix(u.String(), "/"), channel: newChannel()}, nil
-}
-
-func loopback(host string) bool {
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // newChannel returns a random UUID (version 4), the channel HEC wants.

@@ -18,9 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -46,12 +44,9 @@ type Webhook struct {
 
 // New checks the configuration and returns the webhook.
 func New(c Config) (*Webhook, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("url %q: want an http or https URL", c.URL)
-	}
-	if u.Scheme == "http" && !c.Insecure && !loopback(u.Hostname()) {
-		return nil, fmt.Errorf("url %q: plain http to a host that is not this machine; use https", c.URL)
+	u, err := delivery.HTTPEndpoint(c.URL, c.Insecure)
+	if err != nil {
+		return nil, err
 	}
 	if len(c.Secret) == 0 {
 		return nil, errors.New("no signing secret")
@@ -60,14 +55,6 @@ func New(c Config) (*Webhook, error) {
 		c.Client = &http.Client{Timeout: 10 * time.Second}
 	}
 	return &Webhook{c: c, url: u.String()}, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Sign returns the X-Vigil-Signature value of body sent at ts.
